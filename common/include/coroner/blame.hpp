@@ -1,0 +1,47 @@
+// The frame a human should look at first, by skip rules kept as data (rules/blame_skip.json).
+#pragma once
+
+#include "coroner/model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+struct SkipRule {
+    std::string id;
+    std::string role;  // "skip" or "entry"
+    std::regex function;
+    std::optional<std::regex> module;
+    std::string why;
+};
+
+// Parses a coroner.blame-rules/1 document; an invalid pattern names its rule in a UserError.
+std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc);
+const std::vector<SkipRule>& builtin_skip_rules();
+
+// The first rule that matches the frame, if any.
+const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame);
+
+struct SkippedFrame {
+    int frame = 0;
+    std::optional<std::string> function;
+    std::string rule;
+    std::string why;
+};
+
+struct Blame {
+    std::optional<int> frame;  // index into the frames; empty when nothing can be blamed
+    std::string reason;
+    std::vector<SkippedFrame> skipped;
+};
+
+// `executable` is the main program's path: a frame in it wins over a library frame.
+Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& executable,
+            const std::vector<SkipRule>& rules);
+
+}  // namespace coroner

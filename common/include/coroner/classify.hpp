@@ -1,0 +1,24 @@
+// Cause of death: signal x where the fault landed x what the stack shows -> a cause class.
+#pragma once
+
+#include "coroner/model.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+struct Cause {
+    std::string cls = "unknown";             // one of SPEC's cause classes
+    std::string summary;                     // plain English, one line
+    std::optional<std::string> access;       // "read" | "write" | "exec"
+    std::optional<std::string> message;
+    std::optional<std::string> exception_type;
+    std::optional<std::string> rule;         // id of the abort rule that decided, if one did
+};
+
+// `frames` are the crashing thread's, innermost first (function names as the debugger gave them).
+Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames);
+
+}  // namespace coroner

@@ -1,0 +1,42 @@
+// The one interface a debugger frontend implements. It collects facts the debugger knows best and
+// reads memory; it decides nothing. Calls are lazy so that a command fetches only what it uses
+// (a 2,000-thread core must not be unwound in full for one crashing thread).
+#pragma once
+
+#include "coroner/memory.hpp"
+#include "coroner/model.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+enum class TargetKind { none, core, live_stopped, live_running };
+
+struct TargetState {
+    TargetKind kind = TargetKind::none;
+    std::optional<std::string> executable;  // absolute path of the loaded program, if any
+    std::optional<std::string> core_file;   // absolute path, for kind == core
+    std::optional<std::int64_t> pid;        // for live processes
+};
+
+struct DebuggerInfo {
+    std::string name;     // "gdb" or "lldb"
+    std::string version;  // e.g. "13.1"
+};
+
+class Debugger : public MemoryReader {
+public:
+    ~Debugger() override = default;
+    virtual DebuggerInfo info() = 0;
+    virtual TargetState target() = 0;
+    virtual std::vector<ThreadInfo> threads() = 0;
+    // Frames of one thread, innermost first, at most `limit` of them (limit <= 0: all).
+    virtual std::vector<Frame> frames(std::int64_t tid, int limit) = 0;
+    // For a live process: the signal the selected thread stopped with, and that thread's tid.
+    virtual std::optional<SignalInfo> live_signal() = 0;
+    virtual std::optional<std::int64_t> selected_tid() = 0;
+};
+
+}  // namespace coroner

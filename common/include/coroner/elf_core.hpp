@@ -1,0 +1,93 @@
+// Reads an ELF core file: the notes the kernel wrote (threads, signal, process, file mappings,
+// auxiliary vector) and its PT_LOAD segments as readable memory. Malformed input is reported as a
+// UserError; nothing in here trusts a size or an offset it has not checked against the file.
+#pragma once
+
+#include "coroner/memory.hpp"
+#include "coroner/model.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace coroner {
+
+enum class CoreArch { x86_64, aarch64 };
+
+struct CoreThread {
+    std::int64_t tid = 0;
+    int current_signal = 0;              // pr_cursig
+    std::vector<std::uint64_t> registers;  // the raw general-purpose register set, in kernel order
+    std::uint64_t pc = 0;
+    std::uint64_t sp = 0;
+};
+
+struct CoreProcess {
+    std::int64_t pid = 0;
+    std::int64_t ppid = 0;
+    std::int64_t uid = 0;
+    std::string program;  // pr_fname
+    std::string args;     // pr_psargs
+};
+
+struct CoreSegment {
+    std::uint64_t vaddr = 0;
+    std::uint64_t memsz = 0;
+    std::uint64_t filesz = 0;   // 0 when the kernel left the contents out (coredump_filter)
+    std::uint64_t offset = 0;
+    bool readable = false, writable = false, executable = false;
+};
+
+struct CoreFileMapping {
+    std::uint64_t start = 0, end = 0, file_offset = 0;
+    std::string path;
+};
+
+class ElfCore final : public MemoryReader {
+public:
+    // Opens and validates the whole file; throws UserError on anything malformed.
+    static std::unique_ptr<ElfCore> open(const std::string& path);
+    // The same, over bytes already in memory (the unit tests build cores this way).
+    static std::unique_ptr<ElfCore> from_bytes(std::vector<std::uint8_t> bytes, std::string name);
+    ~ElfCore() override;
+
+    const std::string& path() const { return path_; }
+    CoreArch arch() const { return arch_; }
+    // Threads in note order: the kernel writes the thread that took the fatal signal first.
+    const std::vector<CoreThread>& threads() const { return threads_; }
+    const std::optional<SignalInfo>& siginfo() const { return siginfo_; }
+    const std::optional<CoreProcess>& process() const { return process_; }
+    const std::vector<CoreFileMapping>& file_mappings() const { return file_mappings_; }
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>>& auxv() const { return auxv_; }
+    const std::vector<CoreSegment>& segments() const { return segments_; }
+    std::optional<std::int64_t> mtime() const { return mtime_; }
+
+    // The facts common analyses use, merged from the notes and segments.
+    ProcessFacts facts() const;
+
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override;
+
+private:
+    ElfCore() = default;
+    void parse();
+    void parse_note(std::uint32_t type, const std::uint8_t* desc, std::size_t size);
+
+    std::string path_;
+    const std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+    void* mapping_ = nullptr;                // mmap of the file, when opened from a path
+    std::vector<std::uint8_t> owned_;        // the bytes, when built from memory
+    CoreArch arch_ = CoreArch::x86_64;
+    std::vector<CoreThread> threads_;
+    std::optional<SignalInfo> siginfo_;
+    std::optional<CoreProcess> process_;
+    std::vector<CoreFileMapping> file_mappings_;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> auxv_;
+    std::vector<CoreSegment> segments_;
+    std::optional<std::int64_t> mtime_;
+};
+
+}  // namespace coroner

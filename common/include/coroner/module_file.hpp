@@ -1,0 +1,40 @@
+// Facts about a module (executable or shared library) read from its ELF file on disk, and from the
+// copy of its first page that the kernel put in the core: build-id, debug info, debuglink.
+#pragma once
+
+#include "coroner/memory.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace coroner {
+
+enum class DebugInfoKind { embedded, separate, none };
+
+struct ModuleFile {
+    bool readable = false;                   // the file exists and is an ELF file
+    std::optional<std::string> build_id;     // lowercase hex of NT_GNU_BUILD_ID
+    bool has_debug_info = false;             // a non-empty .debug_info (or .zdebug_info)
+    std::optional<std::string> debuglink;    // .gnu_debuglink file name
+};
+
+// Reads the file once; results are cached per path for the life of the process.
+const ModuleFile& read_module_file(const std::string& path);
+
+struct DebugInfo {
+    DebugInfoKind kind = DebugInfoKind::none;
+    std::optional<std::string> debug_file;  // where the separate debug info is
+};
+
+// Embedded in the file, or separate where GDB and LLDB both look: /usr/lib/debug/.build-id/xx/rest.debug,
+// then the debuglink beside the file, in its .debug/ folder, and under /usr/lib/debug.
+DebugInfo find_debug_info(const std::string& path);
+
+// The build-id of the ELF image whose header is at `base` in the target's memory, if the core kept
+// that page (the default coredump_filter keeps ELF headers).
+std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_t base);
+
+std::string debug_info_kind_name(DebugInfoKind kind);
+
+}  // namespace coroner

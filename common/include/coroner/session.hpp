@@ -1,0 +1,43 @@
+// What every command starts from: the loaded target checked, and the facts of the process gathered
+// once from the core file (or /proc for a live process). Anything wrong becomes one UserError here.
+#pragma once
+
+#include "coroner/debugger.hpp"
+#include "coroner/elf_core.hpp"
+#include "coroner/model.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+struct ExecutableCheck {
+    std::optional<std::string> path_in_core;      // where the program lived when it crashed
+    std::optional<std::string> build_id_in_core;
+    std::optional<std::string> build_id_on_disk;
+    bool mismatched = false;                      // same program name, different build
+};
+
+struct Session {
+    Debugger* debugger = nullptr;
+    DebuggerInfo debugger_info;
+    TargetState target;
+    ProcessFacts facts;
+    std::unique_ptr<ElfCore> core;                // for core targets
+    std::unique_ptr<ChainedMemory> memory;        // core first, then the debugger
+    ExecutableCheck executable;
+    std::vector<ThreadInfo> threads;
+    ThreadInfo crashing_thread;
+
+    // The thread's frames, with modules named from the mappings (the executable by its opened path).
+    std::vector<Frame> frames(const ThreadInfo& thread, int limit) const;
+};
+
+Session open_session(Debugger& debugger);
+
+// Facts of a live process from /proc/PID (the debugger supplies the signal and the stopped thread).
+ProcessFacts live_process_facts(std::int64_t pid);
+
+}  // namespace coroner

@@ -1,0 +1,176 @@
+#include "coroner/classify.hpp"
+
+#include "coroner/names.hpp"
+#include "coroner/rules.hpp"
+#include "coroner/signals.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+namespace coroner {
+namespace {
+
+constexpr int sigill = 4, sigtrap = 5, sigabrt = 6, sigbus = 7, sigfpe = 8, sigsegv = 11;
+constexpr int segv_accerr = 2, fpe_intdiv = 1;
+constexpr std::uint64_t null_page_limit = 0x10000;       // 64 KiB: NULL plus a field offset
+constexpr std::uint64_t stack_guard_reach = 1024 * 1024;  // the kernel's stack guard gap is 256 pages
+
+bool is_canonical(std::uint64_t a) { return a < 0x0000800000000000ULL || a >= 0xffff800000000000ULL; }
+
+// The fault is in the gap or guard below the stack that the stack pointer is in, or the stack pointer
+// has left every mapping.
+bool hits_stack_guard(const ProcessFacts& f, std::uint64_t fault) {
+    if (!f.crash_sp) return false;
+    const Mapping* stack = find_mapping(f.mappings, *f.crash_sp);
+    if (!stack) return true;
+    if (!stack->writable || !stack->path.empty()) return false;
+    const Mapping* at_fault = find_mapping(f.mappings, fault);
+    bool guard_like = !at_fault || (!at_fault->readable && !at_fault->writable);
+    return guard_like && fault < stack->start && stack->start - fault <= stack_guard_reach;
+}
+
+Cause abort_cause(const std::vector<Frame>& frames) {
+    for (const auto& rule : builtin_rules("abort_causes")["rules"]) {
+        std::regex pattern(rule["function"].get<std::string>());
+        for (const auto& frame : frames) {
+            if (!frame.function) continue;
+            if (std::regex_match(strip_parameters(*frame.function), pattern)) {
+                Cause c;
+                c.cls = rule["class"].get<std::string>();
+                c.rule = rule["id"].get<std::string>();
+                c.summary = fmt::format("aborted by {} (seen in frame #{} {})", c.cls, frame.index,
+                                        strip_parameters(*frame.function));
+                return c;
+            }
+        }
+    }
+    Cause c;
+    c.cls = "abort";
+    c.summary = "the program called abort()";
+    return c;
+}
+
+Cause memory_fault(const ProcessFacts& f, const SignalInfo& s) {
+    Cause c;
+    std::string sig = signal_name(s.number);
+    // The program counter itself is bad: a jump or call to nowhere.
+    if (f.crash_pc) {
+        const Mapping* at_pc = find_mapping(f.mappings, *f.crash_pc);
+        if (!at_pc || !at_pc->executable) {
+            c.cls = "bad-jump";
+            c.access = "exec";
+            c.summary = *f.crash_pc < null_page_limit
+                            ? fmt::format("bad jump: call or jump to {:#x} (a NULL function pointer?)", *f.crash_pc)
+                            : fmt::format("bad jump: the program counter {:#x} is in {} memory", *f.crash_pc,
+                                          at_pc ? "non-executable" : "unmapped");
+            return c;
+        }
+    }
+    if (s.number == sigsegv && s.code == si_kernel) {
+        c.cls = "non-canonical-address";
+        c.summary = "general protection fault: an access through a non-canonical address (the kernel reports none)";
+        return c;
+    }
+    if (!s.fault_address) {
+        c.summary = fmt::format("{} with no fault address recorded", sig);
+        if (s.number == sigbus) c.cls = "bus-error";
+        return c;
+    }
+    std::uint64_t addr = *s.fault_address;
+    const Mapping* at_fault = find_mapping(f.mappings, addr);
+    if (hits_stack_guard(f, addr)) {
+        c.cls = "stack-overflow";
+        c.summary = fmt::format("stack overflow: fault at {:#x}, in the guard below the stack (sp {:#x})", addr,
+                                f.crash_sp.value_or(0));
+        return c;
+    }
+    if (addr < null_page_limit) {
+        c.cls = "null-deref";
+        c.summary = addr == 0 ? std::string("NULL pointer dereference (address 0x0)")
+                              : fmt::format("NULL pointer dereference (field at offset {:#x})", addr);
+        return c;
+    }
+    if (!is_canonical(addr)) {
+        c.cls = "non-canonical-address";
+        c.summary = fmt::format("access through the non-canonical address {:#x}", addr);
+        return c;
+    }
+    if (s.number == sigsegv && s.code == segv_accerr && at_fault && at_fault->readable && !at_fault->writable) {
+        c.cls = "readonly-write";
+        c.access = "write";
+        c.summary = fmt::format("write to read-only memory at {:#x}{}", addr,
+                                at_fault->path.empty() ? "" : fmt::format(" (in {})", base_name(at_fault->path)));
+        return c;
+    }
+    if (!at_fault || (!at_fault->readable && !at_fault->writable)) {
+        c.cls = "wild-pointer";
+        c.summary = fmt::format("wild pointer: access to {} address {:#x}", at_fault ? "inaccessible" : "unmapped",
+                                addr);
+        return c;
+    }
+    if (s.number == sigbus) {
+        c.cls = "bus-error";
+        c.summary = fmt::format("bus error at {:#x}{}", addr,
+                                at_fault->path.empty() ? "" : fmt::format(" (in {})", base_name(at_fault->path)));
+        return c;
+    }
+    c.summary = fmt::format("{} at mapped address {:#x}", sig, addr);
+    return c;
+}
+
+}  // namespace
+
+Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames) {
+    if (!facts.signal) {
+        Cause c;
+        c.summary = "no signal is recorded for this process";
+        return c;
+    }
+    const SignalInfo& s = *facts.signal;
+    std::string sig = signal_name(s.number);
+    bool sent = code_is_sent_by_process(s.code) && s.sender_pid;
+    if (sent && *s.sender_pid != facts.pid) {
+        Cause c;
+        c.cls = "external-signal";
+        c.summary = fmt::format("killed by {} ({}) sent by another process: pid {}, uid {}", sig,
+                                signal_meaning(s.number), *s.sender_pid, s.sender_uid.value_or(-1));
+        return c;
+    }
+    switch (s.number) {
+    case sigsegv:
+    case sigbus:
+        if (!sent) return memory_fault(facts, s);
+        break;
+    case sigabrt:
+        return abort_cause(frames);
+    case sigfpe: {
+        Cause c;
+        c.cls = s.code == fpe_intdiv ? "divide-by-zero" : "fp-exception";
+        c.summary = s.code == fpe_intdiv ? std::string("integer divide by zero")
+                                         : fmt::format("arithmetic exception ({})",
+                                                       signal_code_name(s.number, s.code).value_or("unknown code"));
+        return c;
+    }
+    case sigill: {
+        Cause c;
+        c.cls = "illegal-instruction";
+        c.summary = "illegal instruction (ud2 / __builtin_trap, or a jump into data)";
+        return c;
+    }
+    case sigtrap: {
+        Cause c;
+        c.cls = "breakpoint";
+        c.summary = "breakpoint or trace trap outside a debugger (int3, __builtin_debugtrap)";
+        return c;
+    }
+    default:
+        break;
+    }
+    Cause c;
+    c.summary = sent ? fmt::format("the process sent itself {} ({})", sig, signal_meaning(s.number))
+                     : fmt::format("{} ({})", sig, signal_meaning(s.number));
+    return c;
+}
+
+}  // namespace coroner

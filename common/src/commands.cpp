@@ -1,0 +1,111 @@
+#include "coroner/commands.hpp"
+
+#include "coroner/error.hpp"
+#include "coroner/render_triage.hpp"
+#include "coroner/session.hpp"
+#include "coroner/triage.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <functional>
+#include <memory>
+
+namespace coroner {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string json_line(const Json& j) {
+    // Replace invalid UTF-8 (a core's argv can hold anything) instead of throwing.
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+// One command: its options bound to a parser, and what it does once they are parsed.
+struct Command {
+    std::unique_ptr<CLI::App> app;
+    std::function<std::string(Debugger&)> run;
+};
+
+Command make_triage() {
+    struct Options {
+        bool json = false;
+        TriageOptions triage;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("Why did the process die? Signal, cause, crashing thread, blamed frame, "
+                                          "bucket, symbol problems.",
+                                          "pm-triage");
+    app->add_flag("--json", options->json, "print one coroner.triage/1 JSON object");
+    app->add_option("--thread", options->triage.thread, "analyse this thread (the debugger's number) instead")
+        ->check(CLI::PositiveNumber);
+    app->add_option("--frames", options->triage.frames, "how many frames to show (default 32)")
+        ->check(CLI::Range(1, 100000));
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                TriageReport report = triage(session, options->triage);
+                return options->json ? json_line(triage_json(report)) : triage_text(report);
+            }};
+}
+
+struct CommandEntry {
+    CommandInfo info;
+    std::function<Command()> make;
+};
+
+const std::vector<CommandEntry>& registry() {
+    static const std::vector<CommandEntry> entries{
+        {{"pm-triage", "Why did the process die? Cause, crashing thread, blamed frame, bucket."}, make_triage},
+    };
+    return entries;
+}
+
+std::string one_line(std::string s) {
+    for (auto& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+const std::vector<CommandInfo>& command_infos() {
+    static const std::vector<CommandInfo> infos = [] {
+        std::vector<CommandInfo> v;
+        for (const auto& e : registry()) v.push_back(e.info);
+        return v;
+    }();
+    return infos;
+}
+
+CommandOutcome run_command(const std::string& name, const std::string& arguments, Debugger& debugger) {
+    CommandOutcome outcome;
+    auto fail = [&](const std::string& what, const std::string& todo) {
+        outcome.ok = false;
+        outcome.error = fmt::format("{}: error: {} ({})", name, one_line(what), one_line(todo));
+        return outcome;
+    };
+    const CommandEntry* entry = nullptr;
+    for (const auto& e : registry())
+        if (e.info.name == name) entry = &e;
+    if (!entry) return fail("no such command", "see `help user-defined` or the README for the pm-* commands");
+    try {
+        Command command = entry->make();
+        try {
+            command.app->parse(arguments, false);
+        } catch (const CLI::CallForHelp&) {
+            outcome.output = command.app->help();
+            return outcome;
+        } catch (const CLI::ParseError& e) {
+            return fail(e.what(), fmt::format("see {} --help", name));
+        }
+        outcome.output = command.run(debugger);
+    } catch (const UserError& e) {
+        return fail(e.what(), e.remedy());
+    } catch (const std::exception& e) {
+        return fail(fmt::format("internal error: {}", e.what()), "please report it with the command and the core");
+    }
+    return outcome;
+}
+
+}  // namespace coroner

@@ -1,0 +1,110 @@
+#include "coroner/session.hpp"
+
+#include "coroner/error.hpp"
+#include "coroner/module_file.hpp"
+#include "coroner/names.hpp"
+#include "coroner/signals.hpp"
+
+#include <fmt/format.h>
+
+namespace coroner {
+namespace {
+
+constexpr std::uint64_t at_phdr = 3, at_entry = 9;
+
+// The executable's mapping in the core: the one holding the program entry point (auxv), named by NT_FILE.
+std::optional<std::string> executable_path_in_core(const ElfCore& core) {
+    for (auto [key, value] : core.auxv())
+        if (key == at_entry || key == at_phdr)
+            for (const auto& m : core.file_mappings())
+                if (m.start <= value && value < m.end) return m.path;
+    return std::nullopt;
+}
+
+ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
+    ExecutableCheck check;
+    check.path_in_core = executable_path_in_core(core);
+    check.build_id_on_disk = read_module_file(opened).build_id;
+    if (!check.path_in_core) return check;
+    for (const auto& m : core.file_mappings())
+        if (m.path == *check.path_in_core && m.file_offset == 0) {
+            check.build_id_in_core = build_id_in_memory(core, m.start);
+            break;
+        }
+    if (check.build_id_in_core && check.build_id_on_disk && *check.build_id_in_core != *check.build_id_on_disk) {
+        if (base_name(*check.path_in_core) != base_name(opened))
+            throw UserError(fmt::format("the core was written by {} (build-id {}), but the executable loaded is {} "
+                                        "(build-id {})",
+                                        *check.path_in_core, *check.build_id_in_core, opened,
+                                        *check.build_id_on_disk),
+                            "open the core with the program that produced it");
+        check.mismatched = true;
+    }
+    return check;
+}
+
+}  // namespace
+
+Session open_session(Debugger& debugger) {
+    Session s;
+    s.debugger = &debugger;
+    s.debugger_info = debugger.info();
+    s.target = debugger.target();
+    switch (s.target.kind) {
+    case TargetKind::none:
+        throw UserError("no core file or process is loaded",
+                        "open one first: `gdb PROG CORE`, `target create PROG -c CORE`, or run the program");
+    case TargetKind::live_running:
+        throw UserError("the process is running", "interrupt it, or wait until it stops on a signal");
+    case TargetKind::core: {
+        if (!s.target.executable)
+            throw UserError("a core file is loaded without its executable",
+                            "load the program that produced the core: `file PROG` or `gdb PROG CORE`");
+        if (!s.target.core_file)
+            throw UserError("the debugger does not say which core file is loaded", "reload it with `core-file CORE`");
+        s.core = ElfCore::open(*s.target.core_file);
+        s.facts = s.core->facts();
+        s.executable = check_executable(*s.core, *s.target.executable);
+        break;
+    }
+    case TargetKind::live_stopped: {
+        if (!s.target.pid) throw UserError("the debugger gives no pid for the live process", "reattach to it");
+        s.facts = live_process_facts(*s.target.pid);
+        if (auto raw = debugger.live_signal()) s.facts.signal = keep_meaningful_fields(*raw);
+        s.facts.crashing_tid = debugger.selected_tid();
+        if (s.target.executable) s.executable.path_in_core = s.target.executable;
+        break;
+    }
+    }
+    s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{s.core.get(), &debugger});
+
+    s.threads = debugger.threads();
+    if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
+    s.crashing_thread = s.threads.front();
+    if (s.facts.crashing_tid)
+        for (const auto& t : s.threads)
+            if (t.tid == *s.facts.crashing_tid) s.crashing_thread = t;
+    if (!s.crashing_thread.name && s.crashing_thread.tid == s.facts.pid) s.crashing_thread.name = s.facts.program;
+    if (!s.facts.crash_pc) {
+        auto top = debugger.frames(s.crashing_thread.tid, 1);
+        if (!top.empty()) {
+            s.facts.crash_pc = top.front().pc;
+            s.facts.crash_sp = top.front().sp;
+        }
+    }
+    return s;
+}
+
+std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
+    std::vector<Frame> frames = debugger->frames(thread.tid, limit);
+    for (auto& f : frames) {
+        f.module.reset();
+        if (const Mapping* m = find_mapping(facts.mappings, f.pc); m && !m->path.empty()) {
+            bool is_program = executable.path_in_core && m->path == *executable.path_in_core;
+            f.module = is_program && target.executable ? *target.executable : m->path;
+        }
+    }
+    return frames;
+}
+
+}  // namespace coroner

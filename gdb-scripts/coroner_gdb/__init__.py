@@ -1,0 +1,32 @@
+"""coroner's GDB frontend: registers every pm-* command that libcoroner declares.
+
+Each command forwards its raw argument string and a GdbDebugger to libcoroner and prints what comes
+back. Nothing is decided here."""
+import gdb
+
+import _coroner
+
+from .adapter import GdbDebugger
+
+
+class _CoronerCommand(gdb.Command):
+    def __init__(self, name, summary):
+        self.__doc__ = summary + "\nRun `%s --help` for its options." % name
+        super().__init__(name, gdb.COMMAND_USER)
+        self._name = name
+
+    def invoke(self, argument, from_tty):
+        self.dont_repeat()
+        try:
+            outcome = _coroner.run_command(self._name, argument, GdbDebugger())
+        except KeyboardInterrupt:
+            raise gdb.GdbError("%s: error: interrupted (run it again)" % self._name) from None
+        if not outcome.ok:
+            raise gdb.GdbError(outcome.error)
+        gdb.write(outcome.output)
+        gdb.flush()
+
+
+def register():
+    for command in _coroner.commands():
+        _CoronerCommand(command.name, command.summary)

@@ -1,0 +1,145 @@
+"""GdbDebugger: libcoroner's Debugger interface over GDB's Python API.
+
+It collects what GDB knows (threads, symbolized frames, memory) and leaves every judgement to
+libcoroner. It never changes the user's selected thread or frame."""
+import os
+import re
+
+import gdb
+
+import _coroner
+
+_CORE_FILE = re.compile(r"Local core dump file:\s*`(.*)', file type")
+
+
+def _core_file():
+    try:
+        text = gdb.execute("info target", to_string=True)
+    except gdb.error:
+        return None
+    match = _CORE_FILE.search(text)
+    return os.path.abspath(match.group(1)) if match else None
+
+
+def _lwp(thread):
+    pid, lwp, tid = thread.ptid
+    return lwp or tid or pid
+
+
+class _Selection:
+    """Restores the selected thread and frame on exit."""
+
+    def __enter__(self):
+        self.thread = gdb.selected_thread()
+        try:
+            self.frame = gdb.selected_frame()
+        except gdb.error:
+            self.frame = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.thread is not None and self.thread.is_valid():
+            self.thread.switch()
+            if self.frame is not None and self.frame.is_valid():
+                self.frame.select()
+        return False
+
+
+class GdbDebugger(_coroner.Debugger):
+    def info(self):
+        info = _coroner.DebuggerInfo()
+        info.name = "gdb"
+        match = re.match(r"[0-9][0-9.]*", gdb.VERSION)
+        info.version = match.group(0) if match else gdb.VERSION
+        return info
+
+    def target(self):
+        state = _coroner.TargetState()
+        executable = gdb.current_progspace().filename
+        if executable:
+            state.executable = os.path.abspath(executable)
+        inferior = gdb.selected_inferior()
+        core = _core_file()
+        threads = inferior.threads() if inferior.pid else ()
+        if core:
+            state.kind = _coroner.TargetKind.core
+            state.core_file = core
+        elif threads:
+            running = any(t.is_running() for t in threads)
+            state.kind = _coroner.TargetKind.live_running if running else _coroner.TargetKind.live_stopped
+            state.pid = inferior.pid
+        else:
+            state.kind = _coroner.TargetKind.none
+        return state
+
+    def threads(self):
+        result = []
+        for thread in sorted(gdb.selected_inferior().threads(), key=lambda t: t.num):
+            info = _coroner.ThreadInfo()
+            info.index = thread.num
+            info.tid = _lwp(thread)
+            info.name = thread.name
+            result.append(info)
+        return result
+
+    def frames(self, tid, limit):
+        thread = next((t for t in gdb.selected_inferior().threads() if _lwp(t) == tid), None)
+        if thread is None:
+            return []
+        result = []
+        with _Selection():
+            thread.switch()
+            try:
+                frame = gdb.newest_frame()
+            except gdb.error:
+                return []
+            while frame is not None and (limit <= 0 or len(result) < limit):
+                result.append(self._frame(frame, len(result)))
+                try:
+                    frame = frame.older()
+                except gdb.error:
+                    break
+        return result
+
+    @staticmethod
+    def _frame(frame, index):
+        out = _coroner.Frame()
+        out.index = index
+        out.pc = frame.pc()
+        try:
+            out.sp = int(frame.read_register("sp")) & 0xFFFFFFFFFFFFFFFF
+        except (gdb.error, ValueError):
+            pass
+        out.function = frame.name()
+        out.inlined = frame.type() == gdb.INLINE_FRAME
+        sal = frame.find_sal()
+        if sal.symtab is not None:
+            out.file = sal.symtab.fullname()
+            if sal.line > 0:
+                out.line = sal.line
+        return out
+
+    def live_signal(self):
+        """The raw fields of the selected thread's siginfo; libcoroner decides which of them apply."""
+        try:
+            siginfo = gdb.parse_and_eval("$_siginfo")
+            info = _coroner.SignalInfo()
+            info.number = int(siginfo["si_signo"])
+            info.code = int(siginfo["si_code"])
+            fields = siginfo["_sifields"]
+            info.fault_address = int(fields["_sigfault"]["si_addr"]) & 0xFFFFFFFFFFFFFFFF
+            info.sender_pid = int(fields["_kill"]["si_pid"])
+            info.sender_uid = int(fields["_kill"]["si_uid"])
+            return info
+        except gdb.error:
+            return None
+
+    def selected_tid(self):
+        thread = gdb.selected_thread()
+        return _lwp(thread) if thread is not None else None
+
+    def read_memory(self, address, size):
+        try:
+            return bytes(gdb.selected_inferior().read_memory(address, size))
+        except (gdb.MemoryError, gdb.error, OverflowError):
+            return None

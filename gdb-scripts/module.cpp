@@ -1,0 +1,96 @@
+// _coroner: the bridge between GDB's Python and libcoroner. It exposes the Debugger interface for the
+// Python adapter to implement, and run_command() for the GDB commands to call. No analysis here.
+#include "coroner/commands.hpp"
+#include "coroner/debugger.hpp"
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+using namespace coroner;
+
+namespace {
+
+// Forwards each Debugger call to the Python subclass (coroner_gdb.adapter.GdbDebugger).
+class PythonDebugger : public Debugger {
+public:
+    DebuggerInfo info() override { PYBIND11_OVERRIDE_PURE(DebuggerInfo, Debugger, info, ); }
+    TargetState target() override { PYBIND11_OVERRIDE_PURE(TargetState, Debugger, target, ); }
+    std::vector<ThreadInfo> threads() override { PYBIND11_OVERRIDE_PURE(std::vector<ThreadInfo>, Debugger, threads, ); }
+    std::vector<Frame> frames(std::int64_t tid, int limit) override {
+        PYBIND11_OVERRIDE_PURE(std::vector<Frame>, Debugger, frames, tid, limit);
+    }
+    std::optional<SignalInfo> live_signal() override {
+        PYBIND11_OVERRIDE_PURE(std::optional<SignalInfo>, Debugger, live_signal, );
+    }
+    std::optional<std::int64_t> selected_tid() override {
+        PYBIND11_OVERRIDE_PURE(std::optional<std::int64_t>, Debugger, selected_tid, );
+    }
+    // bytes do not convert to std::vector through pybind11's list caster, so convert by hand.
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
+        py::gil_scoped_acquire gil;
+        py::function override = py::get_override(static_cast<const Debugger*>(this), "read_memory");
+        if (!override) return std::nullopt;
+        py::object result = override(address, size);
+        if (result.is_none()) return std::nullopt;
+        std::string bytes = result.cast<py::bytes>();
+        if (bytes.size() != size) return std::nullopt;
+        return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+    }
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_coroner, m) {
+    m.doc() = "libcoroner for GDB";
+    m.attr("python_version") = py::str(CORONER_PYTHON_VERSION);
+
+    py::class_<DebuggerInfo>(m, "DebuggerInfo")
+        .def(py::init<>())
+        .def_readwrite("name", &DebuggerInfo::name)
+        .def_readwrite("version", &DebuggerInfo::version);
+    py::enum_<TargetKind>(m, "TargetKind")
+        .value("none", TargetKind::none)
+        .value("core", TargetKind::core)
+        .value("live_stopped", TargetKind::live_stopped)
+        .value("live_running", TargetKind::live_running);
+    py::class_<TargetState>(m, "TargetState")
+        .def(py::init<>())
+        .def_readwrite("kind", &TargetState::kind)
+        .def_readwrite("executable", &TargetState::executable)
+        .def_readwrite("core_file", &TargetState::core_file)
+        .def_readwrite("pid", &TargetState::pid);
+    py::class_<ThreadInfo>(m, "ThreadInfo")
+        .def(py::init<>())
+        .def_readwrite("index", &ThreadInfo::index)
+        .def_readwrite("tid", &ThreadInfo::tid)
+        .def_readwrite("name", &ThreadInfo::name);
+    py::class_<Frame>(m, "Frame")
+        .def(py::init<>())
+        .def_readwrite("index", &Frame::index)
+        .def_readwrite("pc", &Frame::pc)
+        .def_readwrite("sp", &Frame::sp)
+        .def_readwrite("function", &Frame::function)
+        .def_readwrite("file", &Frame::file)
+        .def_readwrite("line", &Frame::line)
+        .def_readwrite("inlined", &Frame::inlined);
+    py::class_<SignalInfo>(m, "SignalInfo")
+        .def(py::init<>())
+        .def_readwrite("number", &SignalInfo::number)
+        .def_readwrite("code", &SignalInfo::code)
+        .def_readwrite("fault_address", &SignalInfo::fault_address)
+        .def_readwrite("sender_pid", &SignalInfo::sender_pid)
+        .def_readwrite("sender_uid", &SignalInfo::sender_uid);
+    py::class_<Debugger, PythonDebugger>(m, "Debugger").def(py::init<>());
+
+    py::class_<CommandInfo>(m, "CommandInfo")
+        .def_readonly("name", &CommandInfo::name)
+        .def_readonly("summary", &CommandInfo::summary);
+    m.def("commands", &command_infos, py::return_value_policy::copy);
+
+    py::class_<CommandOutcome>(m, "CommandOutcome")
+        .def_readonly("ok", &CommandOutcome::ok)
+        .def_readonly("output", &CommandOutcome::output)
+        .def_readonly("error", &CommandOutcome::error);
+    m.def("run_command", &run_command, py::arg("name"), py::arg("arguments"), py::arg("debugger"));
+}

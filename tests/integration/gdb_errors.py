@@ -1,0 +1,120 @@
+"""Bad input and session behaviour in real GDB: one line `pm-NAME: error: what (what to do)`, no
+traceback, a non-zero exit in batch mode, and the input core left byte-identical.
+
+usage: gdb_errors.py CASE COROKER-GDB-SCRIPT CRASH-LAB-BIN CRASH-LAB-CORES"""
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+
+import harness
+from harness import check
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def expect_one_line_error(status, out, err, fragment):
+    harness.no_traceback(out, err)
+    check(status != 0, "gdb -batch exited 0 after a failed command")
+    lines = [l for l in (out + err).splitlines() if "pm-triage: error:" in l]
+    check(len(lines) == 1, "expected one error line, got %d:\n%s%s" % (len(lines), out, err))
+    line = lines[0]
+    check(line.startswith("pm-triage: error: ") and line.rstrip().endswith(")"),
+          "not of the form 'pm-triage: error: what (what to do)': %s" % line)
+    check(fragment in line, "%r not in %r" % (fragment, line))
+
+
+def test(argv):
+    case, script, bin_dir, core_dir = argv
+    binary = os.path.join(bin_dir, "null_field_read")
+    core = os.path.join(core_dir, "null_field_read.core")
+    scratch = tempfile.mkdtemp(prefix="coroner-it-")
+    try:
+        run_case(case, script, bin_dir, binary, core, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_case(case, script, bin_dir, binary, core, scratch):
+    before = sha256(core)
+    if case == "nothing-loaded":
+        expect_one_line_error(*harness.gdb(script, ["pm-triage"]), "no core file or process is loaded")
+    elif case == "running-process":
+        # Non-stop mode lets `run &` leave the process running while the command is typed.
+        status, out, err = harness.gdb(script, ["set non-stop on", "run &", "pm-triage"],
+                                       extra=["--args", "/bin/sleep", "30"])
+        expect_one_line_error(status, out, err, "the process is running")
+    elif case == "unknown-flag":
+        expect_one_line_error(*harness.gdb(script, ["pm-triage --bogus"], binary, core), "--bogus")
+    elif case == "truncated-core":
+        cut = os.path.join(scratch, "cut.core")
+        with open(core, "rb") as f:
+            data = f.read()
+        with open(cut, "wb") as f:
+            f.write(data[: len(data) * 2 // 3])
+        before_cut = sha256(cut)
+        expect_one_line_error(*harness.gdb(script, ["pm-triage --json"], binary, cut), "truncated")
+        check(sha256(cut) == before_cut, "the truncated core was modified")
+    elif case == "corrupt-core":
+        bad = os.path.join(scratch, "bad.core")
+        with open(core, "rb") as f:
+            data = bytearray(f.read())
+        data[0x38:0x3a] = b"\xff\xfe"  # e_phnum: far more program headers than the file holds
+        with open(bad, "wb") as f:
+            f.write(data)
+        status, out, err = harness.gdb(script, ["pm-triage"], binary, bad)
+        # GDB may refuse the file itself; either way coroner says one line and exits non-zero.
+        expect_one_line_error(status, out, err, "")
+    elif case == "wrong-executable":
+        other = os.path.join(bin_dir, "divide_by_zero")
+        expect_one_line_error(*harness.gdb(script, ["pm-triage"], other, core), "open the core with the program")
+    elif case == "core-without-executable":
+        status, out, err = harness.gdb(script, ["pm-triage"], extra=["-c", core])
+        expect_one_line_error(status, out, err, "without its executable")
+    elif case == "help":
+        status, out, err = harness.gdb(script, ["pm-triage --help"])
+        harness.no_traceback(out, err)
+        check(status == 0, "--help failed")
+        for option in ("--json", "--thread", "--frames"):
+            check(option in out, "--help does not mention %s" % option)
+    elif case == "load-twice":
+        status, out, err = harness.gdb(script, ["source " + script, "pm-triage --json"], binary, core)
+        harness.no_traceback(out, err)
+        check(status == 0, "loading twice broke pm-triage:\n" + err)
+        check(harness.json_object(out)["cause"]["class"] == "null-deref", "wrong verdict after loading twice")
+    elif case == "python-mismatch":
+        fake = os.path.join(scratch, "coroner-gdb.py")
+        with open(script) as f:
+            text = f.read()
+        with open(fake, "w") as f:
+            f.write(text.replace('_BUILT_FOR = "', '_BUILT_FOR = "2.'))
+        status, out, err = harness.gdb(fake, ["pm-triage"], binary, core)
+        harness.no_traceback(out, err)
+        lines = [l for l in (out + err).splitlines() if l.startswith("coroner: not loaded")]
+        check(len(lines) == 1, "no one-sentence refusal of the mismatched module:\n" + out + err)
+        check("rebuild" in lines[0], "the refusal does not say how to rebuild: " + lines[0])
+        check(status != 0, "pm-triage without coroner loaded should fail the batch")
+    elif case == "live-process":
+        # The same program run under GDB and stopped by its signal gives the same verdict as its core.
+        status, out, err = harness.gdb(script, ["run", "pm-triage --json"], binary)
+        harness.no_traceback(out, err)
+        check(status == 0, "pm-triage failed on the live process:\n" + err)
+        live = harness.json_object(out)
+        status, out, err = harness.gdb(script, ["pm-triage --json"], binary, core)
+        dead = harness.json_object(out)
+        for key in ("signal", "cause", "blame", "signature", "bucket", "threads", "security"):
+            check(live[key] == dead[key], "%s differs: live %s, core %s" % (key, live[key], dead[key]))
+        check([f["function"] for f in live["thread"]["frames"]] == [f["function"] for f in dead["thread"]["frames"]],
+              "the stacks differ")
+        check(live["process"]["core_file"] is None, "a live process has no core file")
+    else:
+        raise harness.Failure("unknown case " + case)
+    check(sha256(core) == before, "the input core was modified")
+
+
+if __name__ == "__main__":
+    harness.main(test)

@@ -1,0 +1,110 @@
+"""Shared helpers of the integration tests: run a real debugger over a real core, pull the JSON
+object out of its chatter, read what the kernel wrote into the core (with eu-readelf, independently
+of coroner's own reader), and read a crash-lab program's expectations from its comment."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+TIMEOUT = 300
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def run(argv, timeout=TIMEOUT, cwd=None):
+    """Runs argv with no standard input; returns (exit status, stdout, stderr)."""
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                           timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired:
+        raise Failure("timed out after %ds (a wedged debugger?): %s" % (timeout, " ".join(argv)))
+    return p.returncode, p.stdout, p.stderr
+
+
+def gdb(script, commands, binary=None, core=None, extra=()):
+    argv = ["gdb", "-nx", "-batch", "-x", script]
+    for command in commands:
+        argv += ["-ex", command]
+    argv += list(extra)
+    if binary:
+        argv.append(binary)
+    if core:
+        argv.append(core)
+    return run(argv)
+
+
+def json_object(stdout):
+    """The command's JSON: the last line starting with '{'."""
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    check(lines, "no line starting with '{' in the output:\n" + stdout)
+    try:
+        return json.loads(lines[-1])
+    except ValueError as error:
+        raise Failure("the JSON line does not parse (%s): %s" % (error, lines[-1]))
+
+
+def no_traceback(*texts):
+    for text in texts:
+        check("Traceback" not in text and "Error while executing Python" not in text,
+              "a Python traceback reached the user:\n" + text)
+
+
+def core_notes(core):
+    """What the kernel recorded, as eu-readelf decodes it: threads (tids in note order), signal, pid."""
+    status, out, err = run(["eu-readelf", "--notes", core])
+    check(status == 0, "eu-readelf failed on %s: %s" % (core, err))
+    notes = {"tids": [], "signo": None, "code": None, "fault": None, "sender_pid": None, "sender_uid": None,
+             "pid": None}
+    section = None
+    for line in out.splitlines():
+        head = re.match(r"\s+CORE\s+\d+\s+(\w+)", line)
+        if head:
+            section = head.group(1)
+            continue
+        if section == "PRSTATUS":
+            m = re.search(r"^\s+pid: (\d+),", line)
+            if m:
+                notes["tids"].append(int(m.group(1)))
+        elif section == "PRPSINFO":
+            m = re.search(r"\bpid: (\d+),", line)
+            if m:
+                notes["pid"] = int(m.group(1))
+        elif section == "SIGINFO":
+            m = re.search(r"si_signo: (-?\d+), si_errno: -?\d+, si_code: (-?\d+)", line)
+            if m:
+                notes["signo"], notes["code"] = int(m.group(1)), int(m.group(2))
+            m = re.search(r"fault address: (0x[0-9a-f]+)", line)
+            if m:
+                notes["fault"] = int(m.group(1), 16)
+            m = re.search(r"sender PID: (\d+), sender UID: (\d+)", line)
+            if m:
+                notes["sender_pid"], notes["sender_uid"] = int(m.group(1)), int(m.group(2))
+    return notes
+
+
+def expectations(source):
+    """The `coroner-expect:` line of a crash-lab program, as a dict of strings."""
+    with open(source) as f:
+        for line in f:
+            m = re.search(r"coroner-expect:\s*(.*)", line)
+            if m:
+                return dict(item.split("=", 1) for item in m.group(1).split())
+    raise Failure("%s has no coroner-expect: line" % source)
+
+
+def main(test):
+    """Runs test(argv) and turns a Failure into one message and exit status 1."""
+    try:
+        test(sys.argv[1:])
+    except Failure as failure:
+        print("FAIL: %s" % failure)
+        sys.exit(1)
+    print("ok")

@@ -1,0 +1,106 @@
+"""One crash-lab case through a real debugger: pm-triage --json must be a coroner.triage/1 object whose
+facts equal what the kernel wrote into the core, and whose verdict is what the program's comment says.
+
+usage: triage_case.py DEBUGGER-SCRIPT NAME BINARY CORE SOURCE"""
+import harness
+from harness import check
+
+TRIAGE_KEYS = {
+    "": ["schema", "debugger", "process", "signal", "cause", "thread", "threads", "blame", "signature", "bucket",
+         "symbols", "security"],
+    "debugger": ["name", "version"],
+    "process": ["executable", "pid", "args", "core_file", "core_time"],
+    "signal": ["number", "name", "code", "code_name", "fault_address", "sender_pid", "sender_uid"],
+    "cause": ["class", "summary", "access", "message", "exception_type"],
+    "thread": ["index", "tid", "name", "frames"],
+    "threads": ["count"],
+    "symbols": ["missing_debug_info", "mismatched"],
+    "security": ["rating", "reason"],
+}
+FRAME_KEYS = ["index", "pc", "function", "module", "file", "line", "inlined"]
+BLAME_KEYS = ["frame", "function", "file", "line", "reason"]
+
+
+def check_shape(report):
+    for section, keys in TRIAGE_KEYS.items():
+        obj = report[section] if section else report
+        check(isinstance(obj, dict), "%s is not an object" % section)
+        check(sorted(obj) == sorted(keys), "%s has keys %s, SPEC says %s" % (section or "top", sorted(obj), keys))
+    check(report["schema"] == "coroner.triage/1", "schema is %r" % report["schema"])
+    for frame in report["thread"]["frames"]:
+        check(sorted(frame) == sorted(FRAME_KEYS), "frame keys %s" % sorted(frame))
+        check(frame["pc"].startswith("0x"), "pc is not a hex string: %r" % frame["pc"])
+    if report["blame"] is not None:
+        check(sorted(report["blame"]) == sorted(BLAME_KEYS), "blame keys %s" % sorted(report["blame"]))
+    check(len(report["bucket"]) == 16 and int(report["bucket"], 16) >= 0, "bucket %r" % report["bucket"])
+
+
+def check_against_core(report, notes):
+    signal = report["signal"]
+    check(signal["number"] == notes["signo"], "signal %s, the core says %s" % (signal["number"], notes["signo"]))
+    check(signal["code"] == notes["code"], "si_code %s, the core says %s" % (signal["code"], notes["code"]))
+    fault = int(signal["fault_address"], 16) if signal["fault_address"] else None
+    check(fault == notes["fault"], "fault address %s, the core says %s" % (signal["fault_address"], notes["fault"]))
+    check(signal["sender_pid"] == notes["sender_pid"], "sender pid %s, core %s" % (signal["sender_pid"],
+                                                                                   notes["sender_pid"]))
+    check(signal["sender_uid"] == notes["sender_uid"], "sender uid %s, core %s" % (signal["sender_uid"],
+                                                                                   notes["sender_uid"]))
+    check(report["thread"]["tid"] == notes["tids"][0],
+          "crashing thread %s, the kernel wrote %s first" % (report["thread"]["tid"], notes["tids"][0]))
+    check(report["threads"]["count"] == len(notes["tids"]),
+          "%s threads, the core has %s" % (report["threads"]["count"], len(notes["tids"])))
+    check(report["process"]["pid"] == notes["pid"], "pid %s, the core says %s" % (report["process"]["pid"],
+                                                                                 notes["pid"]))
+
+
+def check_expectations(report, expect, binary):
+    signal = report["signal"]
+    check(signal["name"] == expect["signal"], "signal %s, expected %s" % (signal["name"], expect["signal"]))
+    if "code" in expect:
+        check(signal["code_name"] == expect["code"], "code %s, expected %s" % (signal["code_name"], expect["code"]))
+    check(report["cause"]["class"] == expect["class"],
+          "class %s (%s), expected %s" % (report["cause"]["class"], report["cause"]["summary"], expect["class"]))
+    if "fault" in expect:
+        check(signal["fault_address"] == expect["fault"], "fault %s, expected %s" % (signal["fault_address"],
+                                                                                    expect["fault"]))
+    if "threads" in expect:
+        check(report["threads"]["count"] == int(expect["threads"]), "thread count %s" % report["threads"]["count"])
+    if "blame" in expect:
+        blame = report["blame"]
+        check(blame is not None, "nothing blamed, expected %s" % expect["blame"])
+        wanted = expect["blame"] or None  # "blame=" means: a frame with no symbols
+        check(blame["function"] == wanted, "blamed %s, expected %s" % (blame["function"], wanted))
+        frame = report["thread"]["frames"][blame["frame"]]
+        check(frame["module"] == binary, "the blamed frame is in %s, not the program" % frame["module"])
+    if report["cause"]["class"] == "external-signal":
+        check(signal["sender_pid"] is not None and signal["sender_pid"] != report["process"]["pid"],
+              "external signal without another sender")
+    check(report["process"]["executable"] == binary, "executable %s" % report["process"]["executable"])
+
+
+def test(argv):
+    script, name, binary, core, source = argv
+    status, out, err = harness.gdb(script, ["pm-triage --json"], binary, core)
+    harness.no_traceback(out, err)
+    check(status == 0, "gdb exited %d:\n%s" % (status, err))
+    report = harness.json_object(out)
+    check_shape(report)
+    check(report["debugger"]["name"] == "gdb", "debugger %r" % report["debugger"])
+    check(report["process"]["core_file"] == core, "core_file %s" % report["process"]["core_file"])
+    check_against_core(report, harness.core_notes(core))
+    check_expectations(report, harness.expectations(source), binary)
+    if name.endswith("_stripped"):
+        check(binary in report["symbols"]["missing_debug_info"], "stripped binary not listed as missing symbols")
+
+    # The text form says the same verdict, first.
+    status, out, err = harness.gdb(script, ["pm-triage"], binary, core)
+    harness.no_traceback(out, err)
+    check(status == 0, "gdb exited %d on the text form" % status)
+    verdict = "%s (" % report["signal"]["name"]
+    check(any(l.startswith(verdict) and l.endswith(report["cause"]["class"]) for l in out.splitlines()),
+          "the text form does not start with the verdict:\n" + out)
+    check(report["bucket"] in out, "the text form lacks the bucket")
+
+
+if __name__ == "__main__":
+    harness.main(test)

@@ -1,0 +1,47 @@
+// A Debugger made of plain data, for unit tests: what a frontend would have collected, fixed up front.
+#pragma once
+
+#include "coroner/debugger.hpp"
+
+#include <map>
+
+namespace coroner::test {
+
+class SnapshotDebugger final : public Debugger {
+public:
+    DebuggerInfo debugger_info{"snapshot", "1.0"};
+    TargetState state;
+    std::vector<ThreadInfo> thread_list;
+    std::map<std::int64_t, std::vector<Frame>> stacks;
+    std::optional<SignalInfo> signal;
+    std::optional<std::int64_t> selected;
+    int frames_calls = 0;
+
+    DebuggerInfo info() override { return debugger_info; }
+    TargetState target() override { return state; }
+    std::vector<ThreadInfo> threads() override { return thread_list; }
+    std::vector<Frame> frames(std::int64_t tid, int limit) override {
+        frames_calls++;
+        auto it = stacks.find(tid);
+        if (it == stacks.end()) return {};
+        std::vector<Frame> out = it->second;
+        if (limit > 0 && out.size() > static_cast<std::size_t>(limit)) out.resize(static_cast<std::size_t>(limit));
+        return out;
+    }
+    std::optional<SignalInfo> live_signal() override { return signal; }
+    std::optional<std::int64_t> selected_tid() override { return selected; }
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t, std::size_t) override { return std::nullopt; }
+};
+
+inline Frame frame(int index, std::uint64_t pc, std::optional<std::string> function,
+                   std::optional<std::string> file = std::nullopt, std::optional<int> line = std::nullopt) {
+    Frame f;
+    f.index = index;
+    f.pc = pc;
+    f.function = std::move(function);
+    f.file = std::move(file);
+    f.line = line;
+    return f;
+}
+
+}  // namespace coroner::test

@@ -1,0 +1,73 @@
+#include "coroner/blame.hpp"
+#include "coroner/names.hpp"
+#include "coroner/signature.hpp"
+
+#include "../support/snapshot_debugger.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace coroner;
+using coroner::test::frame;
+
+namespace {
+
+Frame in(Frame f, const char* module) {
+    f.module = module;
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("parameter lists are stripped, operators and anonymous namespaces kept") {
+    CHECK(strip_parameters("get_total") == "get_total");
+    CHECK(strip_parameters("config::load(std::string const&)") == "config::load");
+    CHECK(strip_parameters("ns::Foo::bar(int) const") == "ns::Foo::bar");
+    CHECK(strip_parameters("Foo::operator()(int)") == "Foo::operator()");
+    CHECK(strip_parameters("Foo::operator()") == "Foo::operator()");
+    CHECK(strip_parameters("(anonymous namespace)::helper(void*)") == "(anonymous namespace)::helper");
+    CHECK(strip_parameters("std::vector<int, std::allocator<int> >::at(unsigned long)") ==
+          "std::vector<int, std::allocator<int> >::at");
+}
+
+TEST_CASE("blame skips signal, abort and assert frames and prefers the program's own code") {
+    std::vector<Frame> frames{in(frame(0, 1, "__pthread_kill_implementation"), "/lib/libc.so.6"),
+                              in(frame(1, 2, "raise"), "/lib/libc.so.6"), in(frame(2, 3, "abort"), "/lib/libc.so.6"),
+                              in(frame(3, 4, "__assert_fail"), "/lib/libc.so.6"),
+                              in(frame(4, 5, "check_balance"), "/opt/prog"), in(frame(5, 6, "main"), "/opt/prog")};
+    Blame b = blame(frames, std::string("/opt/prog"), builtin_skip_rules());
+    REQUIRE(b.frame);
+    CHECK(*b.frame == 4);
+    REQUIRE(b.skipped.size() == 4);
+    CHECK(b.skipped[0].rule == "signal-delivery");
+    CHECK(b.skipped[2].rule == "abort");
+    CHECK(b.skipped[3].rule == "assert");
+}
+
+TEST_CASE("a frame without symbols in the program is still blamed; nothing at all gives a reason") {
+    std::vector<Frame> stripped{in(frame(0, 0x1135, std::nullopt), "/opt/prog")};
+    Blame b = blame(stripped, std::string("/opt/prog"), builtin_skip_rules());
+    REQUIRE(b.frame);
+    CHECK(b.reason.find("no symbols") != std::string::npos);
+    Blame none = blame({frame(0, 0, std::nullopt)}, std::string("/opt/prog"), builtin_skip_rules());
+    CHECK_FALSE(none.frame);
+    CHECK_FALSE(none.reason.empty());
+}
+
+TEST_CASE("signatures use normalized names or module+offset, and buckets follow them") {
+    std::vector<Mapping> maps(1);
+    maps[0].start = 0x555500000000;
+    maps[0].end = 0x555500002000;
+    maps[0].path = "/opt/prog";
+    std::vector<Frame> frames{in(frame(0, 0x555500001135, std::nullopt), "/opt/prog"),
+                              in(frame(1, 0x555500001180, "sum(long*, int)"), "/opt/prog"),
+                              in(frame(2, 0x7f0000001000, "__libc_start_call_main"), "/lib/libc.so.6")};
+    Signature s = make_signature("SIGSEGV", "null-deref", frames, 0, maps, builtin_skip_rules());
+    CHECK(s.text == "SIGSEGV null-deref prog+0x1135 | sum");
+    CHECK(s.bucket.size() == 16);
+    // ASLR moves everything: the signature does not change.
+    for (auto& m : maps) m.start += 0x1000000, m.end += 0x1000000;
+    for (auto& f : frames) f.pc += 0x1000000;
+    CHECK(make_signature("SIGSEGV", "null-deref", frames, 0, maps, builtin_skip_rules()).bucket == s.bucket);
+    CHECK(bucket_of("SIGSEGV null-deref a | b") != bucket_of("SIGSEGV null-deref a | c"));
+    CHECK(bucket_of("x") == bucket_of("x"));
+}

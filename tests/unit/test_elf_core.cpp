@@ -1,0 +1,163 @@
+#include "coroner/elf_core.hpp"
+#include "coroner/error.hpp"
+
+#include "../support/core_builder.hpp"
+
+#include <doctest/doctest.h>
+
+#include <random>
+
+using coroner::ElfCore;
+using coroner::UserError;
+using coroner::test::CoreBuilder;
+
+namespace {
+
+std::vector<std::uint8_t> page(std::uint8_t fill) { return std::vector<std::uint8_t>(4096, fill); }
+
+CoreBuilder crashed_with_two_threads() {
+    CoreBuilder b;
+    b.thread(4243, 0x401136, 0x7ffc0000f000)  // the thread that took the signal comes first
+        .thread(4242, 0x7f0000001000, 0x7ffc0000e000, 0)
+        .process(4242, "prog", "./prog --flag")
+        .siginfo(11, 1, 0x18)
+        .segment(0x400000, page(0x11), PF_R | PF_X)
+        .segment(0x7ffc0000e000, page(0x22), PF_R | PF_W, 0x2000)
+        .file(0x400000, 0x401000, 0, "/opt/prog")
+        .auxv(9, 0x400100);
+    return b;
+}
+
+}  // namespace
+
+TEST_CASE("a core's notes and segments are read as the kernel wrote them") {
+    auto core = ElfCore::from_bytes(crashed_with_two_threads().build(), "two.core");
+    REQUIRE(core->threads().size() == 2);
+    CHECK(core->threads()[0].tid == 4243);
+    CHECK(core->threads()[0].pc == 0x401136);
+    CHECK(core->threads()[0].sp == 0x7ffc0000f000);
+    CHECK(core->threads()[1].tid == 4242);
+    REQUIRE(core->siginfo());
+    CHECK(core->siginfo()->number == 11);
+    CHECK(core->siginfo()->code == 1);
+    CHECK(core->siginfo()->fault_address == 0x18);
+    CHECK_FALSE(core->siginfo()->sender_pid);
+    REQUIRE(core->process());
+    CHECK(core->process()->pid == 4242);
+    CHECK(core->process()->program == "prog");
+    CHECK(core->process()->args == "./prog --flag");
+    REQUIRE(core->file_mappings().size() == 1);
+    CHECK(core->file_mappings()[0].path == "/opt/prog");
+    CHECK(core->auxv().size() == 1);
+
+    auto facts = core->facts();
+    CHECK(facts.crashing_tid == 4243);
+    CHECK(facts.pid == 4242);
+    REQUIRE(facts.mappings.size() == 2);
+    CHECK(facts.mappings[0].path == "/opt/prog");
+    CHECK(facts.mappings[0].executable);
+    CHECK(facts.mappings[1].writable);
+    CHECK(facts.mappings[1].end == 0x7ffc00010000);
+}
+
+TEST_CASE("memory reads come from dumped bytes only") {
+    auto core = ElfCore::from_bytes(crashed_with_two_threads().build(), "two.core");
+    auto bytes = core->read(0x400ffe, 2);
+    REQUIRE(bytes);
+    CHECK((*bytes)[0] == 0x11);
+    CHECK_FALSE(core->read(0x400fff, 2));        // runs off the segment
+    CHECK_FALSE(core->read(0x7ffc0000f000, 8));  // inside memsz but not dumped
+    CHECK_FALSE(core->read(0x10, 1));            // unmapped
+    CHECK(core->read(0x7ffc0000e000, 4096));
+}
+
+TEST_CASE("a signal sent by another process carries its sender, not an address") {
+    CoreBuilder b;
+    b.thread(100, 0x401000, 0x7ff0000).process(100, "p", "p").sent_by(3, 0, 77, 1000).segment(0x400000, page(0), PF_R);
+    auto core = ElfCore::from_bytes(b.build(), "sent.core");
+    REQUIRE(core->siginfo());
+    CHECK(core->siginfo()->sender_pid == 77);
+    CHECK(core->siginfo()->sender_uid == 1000);
+    CHECK_FALSE(core->siginfo()->fault_address);
+}
+
+TEST_CASE("every truncation of a core is reported, never read past its end") {
+    auto whole = crashed_with_two_threads().build();
+    int reported = 0;
+    for (std::size_t cut = 0; cut < whole.size(); cut += (cut < 1024 ? 1 : 97)) {
+        std::vector<std::uint8_t> part(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(cut));
+        CHECK_THROWS_AS(ElfCore::from_bytes(part, "cut.core"), UserError);
+        reported++;
+    }
+    CHECK(reported > 1000);
+    try {
+        std::vector<std::uint8_t> half(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() / 2));
+        ElfCore::from_bytes(half, "half.core");
+    } catch (const UserError& e) {
+        CHECK(std::string(e.what()).find("truncated") != std::string::npos);
+    }
+}
+
+TEST_CASE("malformed headers and notes are reported as such") {
+    auto whole = crashed_with_two_threads().build();
+    SUBCASE("not ELF") {
+        std::vector<std::uint8_t> text(200, 'x');
+        CHECK_THROWS_WITH_AS(ElfCore::from_bytes(text, "t"), doctest::Contains("not an ELF core"), UserError);
+    }
+    SUBCASE("ELF but not a core") {
+        auto bytes = whole;
+        bytes[16] = ET_EXEC;
+        CHECK_THROWS_WITH_AS(ElfCore::from_bytes(bytes, "t"), doctest::Contains("not a core dump"), UserError);
+    }
+    SUBCASE("absurd program header count") {
+        auto bytes = whole;
+        std::uint16_t phnum = 0xfff0;
+        std::memcpy(bytes.data() + offsetof(Elf64_Ehdr, e_phnum), &phnum, 2);
+        CHECK_THROWS_AS(ElfCore::from_bytes(bytes, "t"), UserError);
+    }
+    SUBCASE("a note larger than its segment") {
+        auto bytes = whole;
+        std::size_t first_note = sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr);
+        std::uint32_t huge = 0x7fffffff;
+        std::memcpy(bytes.data() + first_note + 4, &huge, 4);
+        CHECK_THROWS_AS(ElfCore::from_bytes(bytes, "t"), UserError);
+    }
+    SUBCASE("a segment whose offset overflows") {
+        auto bytes = whole;
+        std::size_t load = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+        std::uint64_t offset = ~std::uint64_t{0} - 10;
+        std::memcpy(bytes.data() + load + offsetof(Elf64_Phdr, p_offset), &offset, 8);
+        CHECK_THROWS_AS(ElfCore::from_bytes(bytes, "t"), UserError);
+    }
+    SUBCASE("no thread notes") {
+        CoreBuilder b;
+        b.process(1, "p", "p").segment(0x1000, page(0), PF_R);
+        CHECK_THROWS_WITH_AS(ElfCore::from_bytes(b.build(), "t"), doctest::Contains("NT_PRSTATUS"), UserError);
+    }
+    SUBCASE("a missing file") {
+        CHECK_THROWS_WITH_AS(ElfCore::open("/nonexistent/core"), doctest::Contains("cannot read core file"),
+                             UserError);
+    }
+}
+
+TEST_CASE("random corruption of headers and notes never gets past the reader unreported") {
+    auto whole = crashed_with_two_threads().build();
+    std::size_t header_and_notes = sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr) + 1200;
+    std::mt19937 rng(12345);
+    int parsed = 0, refused = 0;
+    for (int i = 0; i < 3000; i++) {
+        auto bytes = whole;
+        int flips = 1 + static_cast<int>(rng() % 4);
+        for (int f = 0; f < flips; f++) bytes[rng() % header_and_notes] = static_cast<std::uint8_t>(rng());
+        try {
+            auto core = ElfCore::from_bytes(bytes, "fuzz.core");
+            (void)core->facts();
+            (void)core->read(0x400000, 16);
+            parsed++;
+        } catch (const UserError&) {
+            refused++;
+        }
+    }
+    CHECK(parsed + refused == 3000);
+    CHECK(refused > 0);
+}
