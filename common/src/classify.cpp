@@ -39,7 +39,7 @@ Cause abort_cause(const std::vector<Frame>& frames) {
                 Cause c;
                 c.cls = rule["class"].get<std::string>();
                 c.rule = rule["id"].get<std::string>();
-                c.summary = fmt::format("aborted by {} (seen in frame #{} {})", c.cls, frame.index,
+                c.summary = fmt::format("{} (frame #{} is {})", rule["summary"].get<std::string>(), frame.index,
                                         strip_parameters(*frame.function));
                 return c;
             }

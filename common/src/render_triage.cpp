@@ -104,11 +104,12 @@ std::string triage_text(const TriageReport& r) {
         line("fault", fmt::format("{:#x}{}", *r.signal->fault_address,
                                   r.cause.access ? fmt::format(" ({})", *r.cause.access) : ""));
     if (r.signal && r.signal->sender_pid)
-        line("sender", fmt::format("pid {}, uid {}", *r.signal->sender_pid, r.signal->sender_uid.value_or(-1)));
-    line("thread", fmt::format("{} tid {}{} ({} of {} thread{})", r.thread.index, r.thread.tid,
+        line("sender", fmt::format("pid {}, uid {}{}", *r.signal->sender_pid, r.signal->sender_uid.value_or(-1),
+                                   *r.signal->sender_pid == r.pid ? " (the process itself)" : ""));
+    line("thread", fmt::format("{} tid {}{} ({}; {} thread{} in all)", r.thread.index, r.thread.tid,
                                r.thread.name ? fmt::format(" \"{}\"", *r.thread.name) : "",
-                               r.thread_is_crashing ? "the crashing thread" : "not the crashing thread",
-                               r.thread_count, r.thread_count == 1 ? "" : "s"));
+                               r.thread_is_crashing ? "crashing" : "not the crashing thread", r.thread_count,
+                               r.thread_count == 1 ? "" : "s"));
     if (r.blame.frame) {
         const Frame& f = r.frames[static_cast<std::size_t>(*r.blame.frame)];
         line("blame", fmt::format("#{} {}{}: {}", f.index, f.function ? strip_parameters(*f.function) : "??",
@@ -118,7 +119,23 @@ std::string triage_text(const TriageReport& r) {
         line("blame", fmt::format("none: {}", r.blame.reason));
     }
     out += "stack\n";
-    for (const auto& f : r.frames) out += frame_line(f, r.blame.frame && f.index == r.frames[*r.blame.frame].index) + "\n";
+    // Runs of the same function at the same line (deep recursion) print once with their count.
+    auto same = [](const Frame& a, const Frame& b) {
+        return a.function && a.function == b.function && a.file == b.file && a.line == b.line;
+    };
+    for (std::size_t i = 0; i < r.frames.size();) {
+        std::size_t run = 1;
+        while (i + run < r.frames.size() && same(r.frames[i], r.frames[i + run])) run++;
+        bool blamed = r.blame.frame && static_cast<std::size_t>(*r.blame.frame) == i;
+        out += frame_line(r.frames[i], blamed) + "\n";
+        if (run > 2) {
+            out += fmt::format("  ... {} more identical frames (#{} to #{})\n", run - 1, r.frames[i + 1].index,
+                               r.frames[i + run - 1].index);
+            i += run;
+        } else {
+            i++;
+        }
+    }
     line("bucket", fmt::format("{}  {}", r.signature.bucket, r.signature.text));
     for (const auto& m : r.mismatched)
         line("warning", fmt::format("{} is not the build that crashed (build-ids differ): frames may be wrong", m));

@@ -4,6 +4,7 @@ of coroner's own reader), and read a crash-lab program's expectations from its c
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -81,13 +82,39 @@ def core_notes(core):
             m = re.search(r"si_signo: (-?\d+), si_errno: -?\d+, si_code: (-?\d+)", line)
             if m:
                 notes["signo"], notes["code"] = int(m.group(1)), int(m.group(2))
-            m = re.search(r"fault address: (0x[0-9a-f]+)", line)
+            m = re.search(r"fault address: (0x[0-9a-f]+|0)\b", line)
             if m:
                 notes["fault"] = int(m.group(1), 16)
             m = re.search(r"sender PID: (\d+), sender UID: (\d+)", line)
             if m:
                 notes["sender_pid"], notes["sender_uid"] = int(m.group(1)), int(m.group(2))
+    # SI_KERNEL faults (a general protection fault) carry no address: the kernel writes 0 there.
+    if notes["code"] == 0x80:
+        notes["fault"] = None
+    # eu-readelf decodes the sender only for SI_USER; for SI_TKILL and SI_QUEUE read the note's bytes.
+    if notes["code"] in (-1, -6) and notes["sender_pid"] is None:
+        notes["sender_pid"], notes["sender_uid"] = raw_siginfo_sender(core)
     return notes
+
+
+def raw_siginfo_sender(core):
+    """si_pid and si_uid of the NT_SIGINFO note, found by walking the ELF program headers."""
+    with open(core, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if p_type != 4:  # PT_NOTE
+            continue
+        off, end = p_offset, p_offset + p_filesz
+        while off + 12 <= end:
+            namesz, descsz, n_type = struct.unpack_from("<III", data, off)
+            desc = off + 12 + ((namesz + 3) & ~3)
+            if n_type == 0x53494749:  # NT_SIGINFO
+                return struct.unpack_from("<iI", data, desc + 16)
+            off = desc + ((descsz + 3) & ~3)
+    raise Failure("no NT_SIGINFO note in " + core)
 
 
 def expectations(source):

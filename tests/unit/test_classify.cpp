@@ -43,8 +43,8 @@ TEST_CASE("memory faults are told apart by where the address lands") {
     CHECK(classify(process(11, 1, 0x18), {}).cls == "null-deref");
     CHECK(classify(process(11, 1, 0x0), {}).summary.find("0x0") != std::string::npos);
     CHECK(classify(process(11, 1, 0x18), {}).summary.find("offset 0x18") != std::string::npos);
-    CHECK(classify(process(11, 1, 0xdead0000beef), {}).cls == "wild-pointer");
-    CHECK(classify(process(7, 2, 0xdead0000beef), {}).cls == "wild-pointer");
+    CHECK(classify(process(11, 1, 0x1337beef000), {}).cls == "wild-pointer");
+    CHECK(classify(process(7, 2, 0x1337beef000), {}).cls == "wild-pointer");
     auto ro = classify(process(11, 2, 0x402010), {});
     CHECK(ro.cls == "readonly-write");
     CHECK(ro.access == "write");

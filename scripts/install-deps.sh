@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package coroner needs to build and test. Idempotent: when all are present it
+# changes nothing; otherwise it runs `apt-get update` first, then installs what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config      # the build
+  gdb python3-dev pybind11-dev          # the GDB frontend (built for the Python GDB embeds)
+  libelf-dev elfutils                   # ELF cores; eu-readelf is the tests' independent oracle
+  libfmt-dev nlohmann-json3-dev libcli11-dev
+  doctest-dev                           # unit tests
+  libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
