@@ -1,6 +1,10 @@
 #include "coroner/names.hpp"
 
+#include "coroner/rules.hpp"
+
 #include <algorithm>
+#include <regex>
+#include <sstream>
 
 namespace coroner {
 
@@ -25,6 +29,37 @@ std::string strip_parameters(const std::string& function) {
         }
     }
     return name;
+}
+
+std::string normalize_function(const std::string& function) {
+    static const std::regex clone_suffix(R"((\.(cold|isra|part|constprop|lto_priv|localalias)(\.[0-9]+)?)+$)");
+    std::string name = std::regex_replace(strip_parameters(function), clone_suffix, "");
+    const auto& aliases = builtin_rules("function_aliases")["aliases"];
+    if (auto it = aliases.find(name); it != aliases.end()) return it->get<std::string>();
+    return name;
+}
+
+std::string normalize_source_path(const std::string& path) {
+    bool absolute = !path.empty() && path[0] == '/';
+    std::vector<std::string> parts;
+    std::stringstream in(path);
+    std::string part;
+    while (std::getline(in, part, '/')) {
+        if (part.empty() || part == ".") continue;
+        if (part == ".." && !parts.empty() && parts.back() != "..") {
+            parts.pop_back();
+            continue;
+        }
+        if (part == ".." && absolute) continue;
+        parts.push_back(part);
+    }
+    // glibc and others are built with a relative compilation directory that repeats the file's own
+    // folder ("./nptl" + "./nptl/pthread_kill.c"); GDB and LLDB 14 join the two, LLDB 19 does not.
+    // A relative path that starts with the same folder twice is taken once.
+    if (!absolute && parts.size() > 2 && parts[0] == parts[1]) parts.erase(parts.begin());
+    std::string out = absolute ? "/" : "";
+    for (std::size_t i = 0; i < parts.size(); i++) out += (i ? "/" : "") + parts[i];
+    return out.empty() ? path : out;
 }
 
 std::string base_name(const std::string& path) {

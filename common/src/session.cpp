@@ -80,6 +80,10 @@ Session open_session(Debugger& debugger) {
 
     s.threads = debugger.threads();
     if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
+    // A core records one name, the process's; GDB shows none per thread and LLDB gives every thread that
+    // one. Name the main thread only, whichever debugger asked.
+    if (s.target.kind == TargetKind::core)
+        for (auto& t : s.threads) t.name = t.tid == s.facts.pid ? s.facts.program : std::nullopt;
     s.crashing_thread = s.threads.front();
     if (s.facts.crashing_tid)
         for (const auto& t : s.threads)
@@ -97,6 +101,16 @@ Session open_session(Debugger& debugger) {
 
 std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
     std::vector<Frame> frames = debugger->frames(thread.tid, limit);
+    for (std::size_t i = 0; i < frames.size(); i++) {
+        Frame& f = frames[i];
+        if (f.function) f.function = normalize_function(*f.function);
+        if (f.file) f.file = normalize_source_path(*f.file);
+        // Like GDB (and unlike LLDB), stop at main: what called it is process start-up.
+        if (f.function == "main") {
+            frames.resize(i + 1);
+            break;
+        }
+    }
     for (auto& f : frames) {
         f.module.reset();
         if (const Mapping* m = find_mapping(facts.mappings, f.pc); m && !m->path.empty()) {

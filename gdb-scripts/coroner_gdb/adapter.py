@@ -94,7 +94,10 @@ class GdbDebugger(_coroner.Debugger):
             except gdb.error:
                 return []
             while frame is not None and (limit <= 0 or len(result) < limit):
-                result.append(self._frame(frame, len(result)))
+                # GDB synthesizes frames for tail calls from DWARF call-site data; LLDB 14 does not.
+                # Both show what is really on the stack, so these are left out.
+                if frame.type() != gdb.TAILCALL_FRAME:
+                    result.append(self._frame(frame, len(result)))
                 try:
                     frame = frame.older()
                 except gdb.error:

@@ -42,6 +42,38 @@ def gdb(script, commands, binary=None, core=None, extra=()):
     return run(argv)
 
 
+def lldb(plugin, commands, binary=None, core=None, lldb_executable="lldb"):
+    """lldb in batch mode with the plugin loaded; the target is created after the plugin loads."""
+    argv = [lldb_executable, "--no-lldbinit", "-b", "-o", "plugin load " + plugin]
+    if binary or core:
+        create = "target create"
+        if binary:
+            create += ' "%s"' % binary
+        if core:
+            create += ' -c "%s"' % core
+        argv += ["-o", create]
+    for command in commands:
+        argv += ["-o", command]
+    return run(argv)
+
+
+def lldb_noise_removed(text):
+    """Debian's lldb-14 and the unpacked lldb-19 lack their Python module and print tracebacks of their
+    own on start-up and for every command; those are LLDB's, not coroner's, and are removed here."""
+    out, skip = [], False
+    for line in text.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            skip = True
+            continue
+        if skip and (line.startswith("  ") or re.match(r"(ModuleNotFoundError|NameError|ImportError)\b", line)):
+            if not line.startswith("  "):
+                skip = False
+            continue
+        skip = False
+        out.append(line)
+    return "\n".join(out)
+
+
 def json_object(stdout):
     """The command's JSON: the last line starting with '{'."""
     lines = [line for line in stdout.splitlines() if line.startswith("{")]

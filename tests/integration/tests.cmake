@@ -1,23 +1,52 @@
-# Integration tests: each runs real gdb (and later lldb) over a real crash-lab core. Registered one
-# CTest test per case so that the pass count says what was checked.
+# Integration tests: each runs real gdb or lldb over a real crash-lab core. Registered one CTest test
+# per case so that the pass count says what was checked.
 find_program(INTEGRATION_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
 set(integration ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 set(gdb_script ${PROJECT_BINARY_DIR}/coroner-gdb.py)
+set(cores ${PROJECT_BINARY_DIR}/fixtures/cores)
 
 file(STRINGS ${CRASH_LAB_MANIFEST} crash_lab_cases)
+set(crash_lab_names "")
 foreach(row IN LISTS crash_lab_cases)
   string(REPLACE "\t" ";" fields "${row}")
   list(GET fields 0 name)
   list(GET fields 1 binary)
   list(GET fields 2 core)
   list(GET fields 3 source)
+  list(APPEND crash_lab_names ${name})
   add_test(NAME "gdb: triage ${name}"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/triage_case.py ${gdb_script} ${name} ${binary} ${core} ${source})
 endforeach()
 
-foreach(case IN ITEMS nothing-loaded running-process unknown-flag truncated-core wrong-executable
-                      core-without-executable corrupt-core help load-twice python-mismatch live-process)
+set(common_error_cases nothing-loaded unknown-flag truncated-core wrong-executable core-without-executable
+                       corrupt-core help load-twice)
+foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process)
   add_test(NAME "gdb: ${case}"
-           COMMAND ${INTEGRATION_PYTHON} ${integration}/gdb_errors.py ${case} ${gdb_script} ${CRASH_LAB_BIN}
-                   ${PROJECT_BINARY_DIR}/fixtures/cores)
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} gdb ${gdb_script} ${CRASH_LAB_BIN} ${cores})
+endforeach()
+
+# Every LLDB the plugin was built for: parity with GDB on every core, and the same errors.
+set(previous_plugin "")
+foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
+  string(REPLACE "," ";" entry "${entry}")
+  list(GET entry 0 major)
+  list(GET entry 1 plugin)
+  list(GET entry 2 lldb)
+  foreach(name IN LISTS crash_lab_names)
+    add_test(NAME "lldb ${major}: parity ${name}"
+             COMMAND ${INTEGRATION_PYTHON} ${integration}/parity_case.py ${gdb_script} ${plugin} ${lldb} ${name}
+                     ${CRASH_LAB_BIN}/${name} ${cores}/${name}.core)
+  endforeach()
+  foreach(case IN LISTS common_error_cases)
+    add_test(NAME "lldb ${major}: ${case}"
+             COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} lldb ${plugin} ${lldb} ${CRASH_LAB_BIN}
+                     ${cores})
+  endforeach()
+  if(previous_plugin)
+    add_test(NAME "lldb ${major}: plugin-mismatch"
+             COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py plugin-mismatch lldb ${plugin} ${lldb}
+                     ${CRASH_LAB_BIN} ${cores} ${previous_plugin} ${previous_lldb})
+  endif()
+  set(previous_plugin ${plugin})
+  set(previous_lldb ${lldb})
 endforeach()

@@ -29,6 +29,19 @@ TEST_CASE("parameter lists are stripped, operators and anonymous namespaces kept
           "std::vector<int, std::allocator<int> >::at");
 }
 
+TEST_CASE("function names and source paths are normalized the same for every debugger") {
+    CHECK(normalize_function("__assert_fail_base.cold") == "__assert_fail_base");
+    CHECK(normalize_function("foo.isra.0") == "foo");
+    CHECK(normalize_function("bar.constprop.0.cold") == "bar");
+    CHECK(normalize_function("__clone3") == "clone3");
+    CHECK(normalize_function("ns::f(int)") == "ns::f");
+    CHECK(normalize_source_path("./nptl/./nptl/pthread_kill.c") == "nptl/pthread_kill.c");
+    CHECK(normalize_source_path("nptl/pthread_kill.c") == "nptl/pthread_kill.c");
+    CHECK(normalize_source_path("./signal/../sysdeps/posix/raise.c") == "sysdeps/posix/raise.c");
+    CHECK(normalize_source_path("/src/app/../lib/x.c") == "/src/lib/x.c");
+    CHECK(normalize_source_path("/work/a/./b.c") == "/work/a/b.c");
+}
+
 TEST_CASE("blame skips signal, abort and assert frames and prefers the program's own code") {
     std::vector<Frame> frames{in(frame(0, 1, "__pthread_kill_implementation"), "/lib/libc.so.6"),
                               in(frame(1, 2, "raise"), "/lib/libc.so.6"), in(frame(2, 3, "abort"), "/lib/libc.so.6"),

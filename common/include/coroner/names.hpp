@@ -13,6 +13,15 @@ namespace coroner {
 // "ns::Foo::bar(int) const" -> "ns::Foo::bar"; "main" -> "main". Keeps "operator()" intact.
 std::string strip_parameters(const std::string& function);
 
+// What a frame's function is called in coroner's output, whichever debugger named it: no parameters,
+// no compiler clone suffix (".cold", ".isra.0", ".part.1", ".constprop.0"), aliases resolved by
+// rules/function_aliases.json.
+std::string normalize_function(const std::string& function);
+
+// "./nptl/./nptl/pthread_kill.c" and "nptl/nptl/pthread_kill.c" are the same file: "." components and
+// "dir/.." pairs are removed lexically (GDB keeps them, LLDB does not).
+std::string normalize_source_path(const std::string& path);
+
 std::string base_name(const std::string& path);
 
 // The mapping containing `address`, if any (mappings sorted by start).

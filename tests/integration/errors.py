@@ -1,7 +1,8 @@
-"""Bad input and session behaviour in real GDB: one line `pm-NAME: error: what (what to do)`, no
+"""Bad input and session behaviour in a real debugger: one line `pm-NAME: error: what (what to do)`, no
 traceback, a non-zero exit in batch mode, and the input core left byte-identical.
 
-usage: gdb_errors.py CASE COROKER-GDB-SCRIPT CRASH-LAB-BIN CRASH-LAB-CORES"""
+usage: errors.py CASE gdb COROKER-GDB-SCRIPT CRASH-LAB-BIN CRASH-LAB-CORES
+       errors.py CASE lldb PLUGIN LLDB-EXECUTABLE CRASH-LAB-BIN CRASH-LAB-CORES [OTHER-PLUGIN OTHER-LLDB]"""
 import hashlib
 import os
 import shutil
@@ -17,10 +18,24 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+class Debugger:
+    """Runs pm-* commands in gdb or lldb, in batch mode, the same way for every case."""
+
+    def __init__(self, kind, frontend, lldb_executable=None):
+        self.kind, self.frontend, self.lldb_executable = kind, frontend, lldb_executable
+
+    def run(self, commands, binary=None, core=None, frontend=None):
+        frontend = frontend or self.frontend
+        if self.kind == "gdb":
+            return harness.gdb(frontend, commands, binary, core)
+        status, out, err = harness.lldb(frontend, commands, binary, core, self.lldb_executable)
+        return status, harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
+
+
 def expect_one_line_error(status, out, err, fragment):
     harness.no_traceback(out, err)
-    check(status != 0, "gdb -batch exited 0 after a failed command")
-    lines = [l for l in (out + err).splitlines() if "pm-triage: error:" in l]
+    check(status != 0, "batch mode exited 0 after a failed command")
+    lines = [l for l in (out + "\n" + err).splitlines() if "pm-triage: error:" in l]
     check(len(lines) == 1, "expected one error line, got %d:\n%s%s" % (len(lines), out, err))
     line = lines[0]
     check(line.startswith("pm-triage: error: ") and line.rstrip().endswith(")"),
@@ -29,27 +44,35 @@ def expect_one_line_error(status, out, err, fragment):
 
 
 def test(argv):
-    case, script, bin_dir, core_dir = argv
+    case, kind = argv[0], argv[1]
+    if kind == "gdb":
+        script, bin_dir, core_dir = argv[2:5]
+        debugger, other = Debugger("gdb", script), None
+    else:
+        plugin, lldb_executable, bin_dir, core_dir = argv[2:6]
+        debugger = Debugger("lldb", plugin, lldb_executable)
+        other = Debugger("lldb", argv[6], argv[7]) if len(argv) > 7 else None
     binary = os.path.join(bin_dir, "null_field_read")
     core = os.path.join(core_dir, "null_field_read.core")
     scratch = tempfile.mkdtemp(prefix="coroner-it-")
     try:
-        run_case(case, script, bin_dir, binary, core, scratch)
+        run_case(case, debugger, other, bin_dir, binary, core, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_case(case, script, bin_dir, binary, core, scratch):
+def run_case(case, debugger, other, bin_dir, binary, core, scratch):
     before = sha256(core)
+    script = debugger.frontend
     if case == "nothing-loaded":
-        expect_one_line_error(*harness.gdb(script, ["pm-triage"]), "no core file or process is loaded")
+        expect_one_line_error(*debugger.run(["pm-triage"]), "no core file or process is loaded")
     elif case == "running-process":
         # Non-stop mode lets `run &` leave the process running while the command is typed.
         status, out, err = harness.gdb(script, ["set non-stop on", "run &", "pm-triage"],
                                        extra=["--args", "/bin/sleep", "30"])
         expect_one_line_error(status, out, err, "the process is running")
     elif case == "unknown-flag":
-        expect_one_line_error(*harness.gdb(script, ["pm-triage --bogus"], binary, core), "--bogus")
+        expect_one_line_error(*debugger.run(["pm-triage --bogus"], binary, core), "--bogus")
     elif case == "truncated-core":
         cut = os.path.join(scratch, "cut.core")
         with open(core, "rb") as f:
@@ -57,7 +80,11 @@ def run_case(case, script, bin_dir, binary, core, scratch):
         with open(cut, "wb") as f:
             f.write(data[: len(data) * 2 // 3])
         before_cut = sha256(cut)
-        expect_one_line_error(*harness.gdb(script, ["pm-triage --json"], binary, cut), "truncated")
+        status, out, err = debugger.run(["pm-triage --json"], binary, cut)
+        # GDB loads what it can of a truncated core; LLDB may refuse it, leaving nothing loaded.
+        expect_one_line_error(status, out, err, "truncated" if debugger.kind == "gdb" else "")
+        check("truncated" in out + err or "no core file or process is loaded" in out + err,
+              "neither a truncation nor an empty target was reported")
         check(sha256(cut) == before_cut, "the truncated core was modified")
     elif case == "corrupt-core":
         bad = os.path.join(scratch, "bad.core")
@@ -66,23 +93,33 @@ def run_case(case, script, bin_dir, binary, core, scratch):
         data[0x38:0x3a] = b"\xff\xfe"  # e_phnum: far more program headers than the file holds
         with open(bad, "wb") as f:
             f.write(data)
-        status, out, err = harness.gdb(script, ["pm-triage"], binary, bad)
+        status, out, err = debugger.run(["pm-triage"], binary, bad)
         # GDB may refuse the file itself; either way coroner says one line and exits non-zero.
         expect_one_line_error(status, out, err, "")
     elif case == "wrong-executable":
-        other = os.path.join(bin_dir, "divide_by_zero")
-        expect_one_line_error(*harness.gdb(script, ["pm-triage"], other, core), "open the core with the program")
+        other_program = os.path.join(bin_dir, "divide_by_zero")
+        expect_one_line_error(*debugger.run(["pm-triage"], other_program, core), "open the core with the program")
     elif case == "core-without-executable":
-        status, out, err = harness.gdb(script, ["pm-triage"], extra=["-c", core])
-        expect_one_line_error(status, out, err, "without its executable")
+        if debugger.kind == "gdb":
+            status, out, err = harness.gdb(script, ["pm-triage"], extra=["-c", core])
+            expect_one_line_error(status, out, err, "without its executable")
+        else:
+            # LLDB finds the program itself from the core's file notes: then the verdict must be right.
+            status, out, err = debugger.run(["pm-triage --json"], None, core)
+            harness.no_traceback(out, err)
+            if status == 0:
+                check(harness.json_object(out)["cause"]["class"] == "null-deref", "wrong verdict without a program")
+            else:
+                expect_one_line_error(status, out, err, "")
     elif case == "help":
-        status, out, err = harness.gdb(script, ["pm-triage --help"])
+        status, out, err = debugger.run(["pm-triage --help"])
         harness.no_traceback(out, err)
         check(status == 0, "--help failed")
         for option in ("--json", "--thread", "--frames"):
             check(option in out, "--help does not mention %s" % option)
     elif case == "load-twice":
-        status, out, err = harness.gdb(script, ["source " + script, "pm-triage --json"], binary, core)
+        again = "source " + script if debugger.kind == "gdb" else "plugin load " + script
+        status, out, err = debugger.run([again, "pm-triage --json"], binary, core)
         harness.no_traceback(out, err)
         check(status == 0, "loading twice broke pm-triage:\n" + err)
         check(harness.json_object(out)["cause"]["class"] == "null-deref", "wrong verdict after loading twice")
@@ -94,10 +131,17 @@ def run_case(case, script, bin_dir, binary, core, scratch):
             f.write(text.replace('_BUILT_FOR = "', '_BUILT_FOR = "2.'))
         status, out, err = harness.gdb(fake, ["pm-triage"], binary, core)
         harness.no_traceback(out, err)
-        lines = [l for l in (out + err).splitlines() if l.startswith("coroner: not loaded")]
+        lines = [l for l in (out + "\n" + err).splitlines() if l.startswith("coroner: not loaded")]
         check(len(lines) == 1, "no one-sentence refusal of the mismatched module:\n" + out + err)
         check("rebuild" in lines[0], "the refusal does not say how to rebuild: " + lines[0])
         check(status != 0, "pm-triage without coroner loaded should fail the batch")
+    elif case == "plugin-mismatch":
+        # This LLDB loading the plugin built for the other LLDB: one line, and no pm-triage.
+        status, out, err = debugger.run(["pm-triage"], binary, core, frontend=other.frontend)
+        harness.no_traceback(out, err)
+        lines = [l for l in (out + "\n" + err).splitlines() if l.startswith("coroner: not loaded")]
+        check(len(lines) == 1, "no one-line refusal of the other LLDB's plugin:\n" + out + err)
+        check(status != 0, "pm-triage without the plugin should fail the batch")
     elif case == "live-process":
         # The same program run under GDB and stopped by its signal gives the same verdict as its core.
         status, out, err = harness.gdb(script, ["run", "pm-triage --json"], binary)

@@ -1,0 +1,157 @@
+#include "lldb_debugger.hpp"
+
+#include "coroner/mapped_core.hpp"
+
+#include <lldb/API/SBError.h>
+#include <lldb/API/SBFileSpec.h>
+#include <lldb/API/SBFrame.h>
+#include <lldb/API/SBLineEntry.h>
+#include <lldb/API/SBProcess.h>
+#include <lldb/API/SBTarget.h>
+#include <lldb/API/SBThread.h>
+
+#include <climits>
+#include <cstring>
+#include <regex>
+
+namespace coroner {
+namespace {
+
+std::optional<std::string> path_of(const lldb::SBFileSpec& spec) {
+    if (!spec.IsValid() || !spec.GetFilename()) return std::nullopt;
+    char buf[PATH_MAX];
+    std::uint32_t n = spec.GetPath(buf, sizeof buf);
+    if (n == 0 || n >= sizeof buf) return std::nullopt;
+    return std::string(buf, n);
+}
+
+// LLDB names functions it has no symbol for "___lldb_unnamed_symbol123" (or with a "$$module" suffix);
+// GDB has no name for them. Both mean: no symbol.
+std::optional<std::string> function_name(lldb::SBFrame& frame) {
+    const char* name = frame.GetFunctionName();
+    if (!name || !*name || std::strncmp(name, "___lldb_unnamed_symbol", 22) == 0) return std::nullopt;
+    return std::string(name);
+}
+
+lldb::SBThread thread_by_tid(lldb::SBProcess& process, std::int64_t tid) {
+    return process.GetThreadByID(static_cast<lldb::tid_t>(tid));
+}
+
+}  // namespace
+
+DebuggerInfo LldbDebugger::info() {
+    DebuggerInfo info;
+    info.name = "lldb";
+    std::string version = lldb::SBDebugger::GetVersionString();
+    std::smatch m;
+    info.version = std::regex_search(version, m, std::regex("[0-9]+(\\.[0-9]+)+")) ? m.str() : version;
+    return info;
+}
+
+TargetState LldbDebugger::target() {
+    TargetState state;
+    lldb::SBTarget target = debugger_.GetSelectedTarget();
+    if (!target.IsValid()) return state;
+    state.executable = path_of(target.GetExecutable());
+    lldb::SBProcess process = target.GetProcess();
+    if (!process.IsValid()) return state;
+    const char* plugin = process.GetPluginName();
+    if (plugin && std::strcmp(plugin, "elf-core") == 0) {
+        state.kind = TargetKind::core;
+#ifdef CORONER_LLDB_HAS_GET_CORE_FILE
+        state.core_file = path_of(process.GetCoreFile());
+#endif
+        if (!state.core_file) state.core_file = find_mapped_core_file(static_cast<std::int64_t>(process.GetProcessID()));
+        return state;
+    }
+    switch (process.GetState()) {
+    case lldb::eStateStopped:
+    case lldb::eStateCrashed:
+    case lldb::eStateSuspended:
+        state.kind = TargetKind::live_stopped;
+        state.pid = static_cast<std::int64_t>(process.GetProcessID());
+        break;
+    case lldb::eStateRunning:
+    case lldb::eStateStepping:
+    case lldb::eStateLaunching:
+    case lldb::eStateAttaching:
+    case lldb::eStateConnected:
+        state.kind = TargetKind::live_running;
+        state.pid = static_cast<std::int64_t>(process.GetProcessID());
+        break;
+    default:
+        break;
+    }
+    return state;
+}
+
+std::vector<ThreadInfo> LldbDebugger::threads() {
+    std::vector<ThreadInfo> result;
+    lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
+    std::uint32_t n = process.GetNumThreads();
+    result.reserve(n);
+    for (std::uint32_t i = 0; i < n; i++) {
+        lldb::SBThread thread = process.GetThreadAtIndex(i);
+        ThreadInfo info;
+        info.index = static_cast<int>(thread.GetIndexID());
+        info.tid = static_cast<std::int64_t>(thread.GetThreadID());
+        if (const char* name = thread.GetName()) info.name = name;
+        result.push_back(std::move(info));
+    }
+    return result;
+}
+
+std::vector<Frame> LldbDebugger::frames(std::int64_t tid, int limit) {
+    std::vector<Frame> result;
+    lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
+    lldb::SBThread thread = thread_by_tid(process, tid);
+    if (!thread.IsValid()) return result;
+    // GetFrameAtIndex unwinds only as far as asked; GetNumFrames would unwind the whole stack.
+    for (std::uint32_t i = 0; limit <= 0 || result.size() < static_cast<std::size_t>(limit); i++) {
+        lldb::SBFrame frame = thread.GetFrameAtIndex(i);
+        if (!frame.IsValid()) break;
+        // Frames synthesized for tail calls are left out, as in the GDB adapter.
+        if (frame.IsArtificial()) continue;
+        Frame f;
+        f.index = static_cast<int>(result.size());
+        f.pc = frame.GetPC();
+        f.sp = frame.GetSP();
+        f.function = function_name(frame);
+        f.inlined = frame.IsInlined();
+        lldb::SBLineEntry line = frame.GetLineEntry();
+        if (line.IsValid()) {
+            f.file = path_of(line.GetFileSpec());
+            if (line.GetLine() > 0) f.line = static_cast<int>(line.GetLine());
+        }
+        result.push_back(std::move(f));
+    }
+    return result;
+}
+
+std::optional<SignalInfo> LldbDebugger::live_signal() {
+    // The SB API gives the signal number only; si_code and the fault address stay unknown.
+    lldb::SBThread thread = debugger_.GetSelectedTarget().GetProcess().GetSelectedThread();
+    if (!thread.IsValid() || thread.GetStopReason() != lldb::eStopReasonSignal) return std::nullopt;
+    SignalInfo info;
+    info.number = static_cast<int>(thread.GetStopReasonDataAtIndex(0));
+    info.code = INT_MIN;
+    return info;
+}
+
+std::optional<std::int64_t> LldbDebugger::selected_tid() {
+    lldb::SBThread thread = debugger_.GetSelectedTarget().GetProcess().GetSelectedThread();
+    if (!thread.IsValid()) return std::nullopt;
+    return static_cast<std::int64_t>(thread.GetThreadID());
+}
+
+std::optional<std::vector<std::uint8_t>> LldbDebugger::read(std::uint64_t address, std::size_t size) {
+    lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
+    if (!process.IsValid()) return std::nullopt;
+    std::vector<std::uint8_t> bytes(size);
+    lldb::SBError error;
+    std::size_t n = process.ReadMemory(address, bytes.data(), size, error);
+    if (error.Fail() || n != size) return std::nullopt;
+    return bytes;
+}
+
+}  // namespace coroner

@@ -1,0 +1,27 @@
+// LldbDebugger: libcoroner's Debugger interface over LLDB's SB API. It collects what LLDB knows and
+// leaves every judgement to libcoroner; it never changes the selected thread or frame.
+#pragma once
+
+#include "coroner/debugger.hpp"
+
+#include <lldb/API/SBDebugger.h>
+
+namespace coroner {
+
+class LldbDebugger final : public Debugger {
+public:
+    explicit LldbDebugger(lldb::SBDebugger debugger) : debugger_(debugger) {}
+
+    DebuggerInfo info() override;
+    TargetState target() override;
+    std::vector<ThreadInfo> threads() override;
+    std::vector<Frame> frames(std::int64_t tid, int limit) override;
+    std::optional<SignalInfo> live_signal() override;
+    std::optional<std::int64_t> selected_tid() override;
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override;
+
+private:
+    lldb::SBDebugger debugger_;
+};
+
+}  // namespace coroner
