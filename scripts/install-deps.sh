@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config      # the build
   gdb python3-dev pybind11-dev          # the GDB frontend (built for the Python GDB embeds)
-  lldb-14 liblldb-14-dev                # the LLDB plugin, for Debian's default LLDB
+  lldb lldb-14 liblldb-14-dev           # the LLDB plugin, for Debian's default LLDB (lldb = lldb-14)
   libcurl4 libipt2 libpython3.11 libedit2 libncurses6 libxml2 libz3-4 libzstd1 libffi8
                                         # what the unpacked LLDB 19 (fetch-lldb19.sh) links against
   libelf-dev elfutils                   # ELF cores; eu-readelf is the tests' independent oracle
