@@ -26,6 +26,10 @@ public:
     std::optional<std::int64_t> selected_tid() override {
         PYBIND11_OVERRIDE_PURE(std::optional<std::int64_t>, Debugger, selected_tid, );
     }
+    std::map<std::string, std::uint64_t> registers(std::int64_t tid) override {
+        using Registers = std::map<std::string, std::uint64_t>;
+        PYBIND11_OVERRIDE_PURE(Registers, Debugger, registers, tid);
+    }
     // bytes do not convert to std::vector through pybind11's list caster, so convert by hand.
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
         py::gil_scoped_acquire gil;
@@ -86,6 +90,7 @@ PYBIND11_MODULE(_coroner, m) {
     py::class_<CommandInfo>(m, "CommandInfo")
         .def_readonly("name", &CommandInfo::name)
         .def_readonly("summary", &CommandInfo::summary);
+    m.def("general_registers", &general_registers, py::return_value_policy::copy);
     m.def("commands", &command_infos, py::return_value_policy::copy);
 
     py::class_<CommandOutcome>(m, "CommandOutcome")

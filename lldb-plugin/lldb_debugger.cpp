@@ -9,6 +9,7 @@
 #include <lldb/API/SBProcess.h>
 #include <lldb/API/SBTarget.h>
 #include <lldb/API/SBThread.h>
+#include <lldb/API/SBValue.h>
 
 #include <climits>
 #include <cstring>
@@ -142,6 +143,20 @@ std::optional<std::int64_t> LldbDebugger::selected_tid() {
     lldb::SBThread thread = debugger_.GetSelectedTarget().GetProcess().GetSelectedThread();
     if (!thread.IsValid()) return std::nullopt;
     return static_cast<std::int64_t>(thread.GetThreadID());
+}
+
+std::map<std::string, std::uint64_t> LldbDebugger::registers(std::int64_t tid) {
+    std::map<std::string, std::uint64_t> values;
+    lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
+    lldb::SBFrame frame = thread_by_tid(process, tid).GetFrameAtIndex(0);
+    if (!frame.IsValid()) return values;
+    for (const auto& name : general_registers()) {
+        lldb::SBValue reg = frame.FindRegister(name.c_str());
+        lldb::SBError error;
+        std::uint64_t value = reg.IsValid() ? reg.GetValueAsUnsigned(error, 0) : 0;
+        if (reg.IsValid() && error.Success()) values[name] = value;
+    }
+    return values;
 }
 
 std::optional<std::vector<std::uint8_t>> LldbDebugger::read(std::uint64_t address, std::size_t size) {

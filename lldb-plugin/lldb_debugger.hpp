@@ -18,6 +18,7 @@ public:
     std::vector<Frame> frames(std::int64_t tid, int limit) override;
     std::optional<SignalInfo> live_signal() override;
     std::optional<std::int64_t> selected_tid() override;
+    std::map<std::string, std::uint64_t> registers(std::int64_t tid) override;
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override;
 
 private:

@@ -10,6 +10,7 @@ packages=(
   libcurl4 libipt2 libpython3.11 libedit2 libncurses6 libxml2 libz3-4 libzstd1 libffi8
                                         # what the unpacked LLDB 19 (fetch-lldb19.sh) links against
   libelf-dev elfutils                   # ELF cores; eu-readelf is the tests' independent oracle
+  libcapstone-dev                       # decoding the faulting instruction
   libfmt-dev nlohmann-json3-dev libcli11-dev
   doctest-dev                           # unit tests
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces

@@ -51,8 +51,25 @@ Cause abort_cause(const std::vector<Frame>& frames) {
     return c;
 }
 
-Cause memory_fault(const ProcessFacts& f, const SignalInfo& s) {
+// " (mov rax, qword ptr [rdi + 0x18]; rdi = 0x0)": the instruction and the register that held the address.
+std::string how(const std::optional<FaultingAccess>& access) {
+    if (!access) return "";
+    std::string reg = access->base_register && access->base_value
+                          ? fmt::format("; {} = {:#x}", *access->base_register, *access->base_value)
+                          : "";
+    return fmt::format(" ({}{})", access->instruction, reg);
+}
+
+// "read of" / "write of" a field; "read from" / "write to" an address.
+std::string verb(const std::optional<FaultingAccess>& access, bool of_field = false) {
+    if (!access || !access->access) return "access to";
+    if (of_field) return *access->access + " of";
+    return *access->access == "read" ? "read from" : "write to";
+}
+
+Cause memory_fault(const ProcessFacts& f, const SignalInfo& s, const std::optional<FaultingAccess>& access) {
     Cause c;
+    if (access) c.access = access->access;
     std::string sig = signal_name(s.number);
     // The program counter itself is bad: a jump or call to nowhere.
     if (f.crash_pc) {
@@ -69,7 +86,8 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s) {
     }
     if (s.number == sigsegv && s.code == si_kernel) {
         c.cls = "non-canonical-address";
-        c.summary = "general protection fault: an access through a non-canonical address (the kernel reports none)";
+        c.summary = fmt::format("general protection fault: {} a non-canonical address (the kernel reports none){}",
+                                verb(access), how(access));
         return c;
     }
     if (!s.fault_address) {
@@ -81,32 +99,34 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s) {
     const Mapping* at_fault = find_mapping(f.mappings, addr);
     if (hits_stack_guard(f, addr)) {
         c.cls = "stack-overflow";
-        c.summary = fmt::format("stack overflow: fault at {:#x}, in the guard below the stack (sp {:#x})", addr,
-                                f.crash_sp.value_or(0));
+        c.summary = fmt::format("stack overflow: {} {:#x}, in the guard below the stack (sp {:#x}){}", verb(access),
+                                addr, f.crash_sp.value_or(0), how(access));
         return c;
     }
     if (addr < null_page_limit) {
         c.cls = "null-deref";
-        c.summary = addr == 0 ? std::string("NULL pointer dereference (address 0x0)")
-                              : fmt::format("NULL pointer dereference (field at offset {:#x})", addr);
+        c.summary = addr == 0 ? fmt::format("NULL pointer dereference: {} address 0x0{}", verb(access), how(access))
+                              : fmt::format("NULL pointer dereference: {} the field at offset {:#x}{}", verb(access, true),
+                                            addr, how(access));
         return c;
     }
     if (!is_canonical(addr)) {
         c.cls = "non-canonical-address";
-        c.summary = fmt::format("access through the non-canonical address {:#x}", addr);
+        c.summary = fmt::format("{} the non-canonical address {:#x}{}", verb(access), addr, how(access));
         return c;
     }
     if (s.number == sigsegv && s.code == segv_accerr && at_fault && at_fault->readable && !at_fault->writable) {
         c.cls = "readonly-write";
         c.access = "write";
-        c.summary = fmt::format("write to read-only memory at {:#x}{}", addr,
-                                at_fault->path.empty() ? "" : fmt::format(" (in {})", base_name(at_fault->path)));
+        c.summary = fmt::format("write to read-only memory at {:#x}{}{}", addr,
+                                at_fault->path.empty() ? "" : fmt::format(" in {}", base_name(at_fault->path)),
+                                how(access));
         return c;
     }
     if (!at_fault || (!at_fault->readable && !at_fault->writable)) {
         c.cls = "wild-pointer";
-        c.summary = fmt::format("wild pointer: access to {} address {:#x}", at_fault ? "inaccessible" : "unmapped",
-                                addr);
+        c.summary = fmt::format("wild pointer: {} {} address {:#x}{}", verb(access),
+                                at_fault ? "inaccessible" : "unmapped", addr, how(access));
         return c;
     }
     if (s.number == sigbus) {
@@ -121,7 +141,8 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s) {
 
 }  // namespace
 
-Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames) {
+Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames,
+               const std::optional<FaultingAccess>& access) {
     if (!facts.signal) {
         Cause c;
         c.summary = "no signal is recorded for this process";
@@ -140,7 +161,7 @@ Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames) {
     switch (s.number) {
     case sigsegv:
     case sigbus:
-        if (!sent) return memory_fault(facts, s);
+        if (!sent) return memory_fault(facts, s, access);
         break;
     case sigabrt:
         return abort_cause(frames);

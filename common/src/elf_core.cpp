@@ -292,6 +292,16 @@ ProcessFacts ElfCore::facts() const {
     f.crashing_tid = crashing.tid;
     f.crash_pc = crashing.pc;
     f.crash_sp = crashing.sp;
+    if (arch_ == CoreArch::x86_64) {
+        // user_regs_struct order.
+        static const char* const names[] = {"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
+                                            "r8",  "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip",
+                                            "cs",  "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es",
+                                            "fs",  "gs"};
+        for (std::size_t i = 0; i < crashing.registers.size() && i < std::size(names); i++)
+            f.crash_registers[names[i]] = crashing.registers[i];
+        add_32bit_register_names(f.crash_registers);
+    }
     if (siginfo_) {
         f.signal = siginfo_;
     } else if (crashing.current_signal != 0) {

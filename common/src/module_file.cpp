@@ -134,6 +134,36 @@ std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_
     return std::nullopt;
 }
 
+std::optional<std::uint64_t> symbol_address(const std::string& path, const std::string& name) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    elf_version(EV_CURRENT);
+    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    std::optional<std::uint64_t> found;
+    for (Elf64_Word wanted : {SHT_SYMTAB, SHT_DYNSYM}) {
+        for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn && !found; scn = elf_nextscn(elf, scn)) {
+            GElf_Shdr sh;
+            if (!gelf_getshdr(scn, &sh) || sh.sh_type != wanted || sh.sh_entsize == 0) continue;
+            Elf_Data* data = elf_getdata(scn, nullptr);
+            if (!data) continue;
+            std::size_t count = sh.sh_size / sh.sh_entsize;
+            for (std::size_t i = 0; i < count; i++) {
+                GElf_Sym sym;
+                if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx == SHN_UNDEF) continue;
+                const char* n = elf_strptr(elf, sh.sh_link, sym.st_name);
+                if (n && name == n) {
+                    found = sym.st_value;
+                    break;
+                }
+            }
+        }
+        if (found) break;
+    }
+    if (elf) elf_end(elf);
+    ::close(fd);
+    return found;
+}
+
 std::string debug_info_kind_name(DebugInfoKind kind) {
     switch (kind) {
     case DebugInfoKind::embedded: return "embedded";

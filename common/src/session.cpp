@@ -76,7 +76,10 @@ Session open_session(Debugger& debugger) {
         break;
     }
     }
-    s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{s.core.get(), &debugger});
+    std::map<std::string, std::string> renamed;
+    if (s.executable.path_in_core && s.target.executable) renamed[*s.executable.path_in_core] = *s.target.executable;
+    s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
+    s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{s.core.get(), s.files.get(), &debugger});
 
     s.threads = debugger.threads();
     if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
@@ -89,6 +92,10 @@ Session open_session(Debugger& debugger) {
         for (const auto& t : s.threads)
             if (t.tid == *s.facts.crashing_tid) s.crashing_thread = t;
     if (!s.crashing_thread.name && s.crashing_thread.tid == s.facts.pid) s.crashing_thread.name = s.facts.program;
+    if (s.target.kind != TargetKind::core && s.facts.crash_registers.empty()) {
+        s.facts.crash_registers = debugger.registers(s.crashing_thread.tid);
+        add_32bit_register_names(s.facts.crash_registers);
+    }
     if (!s.facts.crash_pc) {
         auto top = debugger.frames(s.crashing_thread.tid, 1);
         if (!top.empty()) {

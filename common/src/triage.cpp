@@ -1,5 +1,7 @@
 #include "coroner/triage.hpp"
 
+#include "coroner/access.hpp"
+#include "coroner/dying_words.hpp"
 #include "coroner/error.hpp"
 #include "coroner/module_file.hpp"
 #include "coroner/signals.hpp"
@@ -51,7 +53,13 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
         facts.crash_pc = r.frames.front().pc;
         facts.crash_sp = r.frames.front().sp;
     }
-    r.cause = classify(facts, r.frames);
+    std::optional<FaultingAccess> access;
+    if (facts.crash_pc && r.thread_is_crashing)
+        access = decode_faulting_access(*s.memory, *facts.crash_pc, facts.crash_registers,
+                                        facts.signal ? facts.signal->fault_address : std::nullopt);
+    r.cause = classify(facts, r.frames, access);
+    if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing)
+        r.cause.message = glibc_abort_message(facts, *s.memory);
     r.blame = blame(r.frames, r.executable, builtin_skip_rules());
     r.signature = make_signature(signal_name(r.signal ? r.signal->number : 0), r.cause.cls, r.frames, r.blame.frame,
                                  s.facts.mappings, builtin_skip_rules());

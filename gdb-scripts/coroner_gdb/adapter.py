@@ -141,6 +141,21 @@ class GdbDebugger(_coroner.Debugger):
         thread = gdb.selected_thread()
         return _lwp(thread) if thread is not None else None
 
+    def registers(self, tid):
+        thread = next((t for t in gdb.selected_inferior().threads() if _lwp(t) == tid), None)
+        values = {}
+        if thread is None:
+            return values
+        with _Selection():
+            thread.switch()
+            frame = gdb.newest_frame()
+            for name in _coroner.general_registers():
+                try:
+                    values[name] = int(frame.read_register(name)) & 0xFFFFFFFFFFFFFFFF
+                except (gdb.error, ValueError):
+                    pass
+        return values
+
     def read_memory(self, address, size):
         try:
             return bytes(gdb.selected_inferior().read_memory(address, size))

@@ -4,6 +4,7 @@ of coroner's own reader), and read a crash-lab program's expectations from its c
 import json
 import os
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -155,7 +156,12 @@ def expectations(source):
         for line in f:
             m = re.search(r"coroner-expect:\s*(.*)", line)
             if m:
-                return dict(item.split("=", 1) for item in m.group(1).split())
+                # key=value, or key~"text" for "contains"; the values may be quoted.
+                out = {}
+                for item in shlex.split(m.group(1)):
+                    key, op, value = re.match(r"([a-z_]+)([=~])(.*)", item).groups()
+                    out[key if op == "=" else key + "~"] = value
+                return out
     raise Failure("%s has no coroner-expect: line" % source)
 
 

@@ -63,6 +63,12 @@ def check_expectations(report, expect, binary):
     if "fault" in expect:
         check(signal["fault_address"] == expect["fault"], "fault %s, expected %s" % (signal["fault_address"],
                                                                                     expect["fault"]))
+    if "access" in expect:
+        check(report["cause"]["access"] == expect["access"], "access %s, expected %s (%s)" % (
+            report["cause"]["access"], expect["access"], report["cause"]["summary"]))
+    if "message~" in expect:
+        check(expect["message~"] in (report["cause"]["message"] or ""),
+              "message %r lacks %r" % (report["cause"]["message"], expect["message~"]))
     if "threads" in expect:
         check(report["threads"]["count"] == int(expect["threads"]), "thread count %s" % report["threads"]["count"])
     if "blame" in expect:

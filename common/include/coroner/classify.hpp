@@ -1,6 +1,7 @@
 // Cause of death: signal x where the fault landed x what the stack shows -> a cause class.
 #pragma once
 
+#include "coroner/access.hpp"
 #include "coroner/model.hpp"
 
 #include <optional>
@@ -18,7 +19,9 @@ struct Cause {
     std::optional<std::string> rule;         // id of the abort rule that decided, if one did
 };
 
-// `frames` are the crashing thread's, innermost first (function names as the debugger gave them).
-Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames);
+// `frames` are the crashing thread's, innermost first; `access` is the decoded faulting instruction,
+// when there is one.
+Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames,
+               const std::optional<FaultingAccess>& access = std::nullopt);
 
 }  // namespace coroner

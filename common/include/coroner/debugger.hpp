@@ -6,6 +6,7 @@
 #include "coroner/memory.hpp"
 #include "coroner/model.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ public:
     // For a live process: the signal the selected thread stopped with, and that thread's tid.
     virtual std::optional<SignalInfo> live_signal() = 0;
     virtual std::optional<std::int64_t> selected_tid() = 0;
+    // For a live process: the general-purpose registers of a thread's innermost frame, by name
+    // ("rax", "rsp", ...). A core's registers come from its notes instead.
+    virtual std::map<std::string, std::uint64_t> registers(std::int64_t tid) = 0;
 };
 
 }  // namespace coroner

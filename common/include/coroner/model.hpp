@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,8 +59,13 @@ struct ProcessFacts {
     std::optional<SignalInfo> signal;
     std::optional<std::uint64_t> crash_sp;  // the crashing thread's stack pointer
     std::optional<std::uint64_t> crash_pc;
+    std::map<std::string, std::uint64_t> crash_registers;  // by name ("rdi", "edi"), when the core has them
     std::vector<Mapping> mappings;          // sorted by start
     std::optional<std::string> core_time;   // ISO 8601 UTC, when the core was written
 };
+
+// The general-purpose registers coroner reads (x86-64), and their 32-bit names added to a register map.
+const std::vector<std::string>& general_registers();
+void add_32bit_register_names(std::map<std::string, std::uint64_t>& registers);
 
 }  // namespace coroner

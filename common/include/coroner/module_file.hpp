@@ -35,6 +35,10 @@ DebugInfo find_debug_info(const std::string& path);
 // that page (the default coredump_filter keeps ELF headers).
 std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_t base);
 
+// The value of a symbol (.symtab, then .dynsym) in the module's file: an offset from its load base
+// for a shared library or PIE.
+std::optional<std::uint64_t> symbol_address(const std::string& path, const std::string& name);
+
 std::string debug_info_kind_name(DebugInfoKind kind);
 
 }  // namespace coroner

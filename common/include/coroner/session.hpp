@@ -4,6 +4,7 @@
 
 #include "coroner/debugger.hpp"
 #include "coroner/elf_core.hpp"
+#include "coroner/file_memory.hpp"
 #include "coroner/model.hpp"
 
 #include <memory>
@@ -26,7 +27,8 @@ struct Session {
     TargetState target;
     ProcessFacts facts;
     std::unique_ptr<ElfCore> core;                // for core targets
-    std::unique_ptr<ChainedMemory> memory;        // core first, then the debugger
+    std::unique_ptr<FileMemory> files;            // read-only file-backed pages the core left out
+    std::unique_ptr<ChainedMemory> memory;        // core first, then the files, then the debugger
     ExecutableCheck executable;
     std::vector<ThreadInfo> threads;
     ThreadInfo crashing_thread;

@@ -1,0 +1,86 @@
+#include "coroner/access.hpp"
+#include "coroner/classify.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+using namespace coroner;
+
+namespace {
+
+// Memory holding one instruction at a fixed pc.
+class Code final : public MemoryReader {
+public:
+    Code(std::uint64_t pc, std::vector<std::uint8_t> bytes) : pc_(pc), bytes_(std::move(bytes)) {
+        bytes_.resize(16, 0x90);
+    }
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
+        if (address < pc_ || address + size > pc_ + bytes_.size()) return std::nullopt;
+        auto start = bytes_.begin() + static_cast<std::ptrdiff_t>(address - pc_);
+        return std::vector<std::uint8_t>(start, start + static_cast<std::ptrdiff_t>(size));
+    }
+
+private:
+    std::uint64_t pc_;
+    std::vector<std::uint8_t> bytes_;
+};
+
+}  // namespace
+
+TEST_CASE("a load through a register is a read, and names the register and its value") {
+    Code code(0x401000, {0x48, 0x8b, 0x40, 0x18});  // mov rax, qword ptr [rax + 0x18]
+    auto a = decode_faulting_access(code, 0x401000, {{"rax", 0}}, 0x18);
+    REQUIRE(a);
+    CHECK(a->instruction == "mov rax, qword ptr [rax + 0x18]");
+    CHECK(a->access == "read");
+    CHECK(a->base_register == "rax");
+    CHECK(a->base_value == 0);
+}
+
+TEST_CASE("a store is a write; push is a write to the stack") {
+    Code store(0x401000, {0x89, 0x10});  // mov dword ptr [rax], edx
+    auto a = decode_faulting_access(store, 0x401000, {{"rax", 0x1337beef000}}, 0x1337beef000);
+    REQUIRE(a);
+    CHECK(a->access == "write");
+    Code push(0x401000, {0x55});  // push rbp
+    auto p = decode_faulting_access(push, 0x401000, {{"rsp", 0x7ff000000000}}, 0x7fefffffff8);
+    REQUIRE(p);
+    CHECK(p->access == "write");
+    CHECK(p->base_register == "rsp");
+}
+
+TEST_CASE("with two memory operands the one at the fault address decides") {
+    Code movs(0x401000, {0xa4});  // movsb byte ptr [rdi], byte ptr [rsi]
+    auto from_source = decode_faulting_access(movs, 0x401000, {{"rsi", 0xdead000}, {"rdi", 0x1000}}, 0xdead000);
+    REQUIRE(from_source);
+    CHECK(from_source->access == "read");
+    auto to_destination = decode_faulting_access(movs, 0x401000, {{"rsi", 0x1000}, {"rdi", 0xdead000}}, 0xdead000);
+    REQUIRE(to_destination);
+    CHECK(to_destination->access == "write");
+}
+
+TEST_CASE("unreadable code gives no access, and the classifier says so plainly") {
+    Code code(0x401000, {0x90});
+    CHECK_FALSE(decode_faulting_access(code, 0x500000, {}, 0x18));
+}
+
+TEST_CASE("the classifier puts the access and the instruction in the summary") {
+    ProcessFacts f;
+    f.crash_pc = 0x401000;
+    Mapping text;
+    text.start = 0x401000;
+    text.end = 0x402000;
+    text.readable = text.executable = true;
+    f.mappings = {text};
+    SignalInfo s;
+    s.number = 11;
+    s.code = 1;
+    s.fault_address = 0x18;
+    f.signal = s;
+    FaultingAccess a{"mov rax, qword ptr [rax + 0x18]", "read", "rax", 0};
+    Cause c = classify(f, {}, a);
+    CHECK(c.access == "read");
+    CHECK(c.summary == "NULL pointer dereference: read of the field at offset 0x18 "
+                       "(mov rax, qword ptr [rax + 0x18]; rax = 0x0)");
+}
