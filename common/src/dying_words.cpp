@@ -3,8 +3,12 @@
 #include "coroner/module_file.hpp"
 #include "coroner/names.hpp"
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace coroner {
 namespace {
@@ -17,6 +21,33 @@ std::optional<std::uint64_t> read_u64(MemoryReader& memory, std::uint64_t addres
     std::uint64_t v;
     std::memcpy(&v, bytes->data(), 8);
     return v;
+}
+
+std::optional<std::string> read_c_string(MemoryReader& memory, std::uint64_t address, std::size_t max) {
+    std::string text;
+    for (std::uint64_t at = address; text.size() < max; at += 64) {
+        auto chunk = memory.read(at, 64);
+        if (!chunk) {
+            // The string may end closer than 64 bytes before the end of its mapping.
+            for (std::uint64_t b = at; text.size() < max; b++) {
+                auto one = memory.read(b, 1);
+                if (!one || (*one)[0] == 0) return one ? std::optional<std::string>(text) : std::nullopt;
+                text.push_back(static_cast<char>((*one)[0]));
+            }
+            return text;
+        }
+        auto nul = std::find(chunk->begin(), chunk->end(), std::uint8_t{0});
+        text.append(chunk->begin(), nul);
+        if (nul != chunk->end()) return text;
+    }
+    return text;
+}
+
+std::string demangle_type(const std::string& mangled) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(mangled.c_str(), nullptr, nullptr, &status),
+                                               std::free);
+    return status == 0 && out ? std::string(out.get()) : mangled;
 }
 
 bool is_libc(const std::string& path) {
@@ -35,19 +66,57 @@ std::optional<std::string> glibc_abort_message(const ProcessFacts& facts, Memory
         // struct abort_msg_s { unsigned int size; char msg[]; } *__abort_msg;
         auto message = read_u64(memory, *base + *symbol);
         if (!message || *message == 0) return std::nullopt;
-        std::string text;
-        for (std::uint64_t at = *message + 4; text.size() < longest_message; at += 64) {
-            auto chunk = memory.read(at, 64);
-            if (!chunk) break;
-            auto nul = std::find(chunk->begin(), chunk->end(), std::uint8_t{0});
-            text.append(chunk->begin(), nul);
-            if (nul != chunk->end()) break;
-        }
+        std::string text = read_c_string(memory, *message + 4, longest_message).value_or("");
         while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
         if (text.empty()) return std::nullopt;
         return text;
     }
     return std::nullopt;
+}
+
+std::optional<CxxException> uncaught_cxx_exception(const ElfCore& core, MemoryReader& memory) {
+    // __cxa_exception on LP64: exceptionType at 0 ... handlerCount at 40 ... unwindHeader at 80, whose
+    // first 8 bytes are the exception class; the thrown object follows the 32-byte unwind header.
+    constexpr std::uint64_t gnu_cxx_class = 0x474e5543432b2b00ULL;  // "GNUCC++\0"
+    constexpr std::uint64_t unwind_header_offset = 80, handler_count_offset = 40, unwind_header_size = 32;
+    std::optional<CxxException> found;
+    for (const auto& seg : core.segments()) {
+        if (!seg.writable || seg.filesz < 128) continue;
+        const std::uint8_t* bytes = core.segment_bytes(seg);
+        for (std::uint64_t off = unwind_header_offset; off + 8 <= seg.filesz; off += 8) {
+            std::uint64_t word;
+            std::memcpy(&word, bytes + off, 8);
+            if (word != gnu_cxx_class) continue;
+            std::uint64_t header = seg.vaddr + off - unwind_header_offset;
+            std::int32_t handlers;
+            std::memcpy(&handlers, bytes + off - unwind_header_offset + handler_count_offset, 4);
+            if (handlers == 0) continue;  // thrown but never caught by __cxa_begin_catch: not the one
+            auto type_info = read_u64(memory, header);
+            auto name_ptr = type_info ? read_u64(memory, *type_info + 8) : std::nullopt;
+            auto mangled = name_ptr ? read_c_string(memory, *name_ptr, 512) : std::nullopt;
+            if (!mangled || mangled->empty()) continue;
+            CxxException e;
+            e.type = demangle_type(mangled->front() == '*' ? mangled->substr(1) : *mangled);
+            // Walk single-inheritance bases (__si_class_type_info keeps its base at +16) up to the
+            // standard classes whose message sits right after the vtable pointer.
+            std::uint64_t ti = *type_info;
+            for (int depth = 0; depth < 16; depth++) {
+                auto np = read_u64(memory, ti + 8);
+                auto n = np ? read_c_string(memory, *np, 512) : std::nullopt;
+                if (!n) break;
+                if (*n == "St13runtime_error" || *n == "St11logic_error") {
+                    std::uint64_t object = seg.vaddr + off + unwind_header_size;
+                    if (auto text = read_u64(memory, object + 8)) e.what = read_c_string(memory, *text, longest_message);
+                    break;
+                }
+                auto base = read_u64(memory, ti + 16);
+                if (!base || *base == 0) break;
+                ti = *base;
+            }
+            found = e;  // the last one in memory order: the most recently allocated is likeliest
+        }
+    }
+    return found;
 }
 
 }  // namespace coroner

@@ -58,8 +58,16 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
         access = decode_faulting_access(*s.memory, *facts.crash_pc, facts.crash_registers,
                                         facts.signal ? facts.signal->fault_address : std::nullopt);
     r.cause = classify(facts, r.frames, access);
-    if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing)
+    if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) {
         r.cause.message = glibc_abort_message(facts, *s.memory);
+        if (r.cause.cls == "uncaught-exception" && s.core)
+            if (auto e = uncaught_cxx_exception(*s.core, *s.memory)) {
+                r.cause.exception_type = e->type;
+                r.cause.message = e->what;
+                r.cause.summary = fmt::format("uncaught C++ exception {}{}", e->type,
+                                              e->what ? fmt::format(": {}", *e->what) : "");
+            }
+    }
     r.blame = blame(r.frames, r.executable, builtin_skip_rules());
     r.signature = make_signature(signal_name(r.signal ? r.signal->number : 0), r.cause.cls, r.frames, r.blame.frame,
                                  s.facts.mappings, builtin_skip_rules());

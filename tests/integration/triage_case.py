@@ -66,6 +66,9 @@ def check_expectations(report, expect, binary):
     if "access" in expect:
         check(report["cause"]["access"] == expect["access"], "access %s, expected %s (%s)" % (
             report["cause"]["access"], expect["access"], report["cause"]["summary"]))
+    if "exception" in expect:
+        check(report["cause"]["exception_type"] == expect["exception"],
+              "exception type %s, expected %s" % (report["cause"]["exception_type"], expect["exception"]))
     if "message~" in expect:
         check(expect["message~"] in (report["cause"]["message"] or ""),
               "message %r lacks %r" % (report["cause"]["message"], expect["message~"]))

@@ -69,6 +69,8 @@ public:
     ProcessFacts facts() const;
 
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override;
+    // The dumped bytes of a segment (filesz of them), straight from the mapped file, for scanning.
+    const std::uint8_t* segment_bytes(const CoreSegment& segment) const { return data_ + segment.offset; }
 
 private:
     ElfCore() = default;
