@@ -118,9 +118,20 @@ std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
             break;
         }
     }
-    for (auto& f : frames) {
+    for (std::size_t i = 0; i < frames.size(); i++) {
+        Frame& f = frames[i];
+        // An inlined frame and the frame it is inlined into are one physical frame: one pc. (GDB gives
+        // both the same pc; LLDB gives the outer one the start of the inlined range.)
+        if (i > 0 && frames[i - 1].inlined) f.pc = frames[i - 1].pc;
         f.module.reset();
-        if (const Mapping* m = find_mapping(facts.mappings, f.pc); m && !m->path.empty()) {
+        const Mapping* m = find_mapping(facts.mappings, f.pc);
+        // Past the innermost frame, a pc outside executable memory means the unwinder lost the stack
+        // (a smashed stack, say): what follows is garbage, which GDB prints and LLDB does not.
+        if (i > 0 && (!m || !m->executable)) {
+            frames.resize(i);
+            break;
+        }
+        if (m && !m->path.empty()) {
             bool is_program = executable.path_in_core && m->path == *executable.path_in_core;
             f.module = is_program && target.executable ? *target.executable : m->path;
         }
