@@ -38,7 +38,7 @@ TEST_CASE("a load through a register is a read, and names the register and its v
     CHECK(a->base_value == 0);
 }
 
-TEST_CASE("a store is a write; push is a write to the stack") {
+TEST_CASE("a store is a write, and push is a write to the stack") {
     Code store(0x401000, {0x89, 0x10});  // mov dword ptr [rax], edx
     auto a = decode_faulting_access(store, 0x401000, {{"rax", 0x1337beef000}}, 0x1337beef000);
     REQUIRE(a);

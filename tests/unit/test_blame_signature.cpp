@@ -56,7 +56,7 @@ TEST_CASE("blame skips signal, abort and assert frames and prefers the program's
     CHECK(b.skipped[3].rule == "assert");
 }
 
-TEST_CASE("a frame without symbols in the program is still blamed; nothing at all gives a reason") {
+TEST_CASE("a frame without symbols in the program is still blamed, and nothing at all gives a reason") {
     std::vector<Frame> stripped{in(frame(0, 0x1135, std::nullopt), "/opt/prog")};
     Blame b = blame(stripped, std::string("/opt/prog"), builtin_skip_rules());
     REQUIRE(b.frame);

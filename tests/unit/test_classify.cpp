@@ -84,7 +84,7 @@ TEST_CASE("arithmetic, illegal instruction and trap signals") {
     CHECK(classify(process(5, 128, std::nullopt), {}).cls == "breakpoint");
 }
 
-TEST_CASE("a signal from another process is external; from the process itself it is not") {
+TEST_CASE("a signal from another process is external, from the process itself it is not") {
     auto f = process(3, 0, std::nullopt);
     f.signal->sender_pid = 901;
     f.signal->sender_uid = 1000;
