@@ -130,12 +130,28 @@ std::vector<Frame> LldbDebugger::frames(std::int64_t tid, int limit) {
 }
 
 std::optional<SignalInfo> LldbDebugger::live_signal() {
-    // The SB API gives the signal number only; si_code and the fault address stay unknown.
     lldb::SBThread thread = debugger_.GetSelectedTarget().GetProcess().GetSelectedThread();
     if (!thread.IsValid() || thread.GetStopReason() != lldb::eStopReasonSignal) return std::nullopt;
     SignalInfo info;
     info.number = static_cast<int>(thread.GetStopReasonDataAtIndex(0));
-    info.code = INT_MIN;
+    info.code = INT_MIN;  // unknown unless the siginfo can be read
+#ifdef CORONER_LLDB_HAS_GET_SIGINFO
+    // The raw fields of siginfo_t; libcoroner decides which of them apply.
+    lldb::SBValue siginfo = thread.GetSiginfo();
+    auto field = [&siginfo](const char* path) -> std::optional<std::uint64_t> {
+        lldb::SBValue v = siginfo.GetValueForExpressionPath(path);
+        lldb::SBError error;
+        std::uint64_t value = v.IsValid() ? v.GetValueAsUnsigned(error, 0) : 0;
+        if (!v.IsValid() || error.Fail()) return std::nullopt;
+        return value;
+    };
+    if (siginfo.IsValid()) {
+        if (auto code = field(".si_code")) info.code = static_cast<int>(static_cast<std::int32_t>(*code));
+        info.fault_address = field("._sifields._sigfault.si_addr");
+        if (auto pid = field("._sifields._kill.si_pid")) info.sender_pid = static_cast<std::int32_t>(*pid);
+        if (auto uid = field("._sifields._kill.si_uid")) info.sender_uid = static_cast<std::uint32_t>(*uid);
+    }
+#endif
     return info;
 }
 

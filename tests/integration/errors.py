@@ -144,11 +144,18 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         check(status != 0, "pm-triage without the plugin should fail the batch")
     elif case == "live-process":
         # The same program run under GDB and stopped by its signal gives the same verdict as its core.
-        status, out, err = harness.gdb(script, ["run", "pm-triage --json"], binary)
+        if debugger.kind == "gdb":
+            status, out, err = harness.gdb(script, ["run", "pm-triage --json"], binary)
+        else:
+            # lldb -b runs -k commands when the launched process crashes.
+            status, out, err = harness.run([debugger.lldb_executable, "--no-lldbinit", "-b", "-o",
+                                            "plugin load " + script, "-o", 'target create "%s"' % binary,
+                                            "-o", "process launch", "-k", "pm-triage --json"])
+            out, err = harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
         harness.no_traceback(out, err)
         check(status == 0, "pm-triage failed on the live process:\n" + err)
         live = harness.json_object(out)
-        status, out, err = harness.gdb(script, ["pm-triage --json"], binary, core)
+        status, out, err = debugger.run(["pm-triage --json"], binary, core)
         dead = harness.json_object(out)
         for key in ("signal", "cause", "blame", "signature", "bucket", "threads", "security"):
             check(live[key] == dead[key], "%s differs: live %s, core %s" % (key, live[key], dead[key]))

@@ -37,7 +37,7 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
              COMMAND ${INTEGRATION_PYTHON} ${integration}/parity_case.py ${gdb_script} ${plugin} ${lldb} ${name}
                      ${CRASH_LAB_BIN}/${name} ${cores}/${name}.core)
   endforeach()
-  foreach(case IN LISTS common_error_cases)
+  foreach(case IN LISTS common_error_cases ITEMS live-process)
     add_test(NAME "lldb ${major}: ${case}"
              COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} lldb ${plugin} ${lldb} ${CRASH_LAB_BIN}
                      ${cores})
