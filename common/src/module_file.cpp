@@ -164,13 +164,4 @@ std::optional<std::uint64_t> symbol_address(const std::string& path, const std::
     return found;
 }
 
-std::string debug_info_kind_name(DebugInfoKind kind) {
-    switch (kind) {
-    case DebugInfoKind::embedded: return "embedded";
-    case DebugInfoKind::separate: return "separate";
-    case DebugInfoKind::none: return "none";
-    }
-    return "none";
-}
-
 }  // namespace coroner

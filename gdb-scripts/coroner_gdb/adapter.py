@@ -26,6 +26,10 @@ def _lwp(thread):
     return lwp or tid or pid
 
 
+def _thread(tid):
+    return next((t for t in gdb.selected_inferior().threads() if _lwp(t) == tid), None)
+
+
 class _Selection:
     """Restores the selected thread and frame on exit."""
 
@@ -83,7 +87,7 @@ class GdbDebugger(_coroner.Debugger):
         return result
 
     def frames(self, tid, limit):
-        thread = next((t for t in gdb.selected_inferior().threads() if _lwp(t) == tid), None)
+        thread = _thread(tid)
         if thread is None:
             return []
         result = []
@@ -142,7 +146,7 @@ class GdbDebugger(_coroner.Debugger):
         return _lwp(thread) if thread is not None else None
 
     def registers(self, tid):
-        thread = next((t for t in gdb.selected_inferior().threads() if _lwp(t) == tid), None)
+        thread = _thread(tid)
         values = {}
         if thread is None:
             return values

@@ -39,6 +39,4 @@ std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_
 // for a shared library or PIE.
 std::optional<std::uint64_t> symbol_address(const std::string& path, const std::string& name);
 
-std::string debug_info_kind_name(DebugInfoKind kind);
-
 }  // namespace coroner
