@@ -20,6 +20,7 @@ public:
     std::vector<Frame> frames(std::int64_t tid, int limit) override {
         PYBIND11_OVERRIDE_PURE(std::vector<Frame>, Debugger, frames, tid, limit);
     }
+    Frame symbolize(std::uint64_t pc) override { PYBIND11_OVERRIDE_PURE(Frame, Debugger, symbolize, pc); }
     std::optional<SignalInfo> live_signal() override {
         PYBIND11_OVERRIDE_PURE(std::optional<SignalInfo>, Debugger, live_signal, );
     }

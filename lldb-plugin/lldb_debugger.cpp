@@ -129,6 +129,24 @@ std::vector<Frame> LldbDebugger::frames(std::int64_t tid, int limit) {
     return result;
 }
 
+Frame LldbDebugger::symbolize(std::uint64_t pc) {
+    Frame f;
+    f.pc = pc;
+    lldb::SBAddress address = debugger_.GetSelectedTarget().ResolveLoadAddress(pc);
+    if (!address.IsValid()) return f;
+    const char* name = nullptr;
+    if (lldb::SBFunction function = address.GetFunction(); function.IsValid()) name = function.GetName();
+    if (!name || !*name)
+        if (lldb::SBSymbol symbol = address.GetSymbol(); symbol.IsValid()) name = symbol.GetName();
+    if (name && *name && std::strncmp(name, "___lldb_unnamed_symbol", 22) != 0) f.function = name;
+    lldb::SBLineEntry line = address.GetLineEntry();
+    if (line.IsValid()) {
+        f.file = path_of(line.GetFileSpec());
+        if (line.GetLine() > 0) f.line = static_cast<int>(line.GetLine());
+    }
+    return f;
+}
+
 std::optional<SignalInfo> LldbDebugger::live_signal() {
     lldb::SBThread thread = debugger_.GetSelectedTarget().GetProcess().GetSelectedThread();
     if (!thread.IsValid() || thread.GetStopReason() != lldb::eStopReasonSignal) return std::nullopt;

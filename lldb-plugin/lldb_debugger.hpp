@@ -16,6 +16,7 @@ public:
     TargetState target() override;
     std::vector<ThreadInfo> threads() override;
     std::vector<Frame> frames(std::int64_t tid, int limit) override;
+    Frame symbolize(std::uint64_t pc) override;
     std::optional<SignalInfo> live_signal() override;
     std::optional<std::int64_t> selected_tid() override;
     std::map<std::string, std::uint64_t> registers(std::int64_t tid) override;

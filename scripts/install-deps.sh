@@ -14,6 +14,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev
   doctest-dev                           # unit tests
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
+  rustc golang-go                       # the crash lab's Rust and Go programs
 )
 
 missing=()

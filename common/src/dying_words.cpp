@@ -15,34 +15,6 @@ namespace {
 
 constexpr std::size_t longest_message = 4096;
 
-std::optional<std::uint64_t> read_u64(MemoryReader& memory, std::uint64_t address) {
-    auto bytes = memory.read(address, 8);
-    if (!bytes) return std::nullopt;
-    std::uint64_t v;
-    std::memcpy(&v, bytes->data(), 8);
-    return v;
-}
-
-std::optional<std::string> read_c_string(MemoryReader& memory, std::uint64_t address, std::size_t max) {
-    std::string text;
-    for (std::uint64_t at = address; text.size() < max; at += 64) {
-        auto chunk = memory.read(at, 64);
-        if (!chunk) {
-            // The string may end closer than 64 bytes before the end of its mapping.
-            for (std::uint64_t b = at; text.size() < max; b++) {
-                auto one = memory.read(b, 1);
-                if (!one || (*one)[0] == 0) return one ? std::optional<std::string>(text) : std::nullopt;
-                text.push_back(static_cast<char>((*one)[0]));
-            }
-            return text;
-        }
-        auto nul = std::find(chunk->begin(), chunk->end(), std::uint8_t{0});
-        text.append(chunk->begin(), nul);
-        if (nul != chunk->end()) return text;
-    }
-    return text;
-}
-
 std::string demangle_type(const std::string& mangled) {
     int status = 0;
     std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(mangled.c_str(), nullptr, nullptr, &status),
@@ -60,11 +32,10 @@ bool is_libc(const std::string& path) {
 std::optional<std::string> glibc_abort_message(const ProcessFacts& facts, MemoryReader& memory) {
     for (const auto& m : facts.mappings) {
         if (m.path.empty() || !is_libc(m.path)) continue;
-        auto base = module_base(facts.mappings, m.path);
-        auto symbol = symbol_address(m.path, "__abort_msg");
-        if (!base || !symbol) return std::nullopt;
+        auto symbol = loaded_symbol_address(facts.mappings, m.path, "__abort_msg");
+        if (!symbol) return std::nullopt;
         // struct abort_msg_s { unsigned int size; char msg[]; } *__abort_msg;
-        auto message = read_u64(memory, *base + *symbol);
+        auto message = read_u64(memory, *symbol);
         if (!message || *message == 0) return std::nullopt;
         std::string text = read_c_string(memory, *message + 4, longest_message).value_or("");
         while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();

@@ -1,5 +1,7 @@
 #include "coroner/module_file.hpp"
 
+#include "coroner/names.hpp"
+
 #include <fmt/format.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -48,6 +50,15 @@ ModuleFile read_uncached(const std::string& path) {
     std::size_t shstrndx = 0;
     if (elf && elf_kind(elf) == ELF_K_ELF && elf_getshdrstrndx(elf, &shstrndx) == 0) {
         mf.readable = true;
+        std::size_t phnum = 0;
+        if (elf_getphdrnum(elf, &phnum) == 0)
+            for (std::size_t i = 0; i < phnum; i++) {
+                GElf_Phdr ph;
+                if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD) {
+                    mf.link_base = ph.p_vaddr - ph.p_offset;
+                    break;
+                }
+            }
         for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
             GElf_Shdr sh;
             if (!gelf_getshdr(scn, &sh)) continue;
@@ -162,6 +173,14 @@ std::optional<std::uint64_t> symbol_address(const std::string& path, const std::
     if (elf) elf_end(elf);
     ::close(fd);
     return found;
+}
+
+std::optional<std::uint64_t> loaded_symbol_address(const std::vector<Mapping>& mappings, const std::string& path,
+                                                   const std::string& name) {
+    auto base = module_base(mappings, path);
+    auto value = base ? symbol_address(path, name) : std::nullopt;
+    if (!value) return std::nullopt;
+    return *base - read_module_file(path).link_base + *value;
 }
 
 }  // namespace coroner

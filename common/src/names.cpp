@@ -3,6 +3,7 @@
 #include "coroner/rules.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <regex>
 #include <sstream>
 
@@ -31,9 +32,92 @@ std::string strip_parameters(const std::string& function) {
     return name;
 }
 
-std::string normalize_function(const std::string& function) {
-    static const std::regex clone_suffix(R"((\.(cold|isra|part|constprop|lto_priv|localalias)(\.[0-9]+)?)+$)");
+namespace {
+
+// A legacy-mangled Rust symbol ends in a hash segment: "::h0123456789abcdef".
+const std::regex& rust_hash() {
+    static const std::regex re(R"(::h[0-9a-f]{16}$)");
+    return re;
+}
+
+// The escapes of Rust's legacy mangling that a demangler may leave in ("$LT$", "$u7b$", ".." for "::").
+std::string decode_rust_escapes(const std::string& name) {
+    if (name.find('$') == std::string::npos) return name;
+    static const std::pair<const char*, const char*> named[] = {
+        {"$LT$", "<"}, {"$GT$", ">"}, {"$RF$", "&"}, {"$BP$", "*"}, {"$SP$", "@"}, {"$C$", ","}};
+    std::string out;
+    for (std::size_t i = 0; i < name.size();) {
+        if (name[i] == '_' && i + 1 < name.size() && name[i + 1] == '$' && (i == 0 || name[i - 1] == ':')) {
+            i++;  // a segment that starts with an escape is prefixed with '_'
+            continue;
+        }
+        if (name[i] == '$') {
+            bool done = false;
+            for (const auto& [from, to] : named)
+                if (name.compare(i, std::strlen(from), from) == 0) {
+                    out += to;
+                    i += std::strlen(from);
+                    done = true;
+                    break;
+                }
+            if (done) continue;
+            auto end = name.find('$', i + 1);
+            if (end != std::string::npos && name[i + 1] == 'u' && end - i - 2 <= 6) {
+                out += static_cast<char>(std::stoul(name.substr(i + 2, end - i - 2), nullptr, 16));
+                i = end + 1;
+                continue;
+            }
+        }
+        if (name.compare(i, 2, "..") == 0) {
+            out += "::";
+            i += 2;
+            continue;
+        }
+        out += name[i++];
+    }
+    return out;
+}
+
+// Generic arguments after a path segment ("drop_in_place<alloc::string::String>"): GDB names Rust
+// frames by their DWARF name, which has them; LLDB by the symbol, which does not. A leading "<T as
+// Trait>" is part of the path and stays.
+std::string strip_rust_generics(const std::string& name) {
+    std::string out;
+    int depth = 0;
+    for (std::size_t i = 0; i < name.size(); i++) {
+        char c = name[i];
+        if (c == '<' && (depth > 0 || (!out.empty() && out.back() != ':'))) {
+            depth++;
+            continue;
+        }
+        if (depth > 0) {
+            if (c == '<') depth++;
+            if (c == '>') depth--;
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+std::string normalize_rust_function(std::string name) {
+    name = std::regex_replace(name, rust_hash(), "");
+    name = strip_rust_generics(decode_rust_escapes(name));
+    // The legacy demangler says "{{closure}}", the DWARF name "{closure#0}".
+    static const std::regex closure(R"(\{closure#[0-9]+\})");
+    return std::regex_replace(name, closure, "{{closure}}");
+}
+
+}  // namespace
+
+bool is_rust_name(const std::string& function) { return std::regex_search(function, rust_hash()); }
+
+std::string normalize_function(const std::string& function, bool rust) {
+    // ".abi0": Go's assembly functions by their ELF symbol (LLDB), not their DWARF name (GDB).
+    static const std::regex clone_suffix(
+        R"((\.(cold|isra|part|constprop|lto_priv|localalias)(\.[0-9]+)?|\.abi0|\.abiinternal)+$)");
     std::string name = std::regex_replace(strip_parameters(function), clone_suffix, "");
+    if (rust || is_rust_name(name)) name = normalize_rust_function(name);
     const auto& aliases = builtin_rules("function_aliases")["aliases"];
     if (auto it = aliases.find(name); it != aliases.end()) return it->get<std::string>();
     return name;

@@ -118,7 +118,7 @@ std::string triage_text(const TriageReport& r) {
     } else {
         line("blame", fmt::format("none: {}", r.blame.reason));
     }
-    out += "stack\n";
+    out += r.frames_from ? fmt::format("stack ({})\n", *r.frames_from) : "stack\n";
     // Runs of the same function at the same line (deep recursion) print once with their count.
     auto same = [](const Frame& a, const Frame& b) {
         return a.function && a.function == b.function && a.file == b.file && a.line == b.line;

@@ -1,5 +1,8 @@
 #include "coroner/session.hpp"
 
+#include <cstdlib>
+#include <map>
+
 #include "coroner/error.hpp"
 #include "coroner/module_file.hpp"
 #include "coroner/names.hpp"
@@ -106,18 +109,66 @@ Session open_session(Debugger& debugger) {
     return s;
 }
 
+namespace {
+
+// GDB gives a source file's real path (symlinks resolved), LLDB the path the debug info records
+// (Debian's Go: /usr/lib/go-1.19/src is a link to /usr/share/go-1.19/src). Where the file is here,
+// both become its real path.
+std::string real_source_path(const std::string& path) {
+    static std::map<std::string, std::string> cache;
+    auto it = cache.find(path);
+    if (it != cache.end()) return it->second;
+    std::string out = path;
+    if (!path.empty() && path[0] == '/')
+        if (char* real = ::realpath(path.c_str(), nullptr)) {
+            out = real;
+            std::free(real);
+        }
+    return cache.emplace(path, out).first->second;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Where a backtrace ends: at `main` (Go's `main.main`), as GDB does (what called it is start-up); for Rust at the
+// crate's `main`, which GDB knows from the debug info and LLDB does not (the next frame is std's
+// lang_start plumbing, starting with a FnOnce::call_once).
+bool is_outermost(const std::vector<Frame>& frames, std::size_t i) {
+    if (frames[i].function == "main" || frames[i].function == "main.main") return true;  // C, C++; Go
+    return frames[i].function && ends_with(*frames[i].function, "::main") && i + 1 < frames.size() &&
+           frames[i + 1].function && frames[i + 1].function->rfind("core::ops::function::FnOnce::call_once", 0) == 0;
+}
+
+}  // namespace
+
 std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
-    std::vector<Frame> frames = debugger->frames(thread.tid, limit);
-    for (std::size_t i = 0; i < frames.size(); i++) {
-        Frame& f = frames[i];
-        if (f.function) f.function = normalize_function(*f.function);
-        if (f.file) f.file = normalize_source_path(*f.file);
-        // Like GDB (and unlike LLDB), stop at main: what called it is process start-up.
-        if (f.function == "main") {
+    return finished(debugger->frames(thread.tid, limit));
+}
+
+std::vector<Frame> Session::frames_at(const std::vector<std::uint64_t>& pcs) const {
+    std::vector<Frame> frames;
+    for (std::size_t i = 0; i < pcs.size(); i++) {
+        // Past the innermost frame a pc is a return address: its call is the instruction before it.
+        Frame f = debugger->symbolize(i == 0 ? pcs[i] : pcs[i] - 1);
+        f.index = static_cast<int>(i);
+        f.pc = pcs[i];
+        frames.push_back(std::move(f));
+    }
+    return finished(std::move(frames));
+}
+
+std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
+    for (auto& f : frames) {
+        bool rust = f.file && ends_with(*f.file, ".rs");
+        if (f.function) f.function = normalize_function(*f.function, rust);
+        if (f.file) f.file = normalize_source_path(real_source_path(*f.file));
+    }
+    for (std::size_t i = 0; i < frames.size(); i++)
+        if (is_outermost(frames, i)) {
             frames.resize(i + 1);
             break;
         }
-    }
     for (std::size_t i = 0; i < frames.size(); i++) {
         Frame& f = frames[i];
         // An inlined frame and the frame it is inlined into are one physical frame: one pc. (GDB gives
@@ -137,6 +188,14 @@ std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
         }
     }
     return frames;
+}
+
+std::vector<Mapping> Session::mappings_on_disk() const {
+    std::vector<Mapping> mappings = facts.mappings;
+    if (executable.path_in_core && target.executable)
+        for (auto& m : mappings)
+            if (m.path == *executable.path_in_core) m.path = *target.executable;
+    return mappings;
 }
 
 }  // namespace coroner

@@ -3,7 +3,9 @@
 #include "coroner/access.hpp"
 #include "coroner/dying_words.hpp"
 #include "coroner/error.hpp"
+#include "coroner/go_panic.hpp"
 #include "coroner/module_file.hpp"
+#include "coroner/rust_panic.hpp"
 #include "coroner/signals.hpp"
 
 #include <fmt/format.h>
@@ -29,6 +31,37 @@ std::vector<std::string> modules_without_debug_info(const std::vector<Frame>& fr
             missing.push_back(*f.module);
     }
     return missing;
+}
+
+// What the program or its runtime said as it aborted, read from the core: glibc's message, the uncaught
+// C++ exception, the Rust panic, the Go panic value.
+void add_dying_words(const Session& s, const ProcessFacts& facts, int frame_limit, TriageReport& r) {
+    Cause& cause = r.cause;
+    cause.message = glibc_abort_message(facts, *s.memory);
+    if (cause.cls == "uncaught-exception" && s.core) {
+        if (auto e = uncaught_cxx_exception(*s.core, *s.memory)) {
+            cause.exception_type = e->type;
+            cause.message = e->what;
+            cause.summary = fmt::format("uncaught C++ exception {}{}", e->type,
+                                        e->what ? fmt::format(": {}", *e->what) : "");
+        }
+    } else if (cause.cls == "rust-panic" && facts.crash_sp) {
+        if (auto p = rust_panic(*s.memory, facts.mappings, *facts.crash_sp)) {
+            cause.message = p->message;
+            cause.summary = fmt::format("Rust panic at {}:{}:{}{}", p->file, p->line, p->column,
+                                        p->message ? ": " + *p->message : "");
+        }
+    } else if (cause.cls == "go-panic" && s.target.executable) {
+        if (auto p = go_panic(*s.memory, s.mappings_on_disk(), *s.target.executable)) {
+            cause.message = p->message;
+            cause.summary = fmt::format("Go panic: {}", p->message.value_or("a value of type " + p->type));
+            if (!p->stack.empty()) {
+                r.frames = s.frames_at(p->stack);
+                if (r.frames.size() > static_cast<std::size_t>(frame_limit)) r.frames.resize(frame_limit);
+                r.frames_from = "the panicking goroutine; the thread itself is in the Go runtime's signal handler";
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -58,16 +91,7 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
         access = decode_faulting_access(*s.memory, *facts.crash_pc, facts.crash_registers,
                                         facts.signal ? facts.signal->fault_address : std::nullopt);
     r.cause = classify(facts, r.frames, access);
-    if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) {
-        r.cause.message = glibc_abort_message(facts, *s.memory);
-        if (r.cause.cls == "uncaught-exception" && s.core)
-            if (auto e = uncaught_cxx_exception(*s.core, *s.memory)) {
-                r.cause.exception_type = e->type;
-                r.cause.message = e->what;
-                r.cause.summary = fmt::format("uncaught C++ exception {}{}", e->type,
-                                              e->what ? fmt::format(": {}", *e->what) : "");
-            }
-    }
+    if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) add_dying_words(s, facts, std::max(options.frames, 1), r);
     r.blame = blame(r.frames, r.executable, builtin_skip_rules());
     r.signature = make_signature(signal_name(r.signal ? r.signal->number : 0), r.cause.cls, r.frames, r.blame.frame,
                                  s.facts.mappings, builtin_skip_rules());

@@ -126,6 +126,31 @@ class GdbDebugger(_coroner.Debugger):
                 out.line = sal.line
         return out
 
+    def symbolize(self, pc):
+        """Function, file and line of a code address, as a frame at that pc would show them."""
+        out = _coroner.Frame()
+        out.pc = pc
+        try:
+            block = gdb.current_progspace().block_for_pc(pc)
+        except RuntimeError:
+            block = None
+        # The outermost function around pc (not an inlined one): what LLDB's symbol context gives too.
+        while block is not None and not (block.is_static or block.is_global):
+            if block.function is not None:
+                out.function = block.function.print_name
+            block = block.superblock
+        if out.function is None:
+            # No debug info: the minimal symbol, from "0x... <name+offset>".
+            match = re.search(r"<(.+?)(\+\d+)?>$", gdb.format_address(pc))
+            if match:
+                out.function = match.group(1)
+        sal = gdb.find_pc_line(pc)
+        if sal.symtab is not None:
+            out.file = sal.symtab.fullname()
+            if sal.line > 0:
+                out.line = sal.line
+        return out
+
     def live_signal(self):
         """The raw fields of the selected thread's siginfo; libcoroner decides which of them apply."""
         try:

@@ -28,6 +28,13 @@ public:
         if (limit > 0 && out.size() > static_cast<std::size_t>(limit)) out.resize(static_cast<std::size_t>(limit));
         return out;
     }
+    std::map<std::uint64_t, Frame> symbols;  // symbolize() answers
+    Frame symbolize(std::uint64_t pc) override {
+        auto it = symbols.find(pc);
+        Frame f = it == symbols.end() ? Frame{} : it->second;
+        f.pc = pc;
+        return f;
+    }
     std::optional<SignalInfo> live_signal() override { return signal; }
     std::optional<std::int64_t> selected_tid() override { return selected; }
     std::map<std::string, std::uint64_t> registers(std::int64_t) override { return {}; }

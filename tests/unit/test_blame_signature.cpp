@@ -42,6 +42,31 @@ TEST_CASE("function names and source paths are normalized the same for every deb
     CHECK(normalize_source_path("/work/a/./b.c") == "/work/a/b.c");
 }
 
+TEST_CASE("Rust and Go frames get one name whether GDB (debug info) or LLDB (symbol) named them") {
+    // LLDB: the legacy symbol, demangled, with its hash and leftover escapes. GDB: the DWARF name.
+    CHECK(normalize_function("rust_panic_abort::check_quota::hf444dd61a0b41312") == "rust_panic_abort::check_quota");
+    CHECK(normalize_function("std::panicking::begin_panic_handler::_$u7b$$u7b$closure$u7d$$u7d$::h7ff3a0ebbf1ba422") ==
+          "std::panicking::begin_panic_handler::{{closure}}");
+    CHECK(normalize_function("std::panicking::begin_panic_handler::{closure#0}", true) ==
+          "std::panicking::begin_panic_handler::{{closure}}");
+    CHECK(normalize_function("std::sys_common::backtrace::__rust_end_short_backtrace<std::panicking::"
+                             "begin_panic_handler::{closure_env#0}, !>", true) ==
+          "std::sys_common::backtrace::__rust_end_short_backtrace");
+    CHECK(normalize_function("std::sys_common::backtrace::__rust_end_short_backtrace::hc8542ca3b5dac53a") ==
+          "std::sys_common::backtrace::__rust_end_short_backtrace");
+    CHECK(normalize_function("_$LT$alloc..string..String$u20$as$u20$core..fmt..Display$GT$::fmt::h0123456789abcdef") ==
+          "<alloc::string::String as core::fmt::Display>::fmt");
+    // #[no_mangle] entry points: LLDB says the symbol, GDB the path.
+    CHECK(normalize_function("rust_begin_unwind") == "std::panicking::begin_panic_handler");
+    CHECK(normalize_function("__rust_start_panic") == "panic_abort::__rust_start_panic");
+    // Go's assembly functions: LLDB reads the ELF symbol with its ABI suffix.
+    CHECK(normalize_function("runtime.raise.abi0") == "runtime.raise");
+    CHECK(normalize_function("main.(*Server).handle.func1") == "main.(*Server).handle.func1");
+    // C++ keeps its templates: both debuggers agree on them.
+    CHECK(normalize_function("std::vector<int, std::allocator<int> >::at(unsigned long)") ==
+          "std::vector<int, std::allocator<int> >::at");
+}
+
 TEST_CASE("blame skips signal, abort and assert frames and prefers the program's own code") {
     std::vector<Frame> frames{in(frame(0, 1, "__pthread_kill_implementation"), "/lib/libc.so.6"),
                               in(frame(1, 2, "raise"), "/lib/libc.so.6"), in(frame(2, 3, "abort"), "/lib/libc.so.6"),

@@ -35,6 +35,9 @@ public:
     virtual std::vector<ThreadInfo> threads() = 0;
     // Frames of one thread, innermost first, at most `limit` of them (limit <= 0: all).
     virtual std::vector<Frame> frames(std::int64_t tid, int limit) = 0;
+    // What the debug info (or, without it, the symbol table) says of a code address: function, file and
+    // line; `pc` is set, the rest is empty when nothing is known.
+    virtual Frame symbolize(std::uint64_t pc) = 0;
     // For a live process: the signal the selected thread stopped with, and that thread's tid.
     virtual std::optional<SignalInfo> live_signal() = 0;
     virtual std::optional<std::int64_t> selected_tid() = 0;

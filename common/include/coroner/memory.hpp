@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace coroner {
@@ -29,5 +30,16 @@ public:
 private:
     std::vector<MemoryReader*> readers_;
 };
+
+// Little-endian words at an address, or nothing when the memory is not there.
+std::optional<std::uint64_t> read_u64(MemoryReader& memory, std::uint64_t address);
+std::optional<std::uint32_t> read_u32(MemoryReader& memory, std::uint64_t address);
+
+// A NUL-terminated string of at most `max` bytes (cut there when longer).
+std::optional<std::string> read_c_string(MemoryReader& memory, std::uint64_t address, std::size_t max);
+
+// Exactly `size` bytes as text, when they are readable and look like text: valid UTF-8 with no control
+// characters but tab and newline. How the language runtimes' (pointer, length) strings are read.
+std::optional<std::string> read_text(MemoryReader& memory, std::uint64_t address, std::size_t size);
 
 }  // namespace coroner

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "coroner/memory.hpp"
+#include "coroner/model.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -17,6 +18,8 @@ struct ModuleFile {
     std::optional<std::string> build_id;     // lowercase hex of NT_GNU_BUILD_ID
     bool has_debug_info = false;             // a non-empty .debug_info (or .zdebug_info)
     std::optional<std::string> debuglink;    // .gnu_debuglink file name
+    std::uint64_t link_base = 0;             // p_vaddr - p_offset of the first PT_LOAD: 0 for a PIE or
+                                             // library, 0x400000 for a classic executable (Go's)
 };
 
 // Reads the file once; results are cached per path for the life of the process.
@@ -38,5 +41,10 @@ std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_
 // The value of a symbol (.symtab, then .dynsym) in the module's file: an offset from its load base
 // for a shared library or PIE.
 std::optional<std::uint64_t> symbol_address(const std::string& path, const std::string& name);
+
+// Where that symbol is in the process the mappings describe (the module's load bias added), or nothing
+// when the module is not mapped or has no such symbol.
+std::optional<std::uint64_t> loaded_symbol_address(const std::vector<Mapping>& mappings, const std::string& path,
+                                                   const std::string& name);
 
 }  // namespace coroner

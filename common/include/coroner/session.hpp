@@ -35,6 +35,18 @@ struct Session {
 
     // The thread's frames, with modules named from the mappings (the executable by its opened path).
     std::vector<Frame> frames(const ThreadInfo& thread, int limit) const;
+
+    // Frames for a stack coroner walked itself (a goroutine's): the innermost pc, then return addresses,
+    // named by the debugger and normalized like `frames`.
+    std::vector<Frame> frames_at(const std::vector<std::uint64_t>& pcs) const;
+
+    // The process's mappings with the executable under the path it was opened from (it may have moved
+    // since it crashed): what reading its symbols from disk needs.
+    std::vector<Mapping> mappings_on_disk() const;
+
+private:
+    // Names normalized, cut at main and where the stack turns to garbage, modules named.
+    std::vector<Frame> finished(std::vector<Frame> frames) const;
 };
 
 Session open_session(Debugger& debugger);

@@ -30,6 +30,7 @@ struct TriageReport {
     ThreadInfo thread;
     bool thread_is_crashing = true;
     std::vector<Frame> frames;
+    std::optional<std::string> frames_from;  // when the frames are not the thread's own unwound stack
     std::size_t thread_count = 0;
     Blame blame;
     Signature signature;

@@ -1,0 +1,89 @@
+#include "coroner/rust_panic.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <map>
+
+using namespace coroner;
+
+namespace {
+
+// Memory made of a few regions, each a run of bytes at an address.
+class RegionMemory final : public MemoryReader {
+public:
+    void put(std::uint64_t address, const std::vector<std::uint8_t>& bytes) { regions_[address] = bytes; }
+    void put_words(std::uint64_t address, const std::vector<std::uint64_t>& words) {
+        std::vector<std::uint8_t> bytes(words.size() * 8);
+        std::memcpy(bytes.data(), words.data(), bytes.size());
+        put(address, bytes);
+    }
+    void put_text(std::uint64_t address, const std::string& text) { put(address, {text.begin(), text.end()}); }
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
+        auto it = regions_.upper_bound(address);
+        if (it == regions_.begin()) return std::nullopt;
+        --it;
+        std::uint64_t offset = address - it->first;
+        if (offset + size > it->second.size()) return std::nullopt;
+        return std::vector<std::uint8_t>(it->second.begin() + offset, it->second.begin() + offset + size);
+    }
+
+private:
+    std::map<std::uint64_t, std::vector<std::uint8_t>> regions_;
+};
+
+std::uint64_t line_and_column(std::uint32_t line, std::uint32_t column) {
+    return line | (std::uint64_t{column} << 32);
+}
+
+constexpr std::uint64_t stack = 0x7ffd0000, rodata = 0x5000, heap = 0x9000;
+
+// A stack as rust_panic_with_hook leaves it under abort(): below it, a stale frame of the panic hook
+// that held the thread's name beside the location; in it, a PanicInfo whose payload is a String.
+RegionMemory panicking_stack(std::uint64_t payload_size) {
+    RegionMemory memory;
+    memory.put_text(rodata, "src/main.rs");
+    memory.put_words(rodata + 0x100, {rodata, 11, line_and_column(3, 9)});  // Location
+    memory.put_words(rodata + 0x200, {0x1234, payload_size, 8});              // vtable: drop, size, align
+    memory.put_text(heap, "quota exceeded");
+    memory.put_text(heap + 0x100, "main");
+    memory.put_words(heap + 0x200, {heap + 0x100, 4, 4});  // a Thread's name
+    std::vector<std::uint64_t> words(64, 0);
+    words[4] = heap + 0x200;    // stale: the hook's thread name...
+    words[5] = rodata + 0x100;  // ...next to the same location
+    // The PanicInfo { payload: (data, vtable), message, location, can_unwind }.
+    words[20] = stack + 8 * 40;
+    words[21] = rodata + 0x200;
+    words[22] = 0;
+    words[23] = rodata + 0x100;
+    if (payload_size == 24) {
+        words[40] = heap, words[41] = 32, words[42] = 14;  // String { ptr, capacity, len }
+    } else {
+        words[40] = heap, words[41] = 14;                  // &str { ptr, len }
+    }
+    memory.put_words(stack, words);
+    return memory;
+}
+
+}  // namespace
+
+TEST_CASE("a Rust panic's message and location come from the PanicInfo on the stack") {
+    for (std::uint64_t payload_size : {24, 16}) {
+        CAPTURE(payload_size);
+        RegionMemory memory = panicking_stack(payload_size);
+        Mapping stack_mapping{stack, stack + 64 * 8, 0, true, true, false, "[stack]"};
+        auto panic = rust_panic(memory, {stack_mapping}, stack);
+        REQUIRE(panic);
+        CHECK(panic->file == "src/main.rs");
+        CHECK(panic->line == 3);
+        CHECK(panic->column == 9);
+        CHECK(panic->message == "quota exceeded");
+    }
+}
+
+TEST_CASE("a stack without a Rust panic on it gives nothing") {
+    RegionMemory memory;
+    memory.put_words(stack, std::vector<std::uint64_t>(64, 0x4141414141414141ULL));
+    CHECK_FALSE(rust_panic(memory, {}, stack));
+    CHECK_FALSE(rust_panic(memory, {}, 0x10));  // unreadable
+}
