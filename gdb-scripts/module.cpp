@@ -78,7 +78,8 @@ PYBIND11_MODULE(_coroner, m) {
         .def_readwrite("function", &Frame::function)
         .def_readwrite("file", &Frame::file)
         .def_readwrite("line", &Frame::line)
-        .def_readwrite("inlined", &Frame::inlined);
+        .def_readwrite("inlined", &Frame::inlined)
+        .def_readwrite("debugger_index", &Frame::debugger_index);
     py::class_<SignalInfo>(m, "SignalInfo")
         .def(py::init<>())
         .def_readwrite("number", &SignalInfo::number)

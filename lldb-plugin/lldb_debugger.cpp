@@ -119,6 +119,7 @@ std::vector<Frame> LldbDebugger::frames(std::int64_t tid, int limit) {
         f.sp = frame.GetSP();
         f.function = function_name(frame);
         f.inlined = frame.IsInlined();
+        f.debugger_index = static_cast<int>(frame.GetFrameID());
         lldb::SBLineEntry line = frame.GetLineEntry();
         if (line.IsValid()) {
             f.file = path_of(line.GetFileSpec());

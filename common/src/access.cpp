@@ -28,6 +28,32 @@ std::optional<std::uint64_t> value_of(const std::map<std::string, std::uint64_t>
     return it->second;
 }
 
+// For ret, call and jmp: where the instruction was sending the program counter.
+void add_control_transfer(MemoryReader& memory, const std::map<std::string, std::uint64_t>& registers, csh handle,
+                          const cs_insn& insn, FaultingAccess& result) {
+    std::string mnemonic = insn.mnemonic;
+    if (mnemonic.rfind("ret", 0) == 0) {
+        result.transfer = "ret";
+        if (auto sp = value_of(registers, "rsp")) result.target = read_u64(memory, *sp);
+        return;
+    }
+    if (mnemonic != "call" && mnemonic != "jmp") return;
+    result.transfer = mnemonic;
+    const cs_x86& x86 = insn.detail->x86;
+    if (x86.op_count != 1) return;
+    const cs_x86_op& op = x86.operands[0];
+    if (op.type == X86_OP_IMM) {
+        result.target = static_cast<std::uint64_t>(op.imm);
+    } else if (op.type == X86_OP_REG) {
+        result.target = value_of(registers, cs_reg_name(handle, op.reg));
+    } else if (op.type == X86_OP_MEM && op.mem.index == X86_REG_INVALID) {
+        auto base = op.mem.base == X86_REG_INVALID ? std::optional<std::uint64_t>(0)
+                    : op.mem.base == X86_REG_RIP   ? std::optional<std::uint64_t>(insn.address + insn.size)
+                                                   : value_of(registers, cs_reg_name(handle, op.mem.base));
+        if (base) result.target = read_u64(memory, *base + static_cast<std::uint64_t>(op.mem.disp));
+    }
+}
+
 }  // namespace
 
 std::optional<FaultingAccess> decode_faulting_access(MemoryReader& memory, std::uint64_t pc,
@@ -71,6 +97,7 @@ std::optional<FaultingAccess> decode_faulting_access(MemoryReader& memory, std::
         result.base_register = "rsp";
         result.base_value = value_of(registers, "rsp");
     }
+    add_control_transfer(memory, registers, cs.handle, *insn, result);
     cs_free(insn, count);
     return result;
 }

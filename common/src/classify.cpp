@@ -77,12 +77,26 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s, const std::option
         if (!at_pc || !at_pc->executable) {
             c.cls = "bad-jump";
             c.access = "exec";
+            if (*f.crash_pc < null_page_limit) c.shape = "near-null";
             c.summary = *f.crash_pc < null_page_limit
                             ? fmt::format("bad jump: call or jump to {:#x} (a NULL function pointer?)", *f.crash_pc)
                             : fmt::format("bad jump: the program counter {:#x} is in {} memory", *f.crash_pc,
                                           at_pc ? "non-executable" : "unmapped");
             return c;
         }
+    }
+    // A return, call or jump to a non-canonical address faults on the instruction itself (general
+    // protection, no address): the pc never got there, but it is a bad jump all the same.
+    if (access && access->transfer && access->target && !is_canonical(*access->target)) {
+        c.cls = "bad-jump";
+        c.access = "exec";
+        if (*access->transfer == "ret") c.shape = "smashed-return";
+        c.summary = *access->transfer == "ret"
+                        ? fmt::format("bad jump: return to the non-canonical address {:#x} (a smashed return address)",
+                                      *access->target)
+                        : fmt::format("bad jump: {} to the non-canonical address {:#x}{}", *access->transfer,
+                                      *access->target, how(access));
+        return c;
     }
     if (s.number == sigsegv && s.code == si_kernel) {
         c.cls = "non-canonical-address";

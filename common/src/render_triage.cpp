@@ -5,6 +5,7 @@
 #include "coroner/signals.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace coroner {
 
@@ -83,6 +84,18 @@ std::string symbol_hint(const std::string& module, const std::optional<std::stri
     return "install its -dbgsym/-dbg package, or set DEBUGINFOD_URLS";
 }
 
+// Commands, in the syntax of the debugger the user is in, that take the analysis to the blamed frame.
+std::optional<std::string> next_commands(const TriageReport& r) {
+    if (!r.blame.frame) return std::nullopt;
+    const Frame& f = r.frames[static_cast<std::size_t>(*r.blame.frame)];
+    if (!f.debugger_index) return std::nullopt;  // a stack coroner walked itself: no debugger frame number
+    bool lldb = r.debugger.name == "lldb";
+    std::vector<std::string> commands = {fmt::format(lldb ? "frame select {}" : "frame {}", *f.debugger_index),
+                                         lldb ? "frame variable" : "info locals"};
+    if (r.thread_count > 1) commands.push_back(lldb ? "bt all" : "thread apply all bt");
+    return fmt::format("{}", fmt::join(commands, "  ·  "));
+}
+
 }  // namespace
 
 std::string triage_text(const TriageReport& r) {
@@ -136,6 +149,7 @@ std::string triage_text(const TriageReport& r) {
             i++;
         }
     }
+    if (auto commands = next_commands(r)) line("next", *commands);
     line("bucket", fmt::format("{}  {}", r.signature.bucket, r.signature.text));
     for (const auto& m : r.mismatched)
         line("warning", fmt::format("{} is not the build that crashed (build-ids differ): frames may be wrong", m));

@@ -119,6 +119,7 @@ class GdbDebugger(_coroner.Debugger):
             pass
         out.function = frame.name()
         out.inlined = frame.type() == gdb.INLINE_FRAME
+        out.debugger_index = frame.level()
         sal = frame.find_sal()
         if sal.symtab is not None:
             out.file = sal.symtab.fullname()

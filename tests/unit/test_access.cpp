@@ -60,6 +60,27 @@ TEST_CASE("with two memory operands the one at the fault address decides") {
     CHECK(to_destination->access == "write");
 }
 
+TEST_CASE("ret, call and jmp say where they were sending the program counter") {
+    // Memory with a ret at 0x401000 and a stack at 0x7ff000000000 whose top is 0x4141414141414141.
+    class RetAndStack final : public MemoryReader {
+    public:
+        std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
+            if (address == 0x401000) return std::vector<std::uint8_t>(size, 0xc3);  // ret
+            if (address == 0x7ff000000000 && size == 8) return std::vector<std::uint8_t>(8, 0x41);
+            return std::nullopt;
+        }
+    } memory;
+    auto ret = decode_faulting_access(memory, 0x401000, {{"rsp", 0x7ff000000000}}, std::nullopt);
+    REQUIRE(ret);
+    CHECK(ret->transfer == "ret");
+    CHECK(ret->target == 0x4141414141414141ULL);
+    Code call(0x401000, {0xff, 0xd0});  // call rax
+    auto c = decode_faulting_access(call, 0x401000, {{"rax", 0xdead0000beef0000ULL}}, std::nullopt);
+    REQUIRE(c);
+    CHECK(c->transfer == "call");
+    CHECK(c->target == 0xdead0000beef0000ULL);
+}
+
 TEST_CASE("unreadable code gives no access, and the classifier says so plainly") {
     Code code(0x401000, {0x90});
     CHECK_FALSE(decode_faulting_access(code, 0x500000, {}, 0x18));

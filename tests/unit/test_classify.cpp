@@ -1,4 +1,5 @@
 #include "coroner/classify.hpp"
+#include "coroner/security.hpp"
 
 #include "../support/snapshot_debugger.hpp"
 
@@ -75,6 +76,25 @@ TEST_CASE("a program counter outside executable memory is a bad jump") {
     auto data = process(11, 2, 0x1000040);
     data.crash_pc = 0x1000040;  // executing the heap
     CHECK(classify(data, {}).cls == "bad-jump");
+    // A NULL function pointer rates lower than a jump into data (CERT exploitable does the same).
+    CHECK(rate(c).rating == "probably-exploitable");
+    CHECK(rate(c).rule == "SEC-BAD-JUMP-NULL");
+    CHECK(rate(classify(data, {})).rating == "exploitable");
+}
+
+TEST_CASE("a ret to a non-canonical return address is a bad jump, though the pc never got there") {
+    auto f = process(11, 0x80, std::nullopt);  // SI_KERNEL: a general protection fault
+    FaultingAccess ret;
+    ret.instruction = "ret";
+    ret.transfer = "ret";
+    ret.target = 0x4141414141414141ULL;
+    auto c = classify(f, {}, ret);
+    CHECK(c.cls == "bad-jump");
+    CHECK(c.access == "exec");
+    CHECK(c.summary.find("0x4141414141414141") != std::string::npos);
+    CHECK(rate(c).rating == "exploitable");
+    ret.target = 0x401000;  // a good return address: the fault is something else
+    CHECK(classify(f, {}, ret).cls == "non-canonical-address");
 }
 
 TEST_CASE("arithmetic, illegal instruction and trap signals") {

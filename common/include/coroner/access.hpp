@@ -16,6 +16,9 @@ struct FaultingAccess {
     std::optional<std::string> access;         // "read" | "write"
     std::optional<std::string> base_register;  // "rdi"
     std::optional<std::uint64_t> base_value;   // its value in the crashing thread, if known
+    std::optional<std::string> transfer;       // "ret", "call" or "jmp" when the instruction transfers control
+    std::optional<std::uint64_t> target;       // where it was going: the return address, the register's or
+                                               // the memory operand's value, when readable
 };
 
 // Decodes the x86-64 instruction at `pc`. `registers` are the crashing thread's (names as capstone

@@ -17,6 +17,8 @@ struct Cause {
     std::optional<std::string> message;
     std::optional<std::string> exception_type;
     std::optional<std::string> rule;         // id of the abort rule that decided, if one did
+    std::optional<std::string> shape;        // a finer kind within the class, for the security rules:
+                                             // "near-null" (a bad jump below 64 KiB), "smashed-return"
 };
 
 // `frames` are the crashing thread's, innermost first; `access` is the decoded faulting instruction,

@@ -21,6 +21,8 @@ struct Frame {
     std::optional<std::string> file;
     std::optional<int> line;
     bool inlined = false;
+    std::optional<int> debugger_index;    // what `frame N` takes in the debugger that gave the frame
+                                          // (coroner leaves out frames the debugger counts)
 };
 
 struct ThreadInfo {
