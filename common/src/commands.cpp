@@ -3,6 +3,7 @@
 #include "coroner/error.hpp"
 #include "coroner/render_triage.hpp"
 #include "coroner/session.hpp"
+#include "coroner/symbol_health.hpp"
 #include "coroner/triage.hpp"
 
 #include <CLI/CLI.hpp>
@@ -48,6 +49,19 @@ Command make_triage() {
             }};
 }
 
+Command make_symbols() {
+    auto json = std::make_shared<bool>(false);
+    auto app = std::make_unique<CLI::App>("Can the backtrace be trusted? Per module: build-id on disk and in the core, "
+                                          "debug info (embedded, separate, none), and how to get what is missing.",
+                                          "pm-symbols");
+    app->add_flag("--json", *json, "print one coroner.symbols/1 JSON object");
+    return {std::move(app), [json](Debugger& debugger) {
+                Session session = open_session(debugger);
+                auto modules = module_health(session);
+                return *json ? json_line(symbols_json(modules)) : symbols_text(modules);
+            }};
+}
+
 struct CommandEntry {
     CommandInfo info;
     std::function<Command()> make;
@@ -56,6 +70,7 @@ struct CommandEntry {
 const std::vector<CommandEntry>& registry() {
     static const std::vector<CommandEntry> entries{
         {{"pm-triage", "Why did the process die? Cause, crashing thread, blamed frame, bucket."}, make_triage},
+        {{"pm-symbols", "Can the backtrace be trusted? Build-ids and debug info of every module."}, make_symbols},
     };
     return entries;
 }

@@ -3,6 +3,9 @@
 #include "coroner/json_util.hpp"
 #include "coroner/names.hpp"
 #include "coroner/signals.hpp"
+#include "coroner/symbol_health.hpp"
+
+#include <algorithm>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -79,9 +82,17 @@ std::string frame_line(const Frame& f, bool blamed) {
                        blamed ? "   <= blame" : "");
 }
 
-std::string symbol_hint(const std::string& module, const std::optional<std::string>& executable) {
-    if (executable && module == *executable) return "rebuild with -g and keep the unstripped binary";
-    return "install its -dbgsym/-dbg package, or set DEBUGINFOD_URLS";
+// The one-line warning for a module on the stack without debug info, with what to do about it.
+std::string missing_symbols_line(const TriageReport& r, const std::string& module) {
+    ModuleHealth m;
+    m.path = module;
+    m.on_disk = true;
+    m.is_program = r.executable && module == *r.executable;
+    bool unnamed = std::any_of(r.frames.begin(), r.frames.end(),
+                               [&](const Frame& f) { return f.module == module && !f.function; });
+    return fmt::format("no debug info for {}{}: {}", base_name(module),
+                       unnamed ? " (its ?? frames are missing symbols, not a corrupt core)" : "",
+                       symbol_hint(m).value_or("see pm-symbols"));
 }
 
 // Commands, in the syntax of the debugger the user is in, that take the analysis to the blamed frame.
@@ -154,7 +165,7 @@ std::string triage_text(const TriageReport& r) {
     for (const auto& m : r.mismatched)
         line("warning", fmt::format("{} is not the build that crashed (build-ids differ): frames may be wrong", m));
     for (const auto& m : r.missing_debug_info)
-        line("symbols", fmt::format("no debug info for {} ({})", base_name(m), symbol_hint(m, r.executable)));
+        line("symbols", missing_symbols_line(r, m));
     line("security", fmt::format("{}: {}", r.security.rating, r.security.reason));
     line("process", fmt::format("{} pid {}{}", r.executable.value_or("(unknown)"), r.pid,
                                 r.args ? fmt::format(" args \"{}\"", *r.args) : ""));

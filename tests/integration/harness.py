@@ -173,3 +173,38 @@ def main(test):
         print("FAIL: %s" % failure)
         sys.exit(1)
     print("ok")
+
+
+class Debugger:
+    """One debugger with coroner loaded: `gdb SCRIPT` or `lldb PLUGIN LLDB-EXECUTABLE`, from argv."""
+
+    def __init__(self, argv):
+        self.kind = argv[0]
+        if self.kind == "gdb":
+            self.script, rest = argv[1], argv[2:]
+        else:
+            self.plugin, self.executable, rest = argv[1], argv[2], argv[3:]
+        self.rest = rest
+
+    def run(self, commands, binary=None, core=None):
+        """(exit status, stdout, stderr) with LLDB's own Python noise removed; fails on a traceback."""
+        if self.kind == "gdb":
+            status, out, err = gdb(self.script, commands, binary, core)
+        else:
+            status, out, err = lldb(self.plugin, commands, binary, core, self.executable)
+            out, err = lldb_noise_removed(out), lldb_noise_removed(err)
+        no_traceback(out, err)
+        return status, out, err
+
+    def json(self, command, binary, core):
+        status, out, err = self.run([command], binary, core)
+        check(status == 0, "%s exited %d on %s:\n%s\n%s" % (self.kind, status, command, out, err))
+        return json_object(out)
+
+
+def build_id(path):
+    """The GNU build-id of an ELF file, as eu-readelf prints it (an oracle independent of coroner)."""
+    status, out, err = run(["eu-readelf", "--notes", path])
+    check(status == 0, "eu-readelf failed on %s: %s" % (path, err))
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    return m.group(1) if m else None

@@ -18,6 +18,13 @@ foreach(row IN LISTS crash_lab_cases)
            COMMAND ${INTEGRATION_PYTHON} ${integration}/triage_case.py ${gdb_script} ${name} ${binary} ${core} ${source})
 endforeach()
 
+add_test(NAME "gdb: symbols" COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py gdb ${gdb_script}
+                                      ${CRASH_LAB_BIN} ${cores})
+add_test(NAME "gdb: buckets"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/buckets.py ${gdb_script} ${CRASH_LAB_MANIFEST}
+                 ${PROJECT_BINARY_DIR}/fixtures/elsewhere/bin/ledger_copy
+                 ${PROJECT_BINARY_DIR}/fixtures/elsewhere/ledger_copy.core)
+
 set(common_error_cases nothing-loaded unknown-flag truncated-core wrong-executable core-without-executable
                        corrupt-core help load-twice)
 foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process)
@@ -37,6 +44,8 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
              COMMAND ${INTEGRATION_PYTHON} ${integration}/parity_case.py ${gdb_script} ${plugin} ${lldb} ${name}
                      ${CRASH_LAB_BIN}/${name} ${cores}/${name}.core)
   endforeach()
+  add_test(NAME "lldb ${major}: symbols"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
   foreach(case IN LISTS common_error_cases ITEMS live-process)
     add_test(NAME "lldb ${major}: ${case}"
              COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} lldb ${plugin} ${lldb} ${CRASH_LAB_BIN}

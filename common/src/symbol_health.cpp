@@ -1,0 +1,155 @@
+#include "coroner/symbol_health.hpp"
+
+#include "coroner/names.hpp"
+
+#include <fmt/format.h>
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unistd.h>
+
+namespace coroner {
+namespace {
+
+const char* kind_name(DebugInfoKind kind) {
+    switch (kind) {
+    case DebugInfoKind::embedded: return "embedded";
+    case DebugInfoKind::separate: return "separate";
+    case DebugInfoKind::none: break;
+    }
+    return "none";
+}
+
+bool is_elf_module(const Mapping& m) {
+    if (m.path.empty() || m.path[0] != '/' || m.path.rfind("/dev/", 0) == 0) return false;
+    return read_module_file(m.path).readable || m.file_offset == 0;
+}
+
+// dpkg's lists name files as packaged; Debian 12 merges /lib into /usr/lib, so either spelling is looked up.
+const std::map<std::string, std::string>& dpkg_owners() {
+    static std::map<std::string, std::string> owners;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        const std::string dir = "/var/lib/dpkg/info/";
+        DIR* d = ::opendir(dir.c_str());
+        if (!d) return;
+        while (dirent* e = ::readdir(d)) {
+            std::string name = e->d_name;
+            if (name.size() < 6 || name.compare(name.size() - 5, 5, ".list") != 0) continue;
+            std::string package = name.substr(0, name.size() - 5);
+            if (auto colon = package.find(':'); colon != std::string::npos) package.resize(colon);
+            std::ifstream list(dir + name);
+            for (std::string line; std::getline(list, line);)
+                if (line.find(".so") != std::string::npos || line.rfind("/usr/bin/", 0) == 0 ||
+                    line.rfind("/bin/", 0) == 0 || line.rfind("/usr/sbin/", 0) == 0)
+                    owners.emplace(line, package);
+        }
+        ::closedir(d);
+    });
+    return owners;
+}
+
+}  // namespace
+
+std::optional<std::string> debian_package_of(const std::string& path) {
+    const auto& owners = dpkg_owners();
+    for (const std::string& candidate : {path, path.rfind("/usr/", 0) == 0 ? path.substr(4) : "/usr" + path}) {
+        auto it = owners.find(candidate);
+        if (it != owners.end()) return it->second;
+    }
+    return std::nullopt;
+}
+
+std::vector<ModuleHealth> module_health(const Session& s) {
+    std::vector<ModuleHealth> modules;
+    std::set<std::string> seen;
+    std::vector<Mapping> mappings = s.mappings_on_disk();
+    for (const auto& m : mappings) {
+        if (!is_elf_module(m) || !seen.insert(m.path).second) continue;
+        ModuleHealth h;
+        h.path = m.path;
+        h.is_program = s.target.executable && m.path == *s.target.executable;
+        h.on_disk = ::access(m.path.c_str(), R_OK) == 0;
+        const ModuleFile& file = read_module_file(m.path);
+        h.build_id = file.build_id;
+        if (auto base = module_base(mappings, m.path)) h.build_id_in_core = build_id_in_memory(*s.memory, *base);
+        if (h.on_disk) {
+            DebugInfo info = find_debug_info(m.path);
+            h.debug_info = info.kind;
+            h.debug_file = info.debug_file;
+        }
+        if (h.build_id && h.build_id_in_core) h.matches_core = *h.build_id == *h.build_id_in_core;
+        h.hint = symbol_hint(h);
+        modules.push_back(std::move(h));
+    }
+    std::stable_partition(modules.begin(), modules.end(), [](const ModuleHealth& h) { return h.is_program; });
+    return modules;
+}
+
+std::optional<std::string> symbol_hint(const ModuleHealth& m) {
+    std::string id = m.build_id_in_core.value_or(m.build_id.value_or("unknown"));
+    if (!m.on_disk) return fmt::format("the file is not on this machine: copy it (build-id {}) from where the process ran", id);
+    if (m.matches_core == false)
+        return fmt::format("this file is not the build that crashed (the core has build-id {}): load that build", id);
+    if (m.debug_info != DebugInfoKind::none) return std::nullopt;
+    if (m.is_program)
+        return "rebuild with -g and keep the unstripped binary (or keep its debug info beside it: objcopy "
+               "--only-keep-debug, then --add-gnu-debuglink)";
+    if (auto package = debian_package_of(m.path)) {
+        if (*package == "libc6") return std::string("apt-get install libc6-dbg");
+        return fmt::format("apt-get install {}-dbgsym (from the debian-debug archive), or set "
+                           "DEBUGINFOD_URLS=https://debuginfod.debian.net",
+                           *package);
+    }
+    return fmt::format("set DEBUGINFOD_URLS to a debuginfod server that has build-id {}, or find its debug file", id);
+}
+
+nlohmann::ordered_json symbols_json(const std::vector<ModuleHealth>& modules) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& m : modules) {
+        nlohmann::ordered_json j;
+        j["path"] = m.path;
+        j["build_id"] = m.build_id ? nlohmann::ordered_json(*m.build_id) : nlohmann::ordered_json(nullptr);
+        j["build_id_in_core"] =
+            m.build_id_in_core ? nlohmann::ordered_json(*m.build_id_in_core) : nlohmann::ordered_json(nullptr);
+        j["debug_info"] = kind_name(m.debug_info);
+        j["debug_file"] = m.debug_file ? nlohmann::ordered_json(*m.debug_file) : nlohmann::ordered_json(nullptr);
+        j["matches_core"] = m.matches_core ? nlohmann::ordered_json(*m.matches_core) : nlohmann::ordered_json(nullptr);
+        j["hint"] = m.hint ? nlohmann::ordered_json(*m.hint) : nlohmann::ordered_json(nullptr);
+        list.push_back(std::move(j));
+    }
+    nlohmann::ordered_json out;
+    out["schema"] = "coroner.symbols/1";
+    out["modules"] = std::move(list);
+    return out;
+}
+
+std::string symbols_text(const std::vector<ModuleHealth>& modules) {
+    std::string out;
+    std::size_t trouble = 0;
+    for (const auto& m : modules) {
+        std::string id = m.build_id ? m.build_id->substr(0, 12) + "…" : "no build-id";
+        std::string match = m.matches_core == true    ? "matches the core"
+                            : m.matches_core == false ? "DOES NOT MATCH the core"
+                                                      : "match unknown";
+        std::string debug = m.debug_info == DebugInfoKind::separate
+                                ? fmt::format("separate ({})", m.debug_file.value_or("?"))
+                                : kind_name(m.debug_info);
+        out += fmt::format("{}{}\n  build-id {}, {}; debug info: {}\n", m.path, m.is_program ? "  (the program)" : "",
+                           id, match, debug);
+        if (m.hint) {
+            out += fmt::format("  -> {}\n", *m.hint);
+            trouble++;
+        }
+    }
+    out += fmt::format("{} module{}, {} with something missing or wrong\n", modules.size(),
+                       modules.size() == 1 ? "" : "s", trouble);
+    return out;
+}
+
+}  // namespace coroner
