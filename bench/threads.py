@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Benchmark: pm-triage on a core with many threads, against each debugger's own all-thread backtrace
-on the same core, in the same run. Prints the median wall time of each and the ratios.
+"""Benchmark: pm-triage and pm-threads on a core with many threads, against each debugger's own
+all-thread backtrace on the same core, in the same run. Prints the median wall time of each and the ratios.
 
 usage: bench/threads.py BUILD_DIR [THREADS] [REPEATS]
-Targets (issue 3): pm-triage <= 1.5x LLDB's `bt all`, <= 1.0x GDB's `thread apply all bt`."""
+Targets: pm-triage <= 1.5x LLDB's `bt all`, <= 1.0x GDB's `thread apply all bt` (issue 3); pm-threads
+unwinds every thread as those do, and is reported beside them (issue 5)."""
 import os
 import statistics
 import subprocess
@@ -29,9 +30,12 @@ lldb = "/usr/lib/llvm-14/bin/lldb"
 create = "target create %s -c %s" % (prog, core)
 runs = {
     "gdb pm-triage --json": ["gdb", "-nx", "-batch", "-x", gdb_script, "-ex", "pm-triage --json", prog, core],
+    "gdb pm-threads --json": ["gdb", "-nx", "-batch", "-x", gdb_script, "-ex", "pm-threads --json", prog, core],
     "gdb thread apply all bt": ["gdb", "-nx", "-batch", "-ex", "thread apply all bt", prog, core],
     "lldb pm-triage --json": [lldb, "--no-lldbinit", "-b", "-o", "plugin load " + plugin, "-o", create,
                               "-o", "pm-triage --json"],
+    "lldb pm-threads --json": [lldb, "--no-lldbinit", "-b", "-o", "plugin load " + plugin, "-o", create,
+                               "-o", "pm-threads --json"],
     "lldb bt all": [lldb, "--no-lldbinit", "-b", "-o", create, "-o", "bt all"],
 }
 
@@ -56,4 +60,7 @@ gdb_ratio = median["gdb pm-triage --json"] / median["gdb thread apply all bt"]
 lldb_ratio = median["lldb pm-triage --json"] / median["lldb bt all"]
 print("ratio gdb  pm-triage / thread apply all bt: %.2f (target <= 1.0)" % gdb_ratio)
 print("ratio lldb pm-triage / bt all:              %.2f (target <= 1.5)" % lldb_ratio)
+print("ratio gdb  pm-threads / thread apply all bt: %.2f" %
+      (median["gdb pm-threads --json"] / median["gdb thread apply all bt"]))
+print("ratio lldb pm-threads / bt all:              %.2f" % (median["lldb pm-threads --json"] / median["lldb bt all"]))
 subprocess.run(["rm", "-rf", work])

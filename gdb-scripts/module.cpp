@@ -20,6 +20,12 @@ public:
     std::vector<Frame> frames(std::int64_t tid, int limit) override {
         PYBIND11_OVERRIDE_PURE(std::vector<Frame>, Debugger, frames, tid, limit);
     }
+    std::vector<Variable> variables(std::int64_t tid, int debugger_index) override {
+        PYBIND11_OVERRIDE_PURE(std::vector<Variable>, Debugger, variables, tid, debugger_index);
+    }
+    bool select_frame(std::int64_t tid, int debugger_index) override {
+        PYBIND11_OVERRIDE_PURE(bool, Debugger, select_frame, tid, debugger_index);
+    }
     Frame symbolize(std::uint64_t pc) override { PYBIND11_OVERRIDE_PURE(Frame, Debugger, symbolize, pc); }
     std::optional<SignalInfo> live_signal() override {
         PYBIND11_OVERRIDE_PURE(std::optional<SignalInfo>, Debugger, live_signal, );
@@ -80,6 +86,12 @@ PYBIND11_MODULE(_coroner, m) {
         .def_readwrite("line", &Frame::line)
         .def_readwrite("inlined", &Frame::inlined)
         .def_readwrite("debugger_index", &Frame::debugger_index);
+    py::class_<Variable>(m, "Variable")
+        .def(py::init<>())
+        .def_readwrite("name", &Variable::name)
+        .def_readwrite("argument", &Variable::argument)
+        .def_readwrite("pointer", &Variable::pointer)
+        .def_readwrite("value", &Variable::value);
     py::class_<SignalInfo>(m, "SignalInfo")
         .def(py::init<>())
         .def_readwrite("number", &SignalInfo::number)

@@ -148,6 +148,39 @@ Frame LldbDebugger::symbolize(std::uint64_t pc) {
     return f;
 }
 
+std::vector<Variable> LldbDebugger::variables(std::int64_t tid, int debugger_index) {
+    std::vector<Variable> result;
+    lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
+    lldb::SBFrame frame = thread_by_tid(process, tid).GetFrameAtIndex(static_cast<std::uint32_t>(debugger_index));
+    if (!frame.IsValid()) return result;
+    lldb::SBValueList values = frame.GetVariables(/*arguments=*/true, /*locals=*/true, /*statics=*/false,
+                                                  /*in_scope_only=*/true);
+    for (std::uint32_t i = 0; i < values.GetSize(); i++) {
+        lldb::SBValue v = values.GetValueAtIndex(i);
+        if (!v.IsValid() || !v.GetName()) continue;
+        Variable out;
+        out.name = v.GetName();
+        out.argument = v.GetValueType() == lldb::eValueTypeVariableArgument;
+        lldb::SBType type = v.GetType().GetCanonicalType();
+        out.pointer = type.IsPointerType();
+        bool scalar = out.pointer || (type.GetTypeFlags() & lldb::eTypeIsScalar) != 0;
+        lldb::SBError error;
+        std::uint64_t value = scalar ? v.GetValueAsUnsigned(error, 0) : 0;
+        if (scalar && error.Success()) out.value = value;
+        result.push_back(std::move(out));
+    }
+    return result;
+}
+
+bool LldbDebugger::select_frame(std::int64_t tid, int debugger_index) {
+    lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
+    lldb::SBThread thread = thread_by_tid(process, tid);
+    if (!thread.IsValid() || !thread.GetFrameAtIndex(static_cast<std::uint32_t>(debugger_index)).IsValid()) return false;
+    process.SetSelectedThread(thread);
+    thread.SetSelectedFrame(static_cast<std::uint32_t>(debugger_index));
+    return true;
+}
+
 std::optional<SignalInfo> LldbDebugger::live_signal() {
     lldb::SBThread thread = debugger_.GetSelectedTarget().GetProcess().GetSelectedThread();
     if (!thread.IsValid() || thread.GetStopReason() != lldb::eStopReasonSignal) return std::nullopt;

@@ -17,6 +17,8 @@ public:
     std::vector<ThreadInfo> threads() override;
     std::vector<Frame> frames(std::int64_t tid, int limit) override;
     Frame symbolize(std::uint64_t pc) override;
+    std::vector<Variable> variables(std::int64_t tid, int debugger_index) override;
+    bool select_frame(std::int64_t tid, int debugger_index) override;
     std::optional<SignalInfo> live_signal() override;
     std::optional<std::int64_t> selected_tid() override;
     std::map<std::string, std::uint64_t> registers(std::int64_t tid) override;

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <unistd.h>
+
 namespace coroner {
 
 std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc) {
@@ -13,8 +16,10 @@ std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc) {
     for (const auto& r : doc.at("rules")) {
         std::string id = r.value("id", "");
         try {
-            SkipRule rule{id, r.value("role", "skip"), std::regex(r.at("function").get<std::string>()),
-                          std::nullopt, r.value("why", "")};
+            std::string role = r.value("role", "skip");
+            if (role != "skip" && role != "entry" && role != "keep")
+                throw std::invalid_argument("role must be skip, entry or keep, not " + role);
+            SkipRule rule{id, role, std::regex(r.at("function").get<std::string>()), std::nullopt, r.value("why", "")};
             if (r.contains("module")) rule.module = std::regex(r["module"].get<std::string>());
             rules.push_back(std::move(rule));
         } catch (const std::exception& e) {
@@ -27,6 +32,32 @@ std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc) {
 
 const std::vector<SkipRule>& builtin_skip_rules() {
     static const std::vector<SkipRule> rules = parse_skip_rules(builtin_rules("blame_skip"));
+    return rules;
+}
+
+std::string user_rules_path() {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    std::string base = xdg && *xdg ? xdg : std::string(home ? home : "") + "/.config";
+    return base + "/coroner/blame_rules.json";
+}
+
+std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rules_file) {
+    std::vector<SkipRule> rules;
+    auto add_file = [&rules](const std::string& path) {
+        std::vector<SkipRule> more;
+        try {
+            more = parse_skip_rules(load_rules_file(path, "coroner.blame-rules/1"));
+        } catch (const UserError& e) {
+            std::string what = e.what();
+            if (what.find(path) == std::string::npos) throw UserError(fmt::format("{}: {}", path, what), e.remedy());
+            throw;
+        }
+        rules.insert(rules.end(), more.begin(), more.end());
+    };
+    if (rules_file) add_file(*rules_file);
+    if (std::string user = user_rules_path(); ::access(user.c_str(), F_OK) == 0) add_file(user);
+    rules.insert(rules.end(), builtin_skip_rules().begin(), builtin_skip_rules().end());
     return rules;
 }
 
@@ -48,6 +79,11 @@ Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& 
     for (std::size_t i = 0; i < frames.size(); i++) {
         const Frame& f = frames[i];
         if (const SkipRule* rule = matching_rule(rules, f)) {
+            if (rule->role == "keep") {
+                b.frame = static_cast<int>(i);
+                b.reason = fmt::format("kept by rule {}: {}", rule->id, rule->why);
+                return b;
+            }
             if (rule->role == "skip") b.skipped.push_back({f.index, f.function, rule->id, rule->why});
             continue;
         }

@@ -1,9 +1,11 @@
 #include "coroner/commands.hpp"
 
+#include "coroner/blame_report.hpp"
 #include "coroner/error.hpp"
 #include "coroner/render_triage.hpp"
 #include "coroner/session.hpp"
 #include "coroner/symbol_health.hpp"
+#include "coroner/thread_groups.hpp"
 #include "coroner/triage.hpp"
 
 #include <CLI/CLI.hpp>
@@ -49,6 +51,28 @@ Command make_triage() {
             }};
 }
 
+Command make_blame() {
+    struct Options {
+        bool json = false;
+        BlameOptions blame;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("Which frame should a human look at first? Skips signal, abort, assert, "
+                                          "allocator and runtime frames by rules kept as data.",
+                                          "pm-blame-frame");
+    app->add_flag("--json", options->json, "print one coroner.blame/1 JSON object");
+    app->add_flag("--explain", options->blame.explain,
+                  "say why each skipped frame was skipped, and trace the bad value up the stack");
+    app->add_flag("--select", options->blame.select, "make the blamed frame the debugger's selected frame");
+    app->add_option("--rules", options->blame.rules_file,
+                    "a coroner.blame-rules/1 file whose rules come before the user's and the built-in ones");
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                BlameReport report = blame_report(session, options->blame);
+                return options->json ? json_line(blame_json(report)) : blame_text(report);
+            }};
+}
+
 Command make_symbols() {
     auto json = std::make_shared<bool>(false);
     auto app = std::make_unique<CLI::App>("Can the backtrace be trusted? Per module: build-id on disk and in the core, "
@@ -62,6 +86,25 @@ Command make_symbols() {
             }};
 }
 
+Command make_threads() {
+    struct Options {
+        bool json = false;
+        int frames = 16;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("What were the other threads doing? Every thread's stack, identical stacks "
+                                          "grouped, the crashing thread's group first.",
+                                          "pm-threads");
+    app->add_flag("--json", options->json, "print one coroner.threads/1 JSON object");
+    app->add_option("--frames", options->frames, "frames per thread to unwind and compare (default 16)")
+        ->check(CLI::Range(1, 100000));
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                ThreadsReport report = group_threads(session, options->frames);
+                return options->json ? json_line(threads_json(report)) : threads_text(report);
+            }};
+}
+
 struct CommandEntry {
     CommandInfo info;
     std::function<Command()> make;
@@ -70,6 +113,9 @@ struct CommandEntry {
 const std::vector<CommandEntry>& registry() {
     static const std::vector<CommandEntry> entries{
         {{"pm-triage", "Why did the process die? Cause, crashing thread, blamed frame, bucket."}, make_triage},
+        {{"pm-blame-frame", "Which frame to look at first, why, and where the bad value came from."}, make_blame},
+        {{"pm-threads", "What were the other threads doing? Identical stacks grouped, crashing thread first."},
+         make_threads},
         {{"pm-symbols", "Can the backtrace be trusted? Build-ids and debug info of every module."}, make_symbols},
     };
     return entries;

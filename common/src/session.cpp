@@ -84,6 +84,9 @@ Session open_session(Debugger& debugger) {
     s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
     s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{s.core.get(), s.files.get(), &debugger});
 
+    if (s.target.executable && read_module_file(*s.target.executable).readable)
+        s.go_panic = coroner::go_panic(*s.memory, s.mappings_on_disk(), *s.target.executable);
+
     s.threads = debugger.threads();
     if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
     // A core records one name, the process's; GDB shows none per thread and LLDB gives every thread that
@@ -140,9 +143,31 @@ bool is_outermost(const std::vector<Frame>& frames, std::size_t i) {
            frames[i + 1].function && frames[i + 1].function->rfind("core::ops::function::FnOnce::call_once", 0) == 0;
 }
 
+// Go's inlining is in its DWARF, which GDB reads and LLDB does not: GDB shows `runtime.mPark` inlined in
+// `runtime.stopm`, LLDB only `stopm`, at the inlined code's line. Both become LLDB's view: an inlined Go
+// frame folds into its caller, which keeps the innermost file, line and pc.
+void fold_go_inlined_frames(std::vector<Frame>& frames) {
+    for (std::size_t i = 0; i + 1 < frames.size();) {
+        if (frames[i].inlined && frames[i].file && ends_with(*frames[i].file, ".go")) {
+            frames[i + 1].file = frames[i].file;
+            frames[i + 1].line = frames[i].line;
+            frames[i + 1].pc = frames[i].pc;
+            frames.erase(frames.begin() + static_cast<std::ptrdiff_t>(i));
+            continue;
+        }
+        i++;
+    }
+    for (std::size_t i = 0; i < frames.size(); i++) frames[i].index = static_cast<int>(i);
+}
+
 }  // namespace
 
 std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
+    if (thread.tid == crashing_thread.tid && crash_frames_walked()) {
+        std::vector<Frame> walked = frames_at(go_panic->stack);
+        if (limit > 0 && walked.size() > static_cast<std::size_t>(limit)) walked.resize(static_cast<std::size_t>(limit));
+        return walked;
+    }
     return finished(debugger->frames(thread.tid, limit));
 }
 
@@ -164,6 +189,7 @@ std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
         if (f.function) f.function = normalize_function(*f.function, rust);
         if (f.file) f.file = normalize_source_path(real_source_path(*f.file));
     }
+    fold_go_inlined_frames(frames);
     for (std::size_t i = 0; i < frames.size(); i++)
         if (is_outermost(frames, i)) {
             frames.resize(i + 1);

@@ -3,7 +3,6 @@
 #include "coroner/access.hpp"
 #include "coroner/dying_words.hpp"
 #include "coroner/error.hpp"
-#include "coroner/go_panic.hpp"
 #include "coroner/module_file.hpp"
 #include "coroner/rust_panic.hpp"
 #include "coroner/signals.hpp"
@@ -35,8 +34,7 @@ std::vector<std::string> modules_without_debug_info(const std::vector<Frame>& fr
 
 // What the program or its runtime said as it aborted, read from the core: glibc's message, the uncaught
 // C++ exception, the Rust panic, the Go panic value.
-void add_dying_words(const Session& s, const ProcessFacts& facts, int frame_limit, TriageReport& r) {
-    Cause& cause = r.cause;
+void add_dying_words(const Session& s, const ProcessFacts& facts, Cause& cause) {
     cause.message = glibc_abort_message(facts, *s.memory);
     if (cause.cls == "uncaught-exception" && s.core) {
         if (auto e = uncaught_cxx_exception(*s.core, *s.memory)) {
@@ -51,16 +49,9 @@ void add_dying_words(const Session& s, const ProcessFacts& facts, int frame_limi
             cause.summary = fmt::format("Rust panic at {}:{}:{}{}", p->file, p->line, p->column,
                                         p->message ? ": " + *p->message : "");
         }
-    } else if (cause.cls == "go-panic" && s.target.executable) {
-        if (auto p = go_panic(*s.memory, s.mappings_on_disk(), *s.target.executable)) {
-            cause.message = p->message;
-            cause.summary = fmt::format("Go panic: {}", p->message.value_or("a value of type " + p->type));
-            if (!p->stack.empty()) {
-                r.frames = s.frames_at(p->stack);
-                if (r.frames.size() > static_cast<std::size_t>(frame_limit)) r.frames.resize(frame_limit);
-                r.frames_from = "the panicking goroutine; the thread itself is in the Go runtime's signal handler";
-            }
-        }
+    } else if (cause.cls == "go-panic" && s.go_panic) {
+        cause.message = s.go_panic->message;
+        cause.summary = fmt::format("Go panic: {}", s.go_panic->message.value_or("a value of type " + s.go_panic->type));
     }
 }
 
@@ -78,6 +69,8 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
     r.thread = chosen_thread(s, options);
     r.thread_is_crashing = r.thread.tid == s.crashing_thread.tid;
     r.frames = s.frames(r.thread, std::max(options.frames, 1));
+    if (r.thread.tid == s.crashing_thread.tid && s.crash_frames_walked())
+        r.frames_from = "the panicking goroutine; the thread itself is in the Go runtime's signal handler";
     r.thread_count = s.threads.size();
 
     // The fault belongs to the crashing thread; another thread gets the same signal but its own stack.
@@ -91,8 +84,11 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
         access = decode_faulting_access(*s.memory, *facts.crash_pc, facts.crash_registers,
                                         facts.signal ? facts.signal->fault_address : std::nullopt);
     r.cause = classify(facts, r.frames, access);
-    if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) add_dying_words(s, facts, std::max(options.frames, 1), r);
-    r.blame = blame(r.frames, r.executable, builtin_skip_rules());
+    r.access = access;
+    if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) add_dying_words(s, facts, r.cause);
+    // Blame honours the user's own rules; the signature keeps to the built-in ones, so that buckets
+    // are the same for everyone.
+    r.blame = blame(r.frames, r.executable, effective_skip_rules());
     r.signature = make_signature(signal_name(r.signal ? r.signal->number : 0), r.cause.cls, r.frames, r.blame.frame,
                                  s.facts.mappings, builtin_skip_rules());
     r.missing_debug_info = modules_without_debug_info(r.frames);

@@ -127,6 +127,63 @@ class GdbDebugger(_coroner.Debugger):
                 out.line = sal.line
         return out
 
+    @staticmethod
+    def _frame_at(tid, debugger_index):
+        """The thread's frame with that level (the number `frame N` takes), selecting its thread."""
+        thread = _thread(tid)
+        if thread is None:
+            return None
+        thread.switch()
+        frame = gdb.newest_frame()
+        while frame is not None and frame.level() < debugger_index:
+            frame = frame.older()
+        return frame if frame is not None and frame.level() == debugger_index else None
+
+    def variables(self, tid, debugger_index):
+        """Arguments and locals of one frame: every block from the pc out to the function's."""
+        result = []
+        with _Selection():
+            try:
+                frame = self._frame_at(tid, debugger_index)
+                block = frame.block() if frame is not None else None
+            except (gdb.error, RuntimeError):
+                return result
+            seen = set()
+            while block is not None:
+                for symbol in block:
+                    if not (symbol.is_argument or symbol.is_variable) or symbol.name in seen:
+                        continue
+                    if symbol.addr_class == gdb.SYMBOL_LOC_STATIC:
+                        continue  # function-static: not the frame's own (LLDB leaves them out too)
+                    seen.add(symbol.name)
+                    out = _coroner.Variable()
+                    out.name = symbol.name
+                    out.argument = symbol.is_argument
+                    try:
+                        value = symbol.value(frame)
+                        code = value.type.strip_typedefs().code
+                        out.pointer = code == gdb.TYPE_CODE_PTR
+                        if code in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_INT, gdb.TYPE_CODE_ENUM, gdb.TYPE_CODE_BOOL,
+                                    gdb.TYPE_CODE_CHAR):
+                            out.value = int(value) & 0xFFFFFFFFFFFFFFFF
+                    except (gdb.error, gdb.MemoryError, ValueError):
+                        pass
+                    result.append(out)
+                if block.function is not None:
+                    break
+                block = block.superblock
+        return result
+
+    def select_frame(self, tid, debugger_index):
+        try:
+            frame = self._frame_at(tid, debugger_index)
+            if frame is None:
+                return False
+            frame.select()
+            return True
+        except gdb.error:
+            return False
+
     def symbolize(self, pc):
         """Function, file and line of a code address, as a frame at that pc would show them."""
         out = _coroner.Frame()

@@ -24,6 +24,12 @@ class Debugger:
     def __init__(self, kind, frontend, lldb_executable=None):
         self.kind, self.frontend, self.lldb_executable = kind, frontend, lldb_executable
 
+    def json(self, commands, binary, core):
+        status, out, err = self.run(commands, binary, core)
+        harness.no_traceback(out, err)
+        check(status == 0, "%s failed:\n%s%s" % (commands, out, err))
+        return harness.json_object(out)
+
     def run(self, commands, binary=None, core=None, frontend=None):
         frontend = frontend or self.frontend
         if self.kind == "gdb":
@@ -32,14 +38,14 @@ class Debugger:
         return status, harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
 
 
-def expect_one_line_error(status, out, err, fragment):
+def expect_one_line_error(status, out, err, fragment, command="pm-triage"):
     harness.no_traceback(out, err)
     check(status != 0, "batch mode exited 0 after a failed command")
-    lines = [l for l in (out + "\n" + err).splitlines() if "pm-triage: error:" in l]
+    lines = [l for l in (out + "\n" + err).splitlines() if command + ": error:" in l]
     check(len(lines) == 1, "expected one error line, got %d:\n%s%s" % (len(lines), out, err))
     line = lines[0]
-    check(line.startswith("pm-triage: error: ") and line.rstrip().endswith(")"),
-          "not of the form 'pm-triage: error: what (what to do)': %s" % line)
+    check(line.startswith(command + ": error: ") and line.rstrip().endswith(")"),
+          "not of the form '%s: error: what (what to do)': %s" % (command, line))
     check(fragment in line, "%r not in %r" % (fragment, line))
 
 
@@ -117,6 +123,40 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         check(status == 0, "--help failed")
         for option in ("--json", "--thread", "--frames"):
             check(option in out, "--help does not mention %s" % option)
+        for command, options in (("pm-blame-frame", ("--json", "--explain", "--select", "--rules")),
+                                 ("pm-threads", ("--json", "--frames")), ("pm-symbols", ("--json",))):
+            status, out, err = debugger.run([command + " --help"])
+            harness.no_traceback(out, err)
+            check(status == 0, "%s --help failed" % command)
+            for option in options:
+                check(option in out, "%s --help does not mention %s" % (command, option))
+    elif case == "rules-file":
+        missing = os.path.join(scratch, "no-such-rules.json")
+        expect_one_line_error(*debugger.run(["pm-blame-frame --rules " + missing], binary, core),
+                              "cannot read rules file", "pm-blame-frame")
+        broken = os.path.join(scratch, "broken.json")
+        with open(broken, "w") as f:
+            f.write("{ not json")
+        expect_one_line_error(*debugger.run(["pm-blame-frame --rules " + broken], binary, core),
+                              "not valid JSON", "pm-blame-frame")
+        # A rule of the user's comes before the built-in ones: skipping get_total blames its caller.
+        own = os.path.join(scratch, "own.json")
+        with open(own, "w") as f:
+            f.write('{"schema": "coroner.blame-rules/1", "rules": [{"id": "TEST-SKIP", "role": "skip", '
+                    '"function": "get_total", "why": "a getter, never the culprit"}]}')
+        report = debugger.json(["pm-blame-frame --json --explain --rules " + own], binary, core)
+        check(report["function"] == "sum_invoices", "with the user's rule, blamed %s" % report["function"])
+        check(report["skipped"][0]["rule"] == "TEST-SKIP", "skipped %s" % report["skipped"])
+    elif case == "select":
+        # null_call: the blamed frame is dispatch, the debugger's frame 1; --select makes it the selected one.
+        null_call = os.path.join(bin_dir, "null_call")
+        where = "frame" if debugger.kind == "gdb" else "frame info"
+        status, out, err = debugger.run(["pm-blame-frame --select", where], null_call,
+                                        os.path.join(os.path.dirname(core), "null_call.core"))
+        harness.no_traceback(out, err)
+        check(status == 0, "pm-blame-frame --select failed:\n" + out + err)
+        shown = [l for l in out.splitlines() if l.startswith("#1 ") or l.startswith("frame #1:")]
+        check(shown and "dispatch" in shown[-1], "the selected frame is not #1 dispatch:\n" + out)
     elif case == "load-twice":
         again = "source " + script if debugger.kind == "gdb" else "plugin load " + script
         status, out, err = debugger.run([again, "pm-triage --json"], binary, core)

@@ -1,4 +1,5 @@
-"""Parity: the same core gives the same pm-triage JSON in GDB and in LLDB (only "debugger" may differ).
+"""Parity: the same core gives the same pm-triage, pm-blame-frame, pm-threads and pm-symbols JSON in GDB and in LLDB (only
+"debugger" may differ).
 
 usage: parity_case.py GDB-SCRIPT LLDB-PLUGIN LLDB-EXECUTABLE NAME BINARY CORE"""
 import json
@@ -22,19 +23,32 @@ def diff(a, b, path=""):
     return [] if a == b else ["%s: gdb %s != lldb %s" % (path, json.dumps(a), json.dumps(b))]
 
 
+COMMANDS = ["pm-triage --json", "pm-blame-frame --json --explain", "pm-threads --json", "pm-symbols --json"]
+
+
+def json_objects(stdout, count):
+    """The commands' JSON objects, one line each, in order."""
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    check(len(lines) == count, "%d JSON lines for %d commands:\n%s" % (len(lines), count, stdout))
+    return [json.loads(line) for line in lines]
+
+
 def test(argv):
     script, plugin, lldb_executable, name, binary, core = argv
-    status, out, err = harness.gdb(script, ["pm-triage --json"], binary, core)
+    status, out, err = harness.gdb(script, COMMANDS, binary, core)
     check(status == 0, "gdb failed:\n" + err)
-    from_gdb = harness.json_object(out)
-    status, out, err = harness.lldb(plugin, ["pm-triage --json"], binary, core, lldb_executable)
+    from_gdb = json_objects(out, len(COMMANDS))
+    status, out, err = harness.lldb(plugin, COMMANDS, binary, core, lldb_executable)
     out, err = harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
     harness.no_traceback(out, err)
     check(status == 0, "lldb exited %d:\n%s\n%s" % (status, out, err))
-    from_lldb = harness.json_object(out)
-    check(from_gdb["debugger"]["name"] == "gdb" and from_lldb["debugger"]["name"] == "lldb", "debugger names")
-    del from_gdb["debugger"], from_lldb["debugger"]
-    differences = diff(from_gdb, from_lldb)
+    from_lldb = json_objects(out, len(COMMANDS))
+    triage_gdb, triage_lldb = from_gdb[0], from_lldb[0]
+    check(triage_gdb["debugger"]["name"] == "gdb" and triage_lldb["debugger"]["name"] == "lldb", "debugger names")
+    del triage_gdb["debugger"], triage_lldb["debugger"]
+    differences = []
+    for command, a, b in zip(COMMANDS, from_gdb, from_lldb):
+        differences += ["%s %s" % (command.split()[0], d) for d in diff(a, b)]
     check(not differences, "%d differences:\n  %s" % (len(differences), "\n  ".join(differences)))
 
 

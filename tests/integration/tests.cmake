@@ -20,13 +20,15 @@ endforeach()
 
 add_test(NAME "gdb: symbols" COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py gdb ${gdb_script}
                                       ${CRASH_LAB_BIN} ${cores})
+add_test(NAME "gdb: threads" COMMAND ${INTEGRATION_PYTHON} ${integration}/threads_case.py gdb ${gdb_script}
+                                      ${CRASH_LAB_BIN} ${cores})
 add_test(NAME "gdb: buckets"
          COMMAND ${INTEGRATION_PYTHON} ${integration}/buckets.py ${gdb_script} ${CRASH_LAB_MANIFEST}
                  ${PROJECT_BINARY_DIR}/fixtures/elsewhere/bin/ledger_copy
                  ${PROJECT_BINARY_DIR}/fixtures/elsewhere/ledger_copy.core)
 
 set(common_error_cases nothing-loaded unknown-flag truncated-core wrong-executable core-without-executable
-                       corrupt-core help load-twice)
+                       corrupt-core help load-twice rules-file select)
 foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process)
   add_test(NAME "gdb: ${case}"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} gdb ${gdb_script} ${CRASH_LAB_BIN} ${cores})
@@ -46,6 +48,8 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
   endforeach()
   add_test(NAME "lldb ${major}: symbols"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
+  add_test(NAME "lldb ${major}: threads"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/threads_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
   foreach(case IN LISTS common_error_cases ITEMS live-process)
     add_test(NAME "lldb ${major}: ${case}"
              COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} lldb ${plugin} ${lldb} ${CRASH_LAB_BIN}

@@ -87,6 +87,40 @@ def check_expectations(report, expect, binary):
     check(report["process"]["executable"] == binary, "executable %s" % report["process"]["executable"])
 
 
+def check_blame_frame(script, binary, core, report, expect):
+    """pm-blame-frame agrees with pm-triage's blame, names the expected function, and with --explain traces
+    the bad value: `origin=FUNCTION:VARIABLE` (where it first appears as a local) or `FUNCTION:computed`."""
+    status, out, err = harness.gdb(script, ["pm-blame-frame --json --explain"], binary, core)
+    harness.no_traceback(out, err)
+    check(status == 0, "pm-blame-frame exited %d:\n%s" % (status, err))
+    b = harness.json_object(out)
+    check(b["schema"] == "coroner.blame/1", "schema %r" % b["schema"])
+    for key in ("frame", "function", "module", "file", "line", "reason", "skipped", "origin"):
+        check(key in b, "pm-blame-frame lacks %s" % key)
+    if report["blame"] is not None:
+        check(b["frame"] == report["blame"]["frame"] and b["function"] == report["blame"]["function"],
+              "pm-blame-frame blames #%s %s, pm-triage #%s %s" % (b["frame"], b["function"], report["blame"]["frame"],
+                                                                 report["blame"]["function"]))
+    if "blame" in expect:
+        check(b["function"] == (expect["blame"] or None), "pm-blame-frame blamed %s, expected %s" % (b["function"],
+                                                                                                   expect["blame"]))
+    frames = report["thread"]["frames"]
+    for skipped in b["skipped"]:
+        check(skipped["frame"] < (b["frame"] if b["frame"] is not None else len(frames)) and skipped["rule"],
+              "skipped frame %s" % skipped)
+    if "origin" in expect:
+        origin = b["origin"]
+        check(origin is not None, "no origin traced, expected %s" % expect["origin"])
+        function, held = expect["origin"].split(":")
+        last = origin["frames"][-1]
+        check(last["function"] == function, "the value came from %s, expected %s (%s)" % (last["function"], function,
+                                                                                           origin))
+        wanted = "computed here" if held == "computed" else "local variable `%s`" % held
+        check(last["how"].startswith(wanted), "origin %r, expected %r" % (last["how"], wanted))
+        check(origin["frames"][0]["frame"] <= (b["frame"] if b["frame"] is not None else 0) or
+              origin["frames"][0]["frame"] == 1, "the trace does not start at the crash: %s" % origin)
+
+
 def test(argv):
     script, name, binary, core, source = argv
     status, out, err = harness.gdb(script, ["pm-triage --json"], binary, core)
@@ -100,6 +134,8 @@ def test(argv):
     check_expectations(report, harness.expectations(source), binary)
     if name.endswith("_stripped"):
         check(binary in report["symbols"]["missing_debug_info"], "stripped binary not listed as missing symbols")
+
+    check_blame_frame(script, binary, core, report, harness.expectations(source))
 
     # The text form says the same verdict, first.
     status, out, err = harness.gdb(script, ["pm-triage"], binary, core)

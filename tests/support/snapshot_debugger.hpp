@@ -35,6 +35,19 @@ public:
         f.pc = pc;
         return f;
     }
+    std::map<std::pair<std::int64_t, int>, std::vector<Variable>> frame_variables;  // by (tid, frame)
+    std::optional<std::pair<std::int64_t, int>> selected_frame;
+    std::vector<Variable> variables(std::int64_t tid, int debugger_index) override {
+        auto it = frame_variables.find({tid, debugger_index});
+        return it == frame_variables.end() ? std::vector<Variable>{} : it->second;
+    }
+    bool select_frame(std::int64_t tid, int debugger_index) override {
+        auto it = stacks.find(tid);
+        if (it == stacks.end() || debugger_index < 0 || static_cast<std::size_t>(debugger_index) >= it->second.size())
+            return false;
+        selected_frame = {tid, debugger_index};
+        return true;
+    }
     std::optional<SignalInfo> live_signal() override { return signal; }
     std::optional<std::int64_t> selected_tid() override { return selected; }
     std::map<std::string, std::uint64_t> registers(std::int64_t) override { return {}; }

@@ -160,8 +160,11 @@ TEST_CASE("--help prints the usage with every option") {
         CHECK(out.output.find(option) != std::string::npos);
 }
 
-TEST_CASE("the command table lists pm-triage once") {
-    int n = 0;
-    for (const auto& c : command_infos()) n += c.name == "pm-triage";
-    CHECK(n == 1);
+TEST_CASE("the command table lists each command once") {
+    for (const char* name : {"pm-triage", "pm-blame-frame", "pm-threads", "pm-symbols"}) {
+        CAPTURE(name);
+        int n = 0;
+        for (const auto& c : command_infos()) n += c.name == name;
+        CHECK(n == 1);
+    }
 }

@@ -14,7 +14,7 @@ namespace coroner {
 
 struct SkipRule {
     std::string id;
-    std::string role;  // "skip" or "entry"
+    std::string role;  // "skip", "entry", or "keep" (a user's override: blame this frame if reached)
     std::regex function;
     std::optional<std::regex> module;
     std::string why;
@@ -23,6 +23,14 @@ struct SkipRule {
 // Parses a coroner.blame-rules/1 document; an invalid pattern names its rule in a UserError.
 std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc);
 const std::vector<SkipRule>& builtin_skip_rules();
+
+// The rules in force, the first match winning: those of `rules_file` (--rules), then the user's own
+// ($XDG_CONFIG_HOME/coroner/blame_rules.json, or ~/.config/coroner/...), then the built-in ones. A file that
+// cannot be read or parsed is a UserError naming it.
+std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rules_file = std::nullopt);
+
+// Where the user's own rules file is, whether or not it exists.
+std::string user_rules_path();
 
 // The first rule that matches the frame, if any.
 const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame);

@@ -38,6 +38,10 @@ public:
     // What the debug info (or, without it, the symbol table) says of a code address: function, file and
     // line; `pc` is set, the rest is empty when nothing is known.
     virtual Frame symbolize(std::uint64_t pc) = 0;
+    // The arguments and locals of a thread's frame, by the debugger's own frame number.
+    virtual std::vector<Variable> variables(std::int64_t tid, int debugger_index) = 0;
+    // Makes that frame the debugger's selected one (what `frame N` does); false if there is no such frame.
+    virtual bool select_frame(std::int64_t tid, int debugger_index) = 0;
     // For a live process: the signal the selected thread stopped with, and that thread's tid.
     virtual std::optional<SignalInfo> live_signal() = 0;
     virtual std::optional<std::int64_t> selected_tid() = 0;

@@ -25,6 +25,14 @@ struct Frame {
                                           // (coroner leaves out frames the debugger counts)
 };
 
+// A variable visible in a frame, as the debug info describes it.
+struct Variable {
+    std::string name;
+    bool argument = false;               // a parameter of the frame's function, or else a local
+    bool pointer = false;                // of pointer type (data or function)
+    std::optional<std::uint64_t> value;  // its value, for scalars and pointers that could be read
+};
+
 struct ThreadInfo {
     int index = 0;            // the debugger's own thread number (what `thread N` takes)
     std::int64_t tid = 0;     // the kernel's thread id (LWP)

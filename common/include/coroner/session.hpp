@@ -5,6 +5,7 @@
 #include "coroner/debugger.hpp"
 #include "coroner/elf_core.hpp"
 #include "coroner/file_memory.hpp"
+#include "coroner/go_panic.hpp"
 #include "coroner/model.hpp"
 
 #include <memory>
@@ -32,19 +33,25 @@ struct Session {
     ExecutableCheck executable;
     std::vector<ThreadInfo> threads;
     ThreadInfo crashing_thread;
+    // A Go program that died of a panic: the value and the panicking goroutine's stack, which stands in
+    // for the crashing thread's (by then deep in the runtime's signal handler).
+    std::optional<GoPanic> go_panic;
 
-    // The thread's frames, with modules named from the mappings (the executable by its opened path).
+    // The thread's frames, with modules named from the mappings (the executable by its opened path);
+    // for the crashing thread of a Go panic, the panicking goroutine's.
     std::vector<Frame> frames(const ThreadInfo& thread, int limit) const;
 
-    // Frames for a stack coroner walked itself (a goroutine's): the innermost pc, then return addresses,
-    // named by the debugger and normalized like `frames`.
-    std::vector<Frame> frames_at(const std::vector<std::uint64_t>& pcs) const;
+    // Whether frames(crashing_thread) are a stack coroner walked itself rather than the debugger's.
+    bool crash_frames_walked() const { return go_panic && !go_panic->stack.empty(); }
 
     // The process's mappings with the executable under the path it was opened from (it may have moved
     // since it crashed): what reading its symbols from disk needs.
     std::vector<Mapping> mappings_on_disk() const;
 
 private:
+    // Frames for a stack coroner walked itself (a goroutine's): the innermost pc, then return addresses,
+    // named by the debugger and normalized like the debugger's own.
+    std::vector<Frame> frames_at(const std::vector<std::uint64_t>& pcs) const;
     // Names normalized, cut at main and where the stack turns to garbage, modules named.
     std::vector<Frame> finished(std::vector<Frame> frames) const;
 };

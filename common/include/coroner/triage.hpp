@@ -1,6 +1,7 @@
 // pm-triage: the cause of death on one screen. Gathers, classifies, blames, signs; renders elsewhere.
 #pragma once
 
+#include "coroner/access.hpp"
 #include "coroner/blame.hpp"
 #include "coroner/classify.hpp"
 #include "coroner/security.hpp"
@@ -27,6 +28,7 @@ struct TriageReport {
     std::optional<std::string> core_time;
     std::optional<SignalInfo> signal;
     Cause cause;
+    std::optional<FaultingAccess> access;  // the decoded faulting instruction, for a memory fault
     ThreadInfo thread;
     bool thread_is_crashing = true;
     std::vector<Frame> frames;
