@@ -6,8 +6,26 @@
 
 namespace coroner {
 
+namespace {
+
+// "std::vector<int, std::allocator<int> >::at" -> "std::vector<>::at": one bucket for every instantiation.
+// Names with an operator in them ("operator<<") are left alone rather than misread.
+std::string collapse_templates(const std::string& name) {
+    if (name.find("operator") != std::string::npos) return name;
+    std::string out;
+    int depth = 0;
+    for (char c : name) {
+        if (c == '<' && depth++ == 0) out += "<>";
+        else if (c == '>' && depth > 0) depth--;
+        else if (depth == 0) out += c;
+    }
+    return depth == 0 ? out : name;
+}
+
+}  // namespace
+
 std::string signature_frame(const Frame& frame, const std::vector<Mapping>& mappings) {
-    if (frame.function) return strip_parameters(*frame.function);
+    if (frame.function) return collapse_templates(strip_parameters(*frame.function));
     if (frame.module)
         if (auto base = module_base(mappings, *frame.module))
             return fmt::format("{}+{:#x}", base_name(*frame.module), frame.pc - *base);

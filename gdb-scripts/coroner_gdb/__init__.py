@@ -6,7 +6,7 @@ import gdb
 
 import _coroner
 
-from .adapter import GdbDebugger
+from .adapter import GdbDebugger, Selection
 
 
 class _CoronerCommand(gdb.Command):
@@ -17,10 +17,14 @@ class _CoronerCommand(gdb.Command):
 
     def invoke(self, argument, from_tty):
         self.dont_repeat()
-        try:
-            outcome = _coroner.run_command(self._name, argument, GdbDebugger())
-        except KeyboardInterrupt:
-            raise gdb.GdbError("%s: error: interrupted (run it again)" % self._name) from None
+        # Commands switch threads and frames to read them; the user's selection comes back afterwards,
+        # except after a successful --select, whose point is to change it.
+        with Selection() as selection:
+            try:
+                outcome = _coroner.run_command(self._name, argument, GdbDebugger())
+            except KeyboardInterrupt:
+                raise gdb.GdbError("%s: error: interrupted (run it again)" % self._name) from None
+            selection.keep = outcome.ok and "--select" in argument.split()
         if not outcome.ok:
             raise gdb.GdbError(outcome.error)
         gdb.write(outcome.output)

@@ -26,12 +26,25 @@ def _lwp(thread):
     return lwp or tid or pid
 
 
+_threads_by_lwp = {}
+
+
 def _thread(tid):
-    return next((t for t in gdb.selected_inferior().threads() if _lwp(t) == tid), None)
+    """The thread with that LWP. The map is rebuilt only when a lookup misses or finds a stale thread:
+    scanning inferior.threads() on every call made pm-threads quadratic in the number of threads."""
+    thread = _threads_by_lwp.get(tid)
+    if thread is None or not thread.is_valid() or thread.inferior != gdb.selected_inferior():
+        _threads_by_lwp.clear()
+        _threads_by_lwp.update((_lwp(t), t) for t in gdb.selected_inferior().threads())
+        thread = _threads_by_lwp.get(tid)
+    return thread
 
 
-class _Selection:
-    """Restores the selected thread and frame on exit."""
+class Selection:
+    """Restores the selected thread and frame on exit, unless told to keep what was selected since.
+    One is held around each whole command: saving and restoring per thread made pm-threads slow."""
+
+    keep = False
 
     def __enter__(self):
         self.thread = gdb.selected_thread()
@@ -42,6 +55,8 @@ class _Selection:
         return self
 
     def __exit__(self, *exc):
+        if self.keep:
+            return False
         if self.thread is not None and self.thread.is_valid():
             self.thread.switch()
             if self.frame is not None and self.frame.is_valid():
@@ -78,7 +93,10 @@ class GdbDebugger(_coroner.Debugger):
 
     def threads(self):
         result = []
-        for thread in sorted(gdb.selected_inferior().threads(), key=lambda t: t.num):
+        threads = gdb.selected_inferior().threads()
+        _threads_by_lwp.clear()
+        _threads_by_lwp.update((_lwp(t), t) for t in threads)
+        for thread in sorted(threads, key=lambda t: t.num):
             info = _coroner.ThreadInfo()
             info.index = thread.num
             info.tid = _lwp(thread)
@@ -91,21 +109,20 @@ class GdbDebugger(_coroner.Debugger):
         if thread is None:
             return []
         result = []
-        with _Selection():
-            thread.switch()
+        thread.switch()
+        try:
+            frame = gdb.newest_frame()
+        except gdb.error:
+            return []
+        while frame is not None and (limit <= 0 or len(result) < limit):
+            # GDB synthesizes frames for tail calls from DWARF call-site data; LLDB 14 does not.
+            # Both show what is really on the stack, so these are left out.
+            if frame.type() != gdb.TAILCALL_FRAME:
+                result.append(self._frame(frame, len(result)))
             try:
-                frame = gdb.newest_frame()
+                frame = frame.older()
             except gdb.error:
-                return []
-            while frame is not None and (limit <= 0 or len(result) < limit):
-                # GDB synthesizes frames for tail calls from DWARF call-site data; LLDB 14 does not.
-                # Both show what is really on the stack, so these are left out.
-                if frame.type() != gdb.TAILCALL_FRAME:
-                    result.append(self._frame(frame, len(result)))
-                try:
-                    frame = frame.older()
-                except gdb.error:
-                    break
+                break
         return result
 
     @staticmethod
@@ -142,36 +159,35 @@ class GdbDebugger(_coroner.Debugger):
     def variables(self, tid, debugger_index):
         """Arguments and locals of one frame: every block from the pc out to the function's."""
         result = []
-        with _Selection():
-            try:
-                frame = self._frame_at(tid, debugger_index)
-                block = frame.block() if frame is not None else None
-            except (gdb.error, RuntimeError):
-                return result
-            seen = set()
-            while block is not None:
-                for symbol in block:
-                    if not (symbol.is_argument or symbol.is_variable) or symbol.name in seen:
-                        continue
-                    if symbol.addr_class == gdb.SYMBOL_LOC_STATIC:
-                        continue  # function-static: not the frame's own (LLDB leaves them out too)
-                    seen.add(symbol.name)
-                    out = _coroner.Variable()
-                    out.name = symbol.name
-                    out.argument = symbol.is_argument
-                    try:
-                        value = symbol.value(frame)
-                        code = value.type.strip_typedefs().code
-                        out.pointer = code == gdb.TYPE_CODE_PTR
-                        if code in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_INT, gdb.TYPE_CODE_ENUM, gdb.TYPE_CODE_BOOL,
-                                    gdb.TYPE_CODE_CHAR):
-                            out.value = int(value) & 0xFFFFFFFFFFFFFFFF
-                    except (gdb.error, gdb.MemoryError, ValueError):
-                        pass
-                    result.append(out)
-                if block.function is not None:
-                    break
-                block = block.superblock
+        try:
+            frame = self._frame_at(tid, debugger_index)
+            block = frame.block() if frame is not None else None
+        except (gdb.error, RuntimeError):
+            return result
+        seen = set()
+        while block is not None:
+            for symbol in block:
+                if not (symbol.is_argument or symbol.is_variable) or symbol.name in seen:
+                    continue
+                if symbol.addr_class == gdb.SYMBOL_LOC_STATIC:
+                    continue  # function-static: not the frame's own (LLDB leaves them out too)
+                seen.add(symbol.name)
+                out = _coroner.Variable()
+                out.name = symbol.name
+                out.argument = symbol.is_argument
+                try:
+                    value = symbol.value(frame)
+                    code = value.type.strip_typedefs().code
+                    out.pointer = code == gdb.TYPE_CODE_PTR
+                    if code in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_INT, gdb.TYPE_CODE_ENUM, gdb.TYPE_CODE_BOOL,
+                                gdb.TYPE_CODE_CHAR):
+                        out.value = int(value) & 0xFFFFFFFFFFFFFFFF
+                except (gdb.error, gdb.MemoryError, ValueError):
+                    pass
+                result.append(out)
+            if block.function is not None:
+                break
+            block = block.superblock
         return result
 
     def select_frame(self, tid, debugger_index):
@@ -233,14 +249,13 @@ class GdbDebugger(_coroner.Debugger):
         values = {}
         if thread is None:
             return values
-        with _Selection():
-            thread.switch()
-            frame = gdb.newest_frame()
-            for name in _coroner.general_registers():
-                try:
-                    values[name] = int(frame.read_register(name)) & 0xFFFFFFFFFFFFFFFF
-                except (gdb.error, ValueError):
-                    pass
+        thread.switch()
+        frame = gdb.newest_frame()
+        for name in _coroner.general_registers():
+            try:
+                values[name] = int(frame.read_register(name)) & 0xFFFFFFFFFFFFFFFF
+            except (gdb.error, ValueError):
+                pass
         return values
 
     def read_memory(self, address, size):

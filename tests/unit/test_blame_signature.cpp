@@ -91,6 +91,14 @@ TEST_CASE("a frame without symbols in the program is still blamed, and nothing a
     CHECK_FALSE(none.reason.empty());
 }
 
+TEST_CASE("signatures collapse template arguments but leave operators alone") {
+    std::vector<Mapping> none;
+    CHECK(signature_frame(frame(0, 1, "std::vector<int, std::allocator<int> >::at(unsigned long)"), none) ==
+          "std::vector<>::at");
+    CHECK(signature_frame(frame(0, 1, "Ledger<Money>::post<Entry>"), none) == "Ledger<>::post<>");
+    CHECK(signature_frame(frame(0, 1, "operator<<(std::ostream&, Money const&)"), none) == "operator<<");
+}
+
 TEST_CASE("signatures use normalized names or module+offset, and buckets follow them") {
     std::vector<Mapping> maps(1);
     maps[0].start = 0x555500000000;

@@ -11,11 +11,12 @@
 
 namespace coroner {
 
-inline constexpr const char* signature_version = "coroner.signature/1";
+// 2: C++ template arguments collapsed ("std::vector<>::at").
+inline constexpr const char* signature_version = "coroner.signature/2";
 inline constexpr int signature_frames = 5;
 
-// How one frame appears in a signature: its function without parameters, or module+offset when it has
-// no symbols (never an absolute address, which ASLR changes).
+// How one frame appears in a signature: its function without parameters or template arguments, or
+// module+offset when it has no symbols (never an absolute address, which ASLR changes).
 std::string signature_frame(const Frame& frame, const std::vector<Mapping>& mappings);
 
 struct Signature {
