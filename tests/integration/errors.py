@@ -13,6 +13,9 @@ import harness
 from harness import check
 
 
+ALL_COMMANDS = ["pm-triage", "pm-blame-frame", "pm-threads", "pm-symbols"]
+
+
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -71,14 +74,16 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
     before = sha256(core)
     script = debugger.frontend
     if case == "nothing-loaded":
-        expect_one_line_error(*debugger.run(["pm-triage"]), "no core file or process is loaded")
+        for command in ALL_COMMANDS:
+            expect_one_line_error(*debugger.run([command]), "no core file or process is loaded", command)
     elif case == "running-process":
         # Non-stop mode lets `run &` leave the process running while the command is typed.
         status, out, err = harness.gdb(script, ["set non-stop on", "run &", "pm-triage"],
                                        extra=["--args", "/bin/sleep", "30"])
         expect_one_line_error(status, out, err, "the process is running")
     elif case == "unknown-flag":
-        expect_one_line_error(*debugger.run(["pm-triage --bogus"], binary, core), "--bogus")
+        for command in ALL_COMMANDS:
+            expect_one_line_error(*debugger.run([command + " --bogus"], binary, core), "--bogus", command)
     elif case == "truncated-core":
         cut = os.path.join(scratch, "cut.core")
         with open(core, "rb") as f:
@@ -104,7 +109,9 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         expect_one_line_error(status, out, err, "")
     elif case == "wrong-executable":
         other_program = os.path.join(bin_dir, "divide_by_zero")
-        expect_one_line_error(*debugger.run(["pm-triage"], other_program, core), "open the core with the program")
+        for command in ALL_COMMANDS:
+            expect_one_line_error(*debugger.run([command], other_program, core), "open the core with the program",
+                                  command)
     elif case == "core-without-executable":
         if debugger.kind == "gdb":
             status, out, err = harness.gdb(script, ["pm-triage"], extra=["-c", core])
