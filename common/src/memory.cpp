@@ -24,22 +24,23 @@ bool looks_like_text(const std::vector<std::uint8_t>& bytes) {
     return true;
 }
 
-}  // namespace
-
-std::optional<std::uint64_t> read_u64(MemoryReader& memory, std::uint64_t address) {
-    auto bytes = memory.read(address, 8);
+template <typename Word>
+std::optional<Word> read_word(MemoryReader& memory, std::uint64_t address) {
+    auto bytes = memory.read(address, sizeof(Word));
     if (!bytes) return std::nullopt;
-    std::uint64_t v;
-    std::memcpy(&v, bytes->data(), 8);
+    Word v;
+    std::memcpy(&v, bytes->data(), sizeof v);
     return v;
 }
 
+}  // namespace
+
+std::optional<std::uint64_t> read_u64(MemoryReader& memory, std::uint64_t address) {
+    return read_word<std::uint64_t>(memory, address);
+}
+
 std::optional<std::uint32_t> read_u32(MemoryReader& memory, std::uint64_t address) {
-    auto bytes = memory.read(address, 4);
-    if (!bytes) return std::nullopt;
-    std::uint32_t v;
-    std::memcpy(&v, bytes->data(), 4);
-    return v;
+    return read_word<std::uint32_t>(memory, address);
 }
 
 std::optional<std::string> read_c_string(MemoryReader& memory, std::uint64_t address, std::size_t max) {
