@@ -11,6 +11,7 @@ packages=(
                                         # what the unpacked LLDB 19 (fetch-lldb19.sh) links against
   libelf-dev elfutils                   # ELF cores; eu-readelf is the tests' independent oracle
   libcapstone-dev                       # decoding the faulting instruction
+  libvectorscan-dev                     # the secret scanner's multi-pattern pass
   libfmt-dev nlohmann-json3-dev libcli11-dev
   doctest-dev                           # unit tests
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces

@@ -3,6 +3,7 @@
 #include "coroner/blame_report.hpp"
 #include "coroner/error.hpp"
 #include "coroner/render_triage.hpp"
+#include "coroner/secrets_report.hpp"
 #include "coroner/session.hpp"
 #include "coroner/symbol_health.hpp"
 #include "coroner/thread_groups.hpp"
@@ -73,6 +74,45 @@ Command make_blame() {
             }};
 }
 
+Command make_secrets_scan() {
+    struct Options {
+        bool json = false;
+        SecretsOptions scan;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("What credentials does this core hold? Values are redacted unless --reveal.",
+                                          "pm-secrets-scan");
+    app->add_flag("--json", options->json, "print one coroner.secrets/1 JSON object");
+    app->add_flag("--reveal", options->scan.reveal, "show the secrets' values (they are redacted otherwise)");
+    app->add_option("--rules", options->scan.rules_file, "a coroner.secret-rules/1 file to use instead of the built-in rules");
+    app->add_option("--regions", options->scan.regions, "scan only these kinds: heap,stack,data,bss,anon,file");
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                SecretsReport report = scan_secrets(session, options->scan);
+                return options->json ? json_line(secrets_json(report)) : secrets_text(report);
+            }};
+}
+
+Command make_redact() {
+    struct Options {
+        bool json = false;
+        RedactOptions redact;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("Writes a copy of the loaded core with every secret overwritten in place "
+                                          "(mode 0600); the original is never modified.",
+                                          "pm-redact");
+    app->add_option("OUTPUT", options->redact.output, "where to write the copy")->required();
+    app->add_flag("--force", options->redact.force, "replace OUTPUT if it exists");
+    app->add_flag("--json", options->json, "print one coroner.redact/1 JSON object");
+    app->add_option("--rules", options->redact.rules_file, "a coroner.secret-rules/1 file to use instead");
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                RedactResult result = redact_core(session, options->redact);
+                return options->json ? json_line(redact_json(result)) : redact_text(result);
+            }};
+}
+
 Command make_symbols() {
     auto json = std::make_shared<bool>(false);
     auto app = std::make_unique<CLI::App>("Can the backtrace be trusted? Per module: build-id on disk and in the core, "
@@ -116,6 +156,8 @@ const std::vector<CommandEntry>& registry() {
         {{"pm-blame-frame", "Which frame to look at first, why, and where the bad value came from."}, make_blame},
         {{"pm-threads", "What were the other threads doing? Identical stacks grouped, crashing thread first."},
          make_threads},
+        {{"pm-secrets-scan", "What credentials does this core hold? Redacted unless --reveal."}, make_secrets_scan},
+        {{"pm-redact", "Write a copy of the core with every secret overwritten, safe to share."}, make_redact},
         {{"pm-symbols", "Can the backtrace be trusted? Build-ids and debug info of every module."}, make_symbols},
     };
     return entries;

@@ -329,4 +329,16 @@ ProcessFacts ElfCore::facts() const {
     return f;
 }
 
+void ElfCore::release(const CoreSegment& segment) const {
+    if (segment.filesz > 0) release(data_ + segment.offset, static_cast<std::size_t>(segment.filesz));
+}
+
+void ElfCore::release(const std::uint8_t* bytes, std::size_t size) const {
+    if (!mapping_ || size == 0) return;
+    const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    auto start = (reinterpret_cast<std::uintptr_t>(bytes) + page - 1) & ~(page - 1);
+    auto end = (reinterpret_cast<std::uintptr_t>(bytes) + size) & ~(page - 1);
+    if (end > start) ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+}
+
 }  // namespace coroner

@@ -22,6 +22,14 @@ add_test(NAME "gdb: symbols" COMMAND ${INTEGRATION_PYTHON} ${integration}/symbol
                                       ${CRASH_LAB_BIN} ${cores})
 add_test(NAME "gdb: threads" COMMAND ${INTEGRATION_PYTHON} ${integration}/threads_case.py gdb ${gdb_script}
                                       ${CRASH_LAB_BIN} ${cores})
+add_test(NAME "gdb: secrets" COMMAND ${INTEGRATION_PYTHON} ${integration}/secrets_case.py gdb ${gdb_script}
+                                      ${CRASH_LAB_BIN} ${cores})
+# Recall and false alarms on the shared corpus: the measured floor, so that a rule change that loses
+# recall or adds false alarms fails (the targets, 95% and 10%, are in the note until they are met).
+set(CORONER_SECRETS_CORPUS ${PROJECT_SOURCE_DIR}/../shared/corpora/secrets/noseyparker-examples.json)
+add_test(NAME "gdb: secrets corpus"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/secrets_corpus.py ${gdb_script} $<TARGET_FILE:plant_texts>
+                 ${PROJECT_SOURCE_DIR}/fixtures/collect-core.sh ${CORONER_SECRETS_CORPUS} 0.77 0.23)
 add_test(NAME "gdb: buckets"
          COMMAND ${INTEGRATION_PYTHON} ${integration}/buckets.py ${gdb_script} ${CRASH_LAB_MANIFEST}
                  ${PROJECT_BINARY_DIR}/fixtures/elsewhere/bin/ledger_copy
@@ -48,6 +56,8 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
   endforeach()
   add_test(NAME "lldb ${major}: symbols"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
+  add_test(NAME "lldb ${major}: secrets"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/secrets_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
   add_test(NAME "lldb ${major}: threads"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/threads_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
   foreach(case IN LISTS common_error_cases ITEMS live-process)

@@ -71,6 +71,11 @@ public:
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override;
     // The dumped bytes of a segment (filesz of them), straight from the mapped file, for scanning.
     const std::uint8_t* segment_bytes(const CoreSegment& segment) const { return data_ + segment.offset; }
+    // Lets the kernel drop a scanned segment's pages from this process (they are read from the file again
+    // if touched), so that scanning a core of any size keeps only a window of it resident.
+    void release(const CoreSegment& segment) const;
+    // The same for any bytes of the mapped file (a chunk of a segment).
+    void release(const std::uint8_t* bytes, std::size_t size) const;
 
 private:
     ElfCore() = default;

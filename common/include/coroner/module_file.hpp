@@ -42,6 +42,10 @@ std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_
 // for a shared library or PIE.
 std::optional<std::uint64_t> symbol_address(const std::string& path, const std::string& name);
 
+// The data object (a global or static variable) whose symbol covers `value` (an address as the module's
+// file numbers them), by .symtab then .dynsym.
+std::optional<std::string> object_symbol_at(const std::string& path, std::uint64_t value);
+
 // Where that symbol is in the process the mappings describe (the module's load bias added), or nothing
 // when the module is not mapped or has no such symbol.
 std::optional<std::uint64_t> loaded_symbol_address(const std::vector<Mapping>& mappings, const std::string& path,

@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""Benchmark: pm-secrets-scan over a core of about 1 GiB (half random bytes, half log text), against
+reading the core file once (`cat core > /dev/null`, page cache warm), in the same run. Also reports the
+scanner's own MiB/s (from the JSON's "seconds") and the peak memory of the GDB process.
+
+usage: bench/secrets.py BUILD_DIR [MiB] [REPEATS]      Target (issue 6): pm-secrets-scan <= 2x cat."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "build"))
+mib = int(sys.argv[2]) if len(sys.argv) > 2 else 1024
+repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+work = tempfile.mkdtemp(prefix="coroner-bench-")
+prog, core = os.path.join(work, "big_memory"), os.path.join(work, "core")
+subprocess.run(["cc", "-O1", "-o", prog, os.path.join(here, "big_memory.c")], check=True)
+subprocess.run(["bash", os.path.join(here, "..", "fixtures", "collect-core.sh"), core, prog, str(mib)], check=True)
+size = os.path.getsize(core)
+print("core: %s, %d MiB" % (core, size >> 20))
+scan = ["gdb", "-nx", "-batch", "-x", os.path.join(build, "coroner-gdb.py"), "-ex", "pm-secrets-scan --json", prog, core]
+
+
+peak_kib = [0]
+
+
+def timed(argv):
+    """Wall time and output of argv; its own peak resident memory is kept in peak_kib."""
+    start = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.monotonic() - start
+    if status != 0:
+        sys.exit("failed: %s" % " ".join(argv))
+    peak_kib[0] = max(peak_kib[0], usage.ru_maxrss) if argv[0] == "gdb" else peak_kib[0]
+    return elapsed, out
+
+
+subprocess.run(["cat", core], stdout=subprocess.DEVNULL)  # warm the page cache
+cat_times, scan_times, scanner_seconds, findings = [], [], [], 0
+for _ in range(repeats):
+    cat_times.append(timed(["sh", "-c", "cat '%s' > /dev/null" % core])[0])
+    t, out = timed(scan)
+    scan_times.append(t)
+    report = json.loads([l for l in out.decode().splitlines() if l.startswith("{")][-1])
+    scanner_seconds.append(report["seconds"])
+    findings = len(report["findings"])
+peak = peak_kib[0] >> 10
+cat_t, scan_t, own = statistics.median(cat_times), statistics.median(scan_times), statistics.median(scanner_seconds)
+print("cat core > /dev/null      %6.2f s  (%.0f MiB/s)" % (cat_t, (size >> 20) / cat_t))
+print("gdb pm-secrets-scan       %6.2f s  (the scan itself %.2f s, %.0f MiB/s; %d findings)" %
+      (scan_t, own, (size >> 20) / own, findings))
+print("peak memory of gdb        %6d MiB (resident; the scanned pages are released as it goes)" % peak)
+print("ratio pm-secrets-scan / cat: %.2f (target <= 2.0); the scan alone / cat: %.2f" % (scan_t / cat_t, own / cat_t))
+subprocess.run(["rm", "-rf", work])

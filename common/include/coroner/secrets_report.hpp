@@ -1,0 +1,70 @@
+// pm-secrets-scan and pm-redact: the credentials a core holds, where they are, and a copy without them.
+#pragma once
+
+#include "coroner/secret_scan.hpp"
+#include "coroner/session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+struct MemoryRegion {
+    std::string kind;                   // heap | stack | data | bss | anon | file
+    std::string name;                   // "[heap]", "thread 4242 stack", "prog .data", a file's path
+    std::optional<std::int64_t> thread; // for a stack
+};
+
+// What a target address is, by the mappings and the threads' stack pointers.
+MemoryRegion region_of(const Session& session, std::uint64_t address);
+
+struct SecretFinding {
+    SecretHit hit;
+    MemoryRegion region;
+    std::optional<std::string> symbol;  // the global variable that covers the address, if one does
+};
+
+struct SecretsOptions {
+    bool reveal = false;
+    std::optional<std::string> rules_file;
+    std::optional<std::string> regions;  // comma-separated kinds to scan; all when empty
+};
+
+struct SecretsReport {
+    std::uint64_t scanned_bytes = 0;
+    std::size_t regions_scanned = 0;
+    double seconds = 0;
+    std::vector<SecretFinding> findings;  // sorted by confidence, then rule, then address
+    std::shared_ptr<const SecretRules> rules;
+    bool reveal = false;
+};
+
+SecretsReport scan_secrets(const Session& session, const SecretsOptions& options);
+
+nlohmann::ordered_json secrets_json(const SecretsReport& report);
+std::string secrets_text(const SecretsReport& report);
+
+struct RedactOptions {
+    std::string output;
+    bool force = false;
+    std::optional<std::string> rules_file;
+};
+
+struct RedactResult {
+    std::string output;                 // absolute path
+    std::size_t findings = 0;
+    std::uint64_t bytes_overwritten = 0;
+    std::size_t findings_after = 0;     // what a scan of the written copy finds (0 is the point)
+};
+
+// Writes a copy of the loaded core with every finding overwritten in place, to a temporary file in the
+// output's folder (mode 0600) renamed into place; then scans the copy.
+RedactResult redact_core(const Session& session, const RedactOptions& options);
+
+nlohmann::ordered_json redact_json(const RedactResult& result);
+std::string redact_text(const RedactResult& result);
+
+}  // namespace coroner

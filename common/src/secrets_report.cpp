@@ -1,0 +1,310 @@
+#include "coroner/secrets_report.hpp"
+
+#include "coroner/error.hpp"
+#include "coroner/json_util.hpp"
+#include "coroner/module_file.hpp"
+#include "coroner/names.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace coroner {
+namespace {
+
+constexpr std::uint64_t brk_randomization = (1ull << 30) + (32ull << 20);  // how far past the program Linux puts the heap (1 GiB of randomization on x86-64 since 5.18)
+constexpr std::size_t live_block = 1u << 20;
+constexpr std::uint64_t parallel_chunk = 32ull << 20;
+constexpr std::uint64_t chunk_overlap = 16ull << 10;
+
+int confidence_rank(const std::string& c) { return c == "high" ? 0 : c == "medium" ? 1 : 2; }
+
+std::vector<std::string> split_list(const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream in(list);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+// One scannable run of memory: its bytes (from the core file, or read through the debugger).
+struct Block {
+    std::uint64_t address;
+    const std::uint8_t* data;
+    std::size_t size;
+    std::uint64_t keep_from = 0, keep_to = ~0ull;  // the hits that belong to this block start here
+};
+
+std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules, std::vector<SecretHit> hits) {
+    std::vector<SecretFinding> findings;
+    std::sort(hits.begin(), hits.end(), [](const SecretHit& a, const SecretHit& b) {
+        return a.address != b.address ? a.address < b.address : a.rule < b.rule;
+    });
+    for (auto& h : hits) {
+        // Two rules on one secret (a token inside a URL): the first rule in the file keeps it.
+        if (!findings.empty() && findings.back().hit.address == h.address && findings.back().hit.length == h.length)
+            continue;
+        SecretFinding f;
+        f.region = region_of(s, h.address);
+        if (f.region.kind == "data" || f.region.kind == "bss") {
+            const Mapping* m = find_mapping(s.facts.mappings, h.address);
+            // bss follows its module's data: the module is the file-backed mapping just below.
+            std::string module = m && !m->path.empty() ? m->path : "";
+            if (module.empty())
+                for (const auto& other : s.facts.mappings)
+                    if (!other.path.empty() && other.end <= h.address) module = other.path;
+            std::string path = module == s.executable.path_in_core.value_or("") && s.target.executable
+                                   ? *s.target.executable
+                                   : module;
+            if (auto base = module_base(s.facts.mappings, module))
+                f.symbol = object_symbol_at(path, h.address - *base + read_module_file(path).link_base);
+        }
+        f.hit = std::move(h);
+        (void)rules;
+        findings.push_back(std::move(f));
+    }
+    std::stable_sort(findings.begin(), findings.end(), [&rules](const SecretFinding& a, const SecretFinding& b) {
+        int ca = confidence_rank(a.hit.confidence), cb = confidence_rank(b.hit.confidence);
+        if (ca != cb) return ca < cb;
+        return rules.rules()[a.hit.rule].id < rules.rules()[b.hit.rule].id;
+    });
+    return findings;
+}
+
+}  // namespace
+
+MemoryRegion region_of(const Session& s, std::uint64_t address) {
+    const Mapping* m = find_mapping(s.facts.mappings, address);
+    if (!m) return {"anon", "unmapped", std::nullopt};
+    if (s.core)
+        for (const auto& t : s.core->threads())
+            if (t.sp >= m->start && t.sp < m->end)
+                return {"stack", fmt::format("thread {} stack", t.tid), t.tid};
+    if (m->path == "[stack]") return {"stack", "[stack]", s.facts.pid};
+    if (m->path == "[heap]") return {"heap", "[heap]", std::nullopt};
+    if (!m->path.empty() && m->path[0] == '/')
+        return m->writable ? MemoryRegion{"data", base_name(m->path) + " .data", std::nullopt}
+                           : MemoryRegion{"file", m->path, std::nullopt};
+    // Anonymous: a module's bss right after it, the brk heap a little past the program, or else anon.
+    const Mapping* below = m > s.facts.mappings.data() ? m - 1 : nullptr;
+    if (below && below->end == m->start && !below->path.empty() && below->writable)
+        return {"bss", base_name(below->path) + " .bss", std::nullopt};
+    if (s.executable.path_in_core) {
+        std::uint64_t program_end = 0;
+        for (const auto& other : s.facts.mappings)
+            if (other.path == *s.executable.path_in_core) program_end = std::max(program_end, other.end);
+        if (program_end && m->start >= program_end && m->start - program_end <= brk_randomization + (1u << 20) &&
+            m->writable)
+            return {"heap", "[heap]", std::nullopt};
+    }
+    return {"anon", fmt::format("anonymous {:#x}-{:#x}", m->start, m->end), std::nullopt};
+}
+
+SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    SecretsReport report;
+    report.rules = secret_rules(options.rules_file);
+    report.reveal = options.reveal;
+    std::vector<std::string> wanted = options.regions ? split_list(*options.regions) : std::vector<std::string>{};
+    for (const auto& kind : wanted)
+        if (kind != "heap" && kind != "stack" && kind != "data" && kind != "bss" && kind != "anon" && kind != "file")
+            throw UserError(fmt::format("unknown region kind '{}'", kind),
+                            "give a comma-separated list of heap, stack, data, bss, anon, file");
+    auto selected = [&](std::uint64_t address) {
+        return wanted.empty() || std::find(wanted.begin(), wanted.end(), region_of(s, address).kind) != wanted.end();
+    };
+    std::vector<SecretHit> hits;
+    auto scan = [&](const Block& b) {
+        auto found = scan_for_secrets(*report.rules, b.data, b.size, b.address);
+        hits.insert(hits.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+        report.scanned_bytes += b.size;
+    };
+    if (s.core) {
+        // Straight from the mapped core file, no copy, in chunks shared out among the cores.
+        std::vector<Block> chunks;
+        std::vector<const CoreSegment*> segments;
+        for (const auto& seg : s.core->segments()) {
+            if (seg.filesz == 0 || !selected(seg.vaddr)) continue;
+            segments.push_back(&seg);
+            for (std::uint64_t at = 0; at < seg.filesz; at += parallel_chunk) {
+                // Each chunk is scanned with a margin on both sides longer than any match, and keeps the
+                // hits that start inside it: a match across a chunk edge is seen whole, and only once.
+                std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
+                std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
+                chunks.push_back({seg.vaddr + from, s.core->segment_bytes(seg) + from, static_cast<std::size_t>(to - from),
+                                  seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(seg.filesz, at + parallel_chunk)});
+            }
+        }
+        report.regions_scanned = segments.size();
+        std::atomic<std::size_t> next{0};
+        std::vector<std::vector<SecretHit>> found(std::max(1u, std::thread::hardware_concurrency()));
+        std::vector<std::thread> workers;
+        for (std::size_t w = 0; w < found.size(); w++)
+            workers.emplace_back([&, w] {
+                for (std::size_t i; (i = next++) < chunks.size();) {
+                    for (auto& h : scan_for_secrets(*report.rules, chunks[i].data, chunks[i].size, chunks[i].address))
+                        if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to)
+                            found[w].push_back(std::move(h));
+                    s.core->release(chunks[i].data, chunks[i].size);
+                }
+            });
+        for (auto& t : workers) t.join();
+        for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+        for (const auto* seg : segments) report.scanned_bytes += seg->filesz;
+    } else {
+        for (const auto& m : s.facts.mappings) {
+            if (!m.readable || !selected(m.start)) continue;
+            bool any = false;
+            for (std::uint64_t at = m.start; at < m.end; at += live_block) {
+                std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(live_block, m.end - at));
+                auto bytes = s.memory->read(at, size);
+                if (!bytes) continue;
+                scan({at, bytes->data(), bytes->size()});
+                any = true;
+            }
+            report.regions_scanned += any;
+        }
+    }
+    report.findings = attribute(s, *report.rules, std::move(hits));
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return report;
+}
+
+nlohmann::ordered_json secrets_json(const SecretsReport& r) {
+    using json = nlohmann::ordered_json;
+    json findings = json::array();
+    for (const auto& f : r.findings) {
+        const SecretRule& rule = r.rules->rules()[f.hit.rule];
+        findings.push_back({{"rule", rule.id},
+                            {"confidence", f.hit.confidence},
+                            {"address", hex_address(f.hit.address)},
+                            {"length", f.hit.length},
+                            {"region", {{"kind", f.region.kind}, {"name", f.region.name}, {"thread", or_null(f.region.thread)}}},
+                            {"symbol", or_null(f.symbol)},
+                            {"encoding", f.hit.utf16 ? "utf-16le" : "ascii"},
+                            {"preview", secret_preview(f.hit.value)},
+                            {"value", r.reveal ? json(f.hit.value) : json(nullptr)}});
+    }
+    return {{"schema", "coroner.secrets/1"},
+            {"scanned_bytes", r.scanned_bytes},
+            {"regions_scanned", r.regions_scanned},
+            {"seconds", std::round(r.seconds * 1000) / 1000},
+            {"findings", findings}};
+}
+
+std::string secrets_text(const SecretsReport& r) {
+    std::string out = fmt::format("{} finding{} in {:.1f} MiB of {} region{} ({:.2f} s, {:.0f} MiB/s)\n",
+                                  r.findings.size(), r.findings.size() == 1 ? "" : "s",
+                                  static_cast<double>(r.scanned_bytes) / (1 << 20), r.regions_scanned,
+                                  r.regions_scanned == 1 ? "" : "s", r.seconds,
+                                  r.seconds > 0 ? static_cast<double>(r.scanned_bytes) / (1 << 20) / r.seconds : 0.0);
+    for (std::size_t i = 0; i < r.findings.size();) {
+        const SecretRule& rule = r.rules->rules()[r.findings[i].hit.rule];
+        std::size_t j = i;
+        while (j < r.findings.size() && r.findings[j].hit.rule == r.findings[i].hit.rule &&
+               r.findings[j].hit.confidence == r.findings[i].hit.confidence)
+            j++;
+        out += fmt::format("\n{:<6} {} ({}): {}\n", r.findings[i].hit.confidence, rule.id, rule.name, j - i);
+        for (std::size_t k = i; k < j; k++) {
+            const auto& f = r.findings[k];
+            out += fmt::format("  {:#014x}  {:>4} bytes  {}{}{}  {}\n", f.hit.address, f.hit.length, f.region.name,
+                               f.symbol ? fmt::format(" ({})", *f.symbol) : "", f.hit.utf16 ? " [UTF-16]" : "",
+                               r.reveal ? f.hit.value : secret_preview(f.hit.value));
+        }
+        i = j;
+    }
+    if (!r.reveal && !r.findings.empty()) out += "\nvalues are redacted; --reveal shows them\n";
+    return out;
+}
+
+RedactResult redact_core(const Session& s, const RedactOptions& options) {
+    if (!s.core)
+        throw UserError("pm-redact writes a copy of a core file, and a live process has none",
+                        "take a core first (gcore / process save-core), then open it");
+    namespace fs = std::filesystem;
+    RedactResult result;
+    result.output = fs::absolute(options.output).lexically_normal().string();
+    if (fs::exists(result.output) && !options.force)
+        throw UserError(fmt::format("{} exists", result.output), "give another name, or --force to replace it");
+    if (fs::exists(result.output) && fs::equivalent(result.output, s.core->path()))
+        throw UserError("the output is the loaded core itself", "write the copy to another file");
+    SecretsOptions scan_options;
+    scan_options.rules_file = options.rules_file;
+    SecretsReport report = scan_secrets(s, scan_options);
+    result.findings = report.findings.size();
+
+    std::string folder = fs::path(result.output).parent_path().string();
+    std::string temp = folder + "/.coroner-redact.XXXXXX";
+    int fd = ::mkstemp(temp.data());
+    if (fd < 0) throw UserError(fmt::format("cannot write in {}: {}", folder, std::strerror(errno)), "check the folder");
+    auto fail = [&](const std::string& what) {
+        ::close(fd);
+        ::unlink(temp.c_str());
+        throw UserError(fmt::format("cannot write {}: {}", temp, what), "check the free space and the folder");
+    };
+    ::fchmod(fd, 0600);
+    // The whole core, then each finding overwritten at its file offset (same length: offsets and notes hold).
+    std::FILE* in = std::fopen(s.core->path().c_str(), "rb");
+    if (!in) fail(std::strerror(errno));
+    std::vector<char> buffer(1 << 20);
+    for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), in)) > 0;)
+        if (::write(fd, buffer.data(), n) != static_cast<ssize_t>(n)) {
+            std::fclose(in);
+            fail(std::strerror(errno));
+        }
+    std::fclose(in);
+    for (const auto& f : report.findings) {
+        for (const auto& seg : s.core->segments()) {
+            if (f.hit.address < seg.vaddr || f.hit.address + f.hit.length > seg.vaddr + seg.filesz) continue;
+            std::string fill(f.hit.length, '*');
+            if (f.hit.utf16)
+                for (std::size_t i = 1; i < fill.size(); i += 2) fill[i] = '\0';
+            off_t at = static_cast<off_t>(seg.offset + (f.hit.address - seg.vaddr));
+            if (::pwrite(fd, fill.data(), fill.size(), at) != static_cast<ssize_t>(fill.size())) fail(std::strerror(errno));
+            result.bytes_overwritten += fill.size();
+            break;
+        }
+    }
+    if (::fsync(fd) != 0) fail(std::strerror(errno));
+    ::close(fd);
+    if (::rename(temp.c_str(), result.output.c_str()) != 0) {
+        ::unlink(temp.c_str());
+        throw UserError(fmt::format("cannot rename the copy to {}: {}", result.output, std::strerror(errno)),
+                        "check the folder");
+    }
+    // What the copy still holds, by the same rules.
+    auto copy = ElfCore::open(result.output);
+    for (const auto& seg : copy->segments())
+        if (seg.filesz > 0) {
+            result.findings_after += scan_for_secrets(*report.rules, copy->segment_bytes(seg),
+                                                      static_cast<std::size_t>(seg.filesz), seg.vaddr).size();
+            copy->release(seg);
+        }
+    return result;
+}
+
+nlohmann::ordered_json redact_json(const RedactResult& r) {
+    return {{"schema", "coroner.redact/1"},
+            {"output", r.output},
+            {"findings", r.findings},
+            {"bytes_overwritten", r.bytes_overwritten},
+            {"findings_after", r.findings_after}};
+}
+
+std::string redact_text(const RedactResult& r) {
+    return fmt::format("wrote {} (mode 0600): {} finding{} overwritten, {} bytes; a scan of the copy finds {}\n",
+                       r.output, r.findings, r.findings == 1 ? "" : "s", r.bytes_overwritten, r.findings_after);
+}
+
+}  // namespace coroner

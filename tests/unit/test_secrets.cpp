@@ -1,0 +1,82 @@
+#include "coroner/error.hpp"
+#include "coroner/secret_scan.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace coroner;
+
+namespace {
+
+std::vector<SecretHit> scan(const std::string& memory, std::uint64_t base = 0x10000) {
+    return scan_for_secrets(*secret_rules(), reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), base);
+}
+
+const SecretHit* hit_of(const std::vector<SecretHit>& hits, const std::string& rule) {
+    for (const auto& h : hits)
+        if (secret_rules()->rules()[h.rule].id == rule) return &h;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a preview shows at most a quarter of the value and 4 characters at each end") {
+    CHECK(secret_preview("AKIAQ3EGVF5WZRTMN7XP") == "AK…XP");
+    CHECK(secret_preview("ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d") == "ghp_…OL8d");
+    CHECK(secret_preview("short") == "…");
+}
+
+TEST_CASE("Luhn and entropy filter card numbers and generic tokens") {
+    CHECK(luhn_valid("4539148803436467"));
+    CHECK_FALSE(luhn_valid("4539148803436468"));
+    CHECK(shannon_entropy("aaaaaaaa") == doctest::Approx(0.0));
+    CHECK(shannon_entropy("abcdefgh") == doctest::Approx(3.0));
+}
+
+TEST_CASE("secrets are found at their exact address, in ASCII and in UTF-16") {
+    std::string memory(64, '\0');
+    memory += "key id AKIAQ3EGVF5WZRTMN7XP here";
+    std::string wide;
+    for (char c : std::string("token ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d")) wide += std::string{c, '\0'};
+    std::size_t wide_at = memory.size() + 3;
+    memory += std::string(3, '\x01') + wide + std::string(8, '\0');
+    auto hits = scan(memory);
+    const SecretHit* aws = hit_of(hits, "aws-access-key-id");
+    REQUIRE(aws);
+    CHECK(aws->address == 0x10000 + 64 + 7);
+    CHECK(aws->length == 20);
+    CHECK(aws->value == "AKIAQ3EGVF5WZRTMN7XP");
+    const SecretHit* github = hit_of(hits, "github-token");
+    REQUIRE(github);
+    CHECK(github->utf16);
+    CHECK(github->address == 0x10000 + wide_at + 2 * 6);
+    CHECK(github->length == 2 * 40);
+}
+
+TEST_CASE("the secret group, placeholders and test card numbers") {
+    auto url = scan("dsn=postgres://billing:Xk9mQ2vLp7wRtz@db.internal:5432/ledger;");
+    const SecretHit* password = hit_of(url, "url-credentials");
+    REQUIRE(password);
+    CHECK(password->value == "Xk9mQ2vLp7wRtz");
+    CHECK_FALSE(hit_of(scan("password = \"${DB_PASSWORD}\"\npassword = 'changeme'\n"), "password-assignment"));
+    auto cards = scan("card 4111 1111 1111 1111 and card 4539148803436467 and 4539148803436468 ");
+    int real = 0, test_cards = 0;
+    for (const auto& h : cards)
+        if (secret_rules()->rules()[h.rule].id == "payment-card") (h.confidence == "low" ? test_cards : real)++;
+    CHECK(real == 1);
+    CHECK(test_cards == 1);
+}
+
+TEST_CASE("random bytes hold no findings, and a rule that does not compile names itself") {
+    std::string noise;
+    std::uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 1 << 20; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        noise += static_cast<char>(x & 0xff);
+    }
+    CHECK(scan(noise).size() <= 2);  // chance alone may make a card number or two
+    nlohmann::json bad = {{"schema", "coroner.secret-rules/1"},
+                          {"rules", {{{"id", "broken"}, {"pattern", "(unclosed"}, {"confidence", "high"}}}}};
+    CHECK_THROWS_WITH_AS(SecretRules::compile(bad), doctest::Contains("broken"), UserError);
+}
