@@ -55,12 +55,16 @@ bool looks_like_placeholder(const std::string& value) {
     for (char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     // A weak real password ("secret") is still a finding; a value naming the thing itself ("password",
     // "IAMUserChangePassword") or standing in for one is not.
-    static const char* words[] = {"example", "changeme", "change_me", "your", "xxxx", "****", "password",
+    static const char* words[] = {"example", "changeme", "change_me", "your", "xxxx", "****",
                                   "redacted", "dummy", "placeholder", "<", ">", "${", "{{", "#{",
                                   "%s", "null", "none", "undefined", "true", "false", "env.", "process.",
                                   "getenv", "os.environ", "config.", "settings.", "foobar", "123456"};
     for (const char* w : words)
         if (v.find(w) != std::string::npos) return true;
+    // The thing's own name ("password"), or a path or anchor that mentions it ("#add-password").
+    if (v.find("password") != std::string::npos &&
+        (v == "password" || v.find_first_of("/#:") != std::string::npos || v.find("change") != std::string::npos))
+        return true;
     return std::all_of(value.begin(), value.end(), [&](char c) { return c == value.front(); });
 }
 
