@@ -58,7 +58,8 @@ bool looks_like_placeholder(const std::string& value) {
     static const char* words[] = {"example", "changeme", "change_me", "your", "xxxx", "****",
                                   "redacted", "dummy", "placeholder", "<", ">", "${", "{{", "#{",
                                   "%s", "null", "none", "undefined", "true", "false", "env.", "process.",
-                                  "getenv", "os.environ", "config.", "settings.", "foobar", "123456"};
+                                  "getenv", "os.environ", "config.", "settings.", "foobar", "123456",
+                                  "abcdef", "a1b2c3", "00000000"};
     for (const char* w : words)
         if (v.find(w) != std::string::npos) return true;
     // The thing's own name ("password"), or a path or anchor that mentions it ("#add-password").

@@ -49,9 +49,11 @@ def test(argv):
         found, len(positives), 100 * recall, alarms, len(negatives), 100 * false_rate,
         report["scanned_bytes"] / 2**20, report["seconds"]))
     print("most missed: %s" % sorted(missed.items(), key=lambda kv: -kv[1])[:15])
-    if os.environ.get("CORONER_CORPUS_MISSED"):
-        with open(os.environ["CORONER_CORPUS_MISSED"], "w") as f:
-            json.dump([examples[i] for i in positives if i not in slots], f)
+    # For tuning the rules: the texts missed and the negatives reported, with the rules that fired.
+    if os.environ.get("CORONER_CORPUS_REPORT"):
+        with open(os.environ["CORONER_CORPUS_REPORT"], "w") as f:
+            json.dump({"missed": [examples[i] for i in positives if i not in slots],
+                       "alarms": [dict(examples[i], rules=slots[i]) for i in negatives if i in slots]}, f)
     alarmed = {}
     for i in negatives:
         for rule in slots.get(i, []):
