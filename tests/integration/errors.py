@@ -13,7 +13,8 @@ import harness
 from harness import check
 
 
-ALL_COMMANDS = ["pm-triage", "pm-blame-frame", "pm-threads", "pm-symbols"]
+ALL_COMMANDS = ["pm-triage", "pm-blame-frame", "pm-threads", "pm-symbols", "pm-secrets-scan",
+                "pm-redact /nonexistent/coroner-redacted.core"]
 
 
 def sha256(path):
@@ -75,7 +76,7 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
     script = debugger.frontend
     if case == "nothing-loaded":
         for command in ALL_COMMANDS:
-            expect_one_line_error(*debugger.run([command]), "no core file or process is loaded", command)
+            expect_one_line_error(*debugger.run([command]), "no core file or process is loaded", command.split()[0])
     elif case == "running-process":
         # Non-stop mode lets `run &` leave the process running while the command is typed.
         status, out, err = harness.gdb(script, ["set non-stop on", "run &", "pm-triage"],
@@ -83,7 +84,7 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         expect_one_line_error(status, out, err, "the process is running")
     elif case == "unknown-flag":
         for command in ALL_COMMANDS:
-            expect_one_line_error(*debugger.run([command + " --bogus"], binary, core), "--bogus", command)
+            expect_one_line_error(*debugger.run([command + " --bogus"], binary, core), "--bogus", command.split()[0])
     elif case == "truncated-core":
         cut = os.path.join(scratch, "cut.core")
         with open(core, "rb") as f:
@@ -111,7 +112,7 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         other_program = os.path.join(bin_dir, "divide_by_zero")
         for command in ALL_COMMANDS:
             expect_one_line_error(*debugger.run([command], other_program, core), "open the core with the program",
-                                  command)
+                                  command.split()[0])
     elif case == "core-without-executable":
         if debugger.kind == "gdb":
             status, out, err = harness.gdb(script, ["pm-triage"], extra=["-c", core])
@@ -131,7 +132,9 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         for option in ("--json", "--thread", "--frames"):
             check(option in out, "--help does not mention %s" % option)
         for command, options in (("pm-blame-frame", ("--json", "--explain", "--select", "--rules")),
-                                 ("pm-threads", ("--json", "--frames")), ("pm-symbols", ("--json",))):
+                                 ("pm-threads", ("--json", "--frames")), ("pm-symbols", ("--json",)),
+                                 ("pm-secrets-scan", ("--json", "--reveal", "--rules", "--regions")),
+                                 ("pm-redact", ("OUTPUT", "--force", "--json", "--rules"))):
             status, out, err = debugger.run([command + " --help"])
             harness.no_traceback(out, err)
             check(status == 0, "%s --help failed" % command)
@@ -154,6 +157,14 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         report = debugger.json(["pm-blame-frame --json --explain --rules " + own], binary, core)
         check(report["function"] == "sum_invoices", "with the user's rule, blamed %s" % report["function"])
         check(report["skipped"][0]["rule"] == "TEST-SKIP", "skipped %s" % report["skipped"])
+        # A secret rules file that does not compile names its rule.
+        bad_secrets = os.path.join(scratch, "secrets.json")
+        with open(bad_secrets, "w") as f:
+            f.write('{"schema": "coroner.secret-rules/1", "rules": [{"id": "MY-BROKEN", "pattern": "(unclosed"}]}')
+        expect_one_line_error(*debugger.run(["pm-secrets-scan --rules " + bad_secrets], binary, core), "MY-BROKEN",
+                              "pm-secrets-scan")
+        expect_one_line_error(*debugger.run(["pm-secrets-scan --regions heap,nowhere"], binary, core), "nowhere",
+                              "pm-secrets-scan")
     elif case == "select":
         # null_call: the blamed frame is dispatch, the debugger's frame 1; --select makes it the selected one.
         null_call = os.path.join(bin_dir, "null_call")
