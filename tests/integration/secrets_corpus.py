@@ -16,6 +16,7 @@ SLOT = 4096
 
 def test(argv):
     script, plant, collect, corpus, min_recall, max_false = argv
+    check(os.path.exists(corpus), "the corpus is not at %s (it comes with ../shared beside the checkout)" % corpus)
     with open(corpus) as f:
         examples = json.load(f)
     work = tempfile.mkdtemp(prefix="coroner-corpus-")
