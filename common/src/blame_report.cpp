@@ -37,11 +37,12 @@ std::string frame_name(const Frame& f) {
 BlameReport blame_report(const Session& s, const BlameOptions& options) {
     TriageOptions triage_options;
     triage_options.frames = options.frames;
+    triage_options.rules_file = options.rules_file;
     TriageReport t = triage(s, triage_options);
     BlameReport r;
     r.debugger = s.debugger_info.name;
     r.frames = t.frames;
-    r.blame = blame(t.frames, t.executable, effective_skip_rules(options.rules_file));
+    r.blame = t.blame;
     r.explain = options.explain;
     if (options.explain) r.origin = origin_of(s, t);
     if (options.select) {

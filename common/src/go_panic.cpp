@@ -85,8 +85,9 @@ std::vector<std::uint64_t> goroutine_stack(MemoryReader& memory, std::uint64_t g
 std::optional<GoPanic> go_panic(MemoryReader& memory, const std::vector<Mapping>& mappings,
                                 const std::string& executable) {
     auto allgs = loaded_symbol_address(mappings, executable, "runtime.allgs");
+    if (!allgs) return std::nullopt;  // not a Go program
     auto types = loaded_symbol_address(mappings, executable, "runtime.types");
-    if (!allgs || !types) return std::nullopt;
+    if (!types) return std::nullopt;
     auto array = read_u64(memory, *allgs);
     auto count = read_u64(memory, *allgs + 8);
     if (!array || !count || *count > most_goroutines) return std::nullopt;

@@ -12,10 +12,6 @@ constexpr std::uint64_t stack_window = 64 * 1024;      // how far above sp the p
 constexpr std::uint64_t longest_text = 64 * 1024;
 constexpr std::int64_t payload_reach = 48;             // PanicInfo: payload, message and location are adjacent
 
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // core::panic::Location { file: &str, line: u32, col: u32 }.
 std::optional<RustPanic> location_at(MemoryReader& memory, std::uint64_t address) {
     auto file_ptr = read_u64(memory, address);

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <fcntl.h>
 #include <filesystem>
 #include <sstream>
@@ -46,8 +47,44 @@ struct Block {
     std::uint64_t keep_from = 0, keep_to = ~0ull;  // the hits that belong to this block start here
 };
 
+// The dumped segments `wanted` picks, straight from the mapped core file (no copy), in chunks shared
+// out among the cores. Each chunk is scanned with a margin on both sides longer than any match and keeps
+// the hits that start inside it: a match across a chunk edge is seen whole, and only once.
+std::vector<SecretHit> scan_core(const ElfCore& core, const SecretRules& rules,
+                                 const std::function<bool(const CoreSegment&)>& wanted, std::uint64_t& scanned_bytes,
+                                 std::size_t& segments_scanned) {
+    std::vector<Block> chunks;
+    for (const auto& seg : core.segments()) {
+        if (seg.filesz == 0 || !wanted(seg)) continue;
+        segments_scanned++;
+        scanned_bytes += seg.filesz;
+        for (std::uint64_t at = 0; at < seg.filesz; at += parallel_chunk) {
+            std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
+            std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
+            chunks.push_back({seg.vaddr + from, core.segment_bytes(seg) + from, static_cast<std::size_t>(to - from),
+                              seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(seg.filesz, at + parallel_chunk)});
+        }
+    }
+    std::atomic<std::size_t> next{0};
+    std::vector<std::vector<SecretHit>> found(std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> workers;
+    for (std::size_t w = 0; w < found.size(); w++)
+        workers.emplace_back([&, w] {
+            for (std::size_t i; (i = next++) < chunks.size();) {
+                for (auto& h : scan_for_secrets(rules, chunks[i].data, chunks[i].size, chunks[i].address))
+                    if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to) found[w].push_back(std::move(h));
+                core.release(chunks[i].data, chunks[i].size);
+            }
+        });
+    for (auto& t : workers) t.join();
+    std::vector<SecretHit> hits;
+    for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+    return hits;
+}
+
 std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules, std::vector<SecretHit> hits) {
     std::vector<SecretFinding> findings;
+    const std::vector<Mapping> on_disk = s.mappings_on_disk();
     std::sort(hits.begin(), hits.end(), [](const SecretHit& a, const SecretHit& b) {
         return a.address != b.address ? a.address < b.address : a.rule < b.rule;
     });
@@ -58,20 +95,14 @@ std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules,
         SecretFinding f;
         f.region = region_of(s, h.address);
         if (f.region.kind == "data" || f.region.kind == "bss") {
-            const Mapping* m = find_mapping(s.facts.mappings, h.address);
-            // bss follows its module's data: the module is the file-backed mapping just below.
-            std::string module = m && !m->path.empty() ? m->path : "";
-            if (module.empty())
-                for (const auto& other : s.facts.mappings)
-                    if (!other.path.empty() && other.end <= h.address) module = other.path;
-            std::string path = module == s.executable.path_in_core.value_or("") && s.target.executable
-                                   ? *s.target.executable
-                                   : module;
-            if (auto base = module_base(s.facts.mappings, module))
-                f.symbol = object_symbol_at(path, h.address - *base + read_module_file(path).link_base);
+            // bss follows its module's data: the module is the last file-backed mapping at or below it.
+            std::string module;
+            for (const auto& m : on_disk)
+                if (m.start <= h.address && !m.path.empty() && m.path[0] == '/') module = m.path;
+            if (auto base = module_base(on_disk, module))
+                f.symbol = object_symbol_at(module, h.address - *base + read_module_file(module).link_base);
         }
         f.hit = std::move(h);
-        (void)rules;
         findings.push_back(std::move(f));
     }
     std::stable_sort(findings.begin(), findings.end(), [&rules](const SecretFinding& a, const SecretFinding& b) {
@@ -131,37 +162,8 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
         report.scanned_bytes += b.size;
     };
     if (s.core) {
-        // Straight from the mapped core file, no copy, in chunks shared out among the cores.
-        std::vector<Block> chunks;
-        std::vector<const CoreSegment*> segments;
-        for (const auto& seg : s.core->segments()) {
-            if (seg.filesz == 0 || !selected(seg.vaddr)) continue;
-            segments.push_back(&seg);
-            for (std::uint64_t at = 0; at < seg.filesz; at += parallel_chunk) {
-                // Each chunk is scanned with a margin on both sides longer than any match, and keeps the
-                // hits that start inside it: a match across a chunk edge is seen whole, and only once.
-                std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
-                std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
-                chunks.push_back({seg.vaddr + from, s.core->segment_bytes(seg) + from, static_cast<std::size_t>(to - from),
-                                  seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(seg.filesz, at + parallel_chunk)});
-            }
-        }
-        report.regions_scanned = segments.size();
-        std::atomic<std::size_t> next{0};
-        std::vector<std::vector<SecretHit>> found(std::max(1u, std::thread::hardware_concurrency()));
-        std::vector<std::thread> workers;
-        for (std::size_t w = 0; w < found.size(); w++)
-            workers.emplace_back([&, w] {
-                for (std::size_t i; (i = next++) < chunks.size();) {
-                    for (auto& h : scan_for_secrets(*report.rules, chunks[i].data, chunks[i].size, chunks[i].address))
-                        if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to)
-                            found[w].push_back(std::move(h));
-                    s.core->release(chunks[i].data, chunks[i].size);
-                }
-            });
-        for (auto& t : workers) t.join();
-        for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
-        for (const auto* seg : segments) report.scanned_bytes += seg->filesz;
+        hits = scan_core(*s.core, *report.rules, [&](const CoreSegment& seg) { return selected(seg.vaddr); },
+                         report.scanned_bytes, report.regions_scanned);
     } else {
         for (const auto& m : s.facts.mappings) {
             if (!m.readable || !selected(m.start)) continue;
@@ -285,12 +287,10 @@ RedactResult redact_core(const Session& s, const RedactOptions& options) {
     }
     // What the copy still holds, by the same rules.
     auto copy = ElfCore::open(result.output);
-    for (const auto& seg : copy->segments())
-        if (seg.filesz > 0) {
-            result.findings_after += scan_for_secrets(*report.rules, copy->segment_bytes(seg),
-                                                      static_cast<std::size_t>(seg.filesz), seg.vaddr).size();
-            copy->release(seg);
-        }
+    std::uint64_t bytes = 0;
+    std::size_t segments = 0;
+    result.findings_after =
+        scan_core(*copy, *report.rules, [](const CoreSegment&) { return true; }, bytes, segments).size();
     return result;
 }
 

@@ -1,14 +1,14 @@
 #include "coroner/session.hpp"
 
-#include <cstdlib>
-#include <map>
-
 #include "coroner/error.hpp"
 #include "coroner/module_file.hpp"
 #include "coroner/names.hpp"
 #include "coroner/signals.hpp"
 
 #include <fmt/format.h>
+
+#include <cstdlib>
+#include <map>
 
 namespace coroner {
 namespace {
@@ -128,10 +128,6 @@ std::string real_source_path(const std::string& path) {
             std::free(real);
         }
     return cache.emplace(path, out).first->second;
-}
-
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 // Where a backtrace ends: at `main` (Go's `main.main`), as GDB does (what called it is start-up); for Rust at the

@@ -69,7 +69,7 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
     r.thread = chosen_thread(s, options);
     r.thread_is_crashing = r.thread.tid == s.crashing_thread.tid;
     r.frames = s.frames(r.thread, std::max(options.frames, 1));
-    if (r.thread.tid == s.crashing_thread.tid && s.crash_frames_walked())
+    if (r.thread_is_crashing && s.crash_frames_walked())
         r.frames_from = "the panicking goroutine; the thread itself is in the Go runtime's signal handler";
     r.thread_count = s.threads.size();
 
@@ -88,7 +88,7 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
     if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) add_dying_words(s, facts, r.cause);
     // Blame honours the user's own rules; the signature keeps to the built-in ones, so that buckets
     // are the same for everyone.
-    r.blame = blame(r.frames, r.executable, effective_skip_rules());
+    r.blame = blame(r.frames, r.executable, effective_skip_rules(options.rules_file));
     r.signature = make_signature(signal_name(r.signal ? r.signal->number : 0), r.cause.cls, r.frames, r.blame.frame,
                                  s.facts.mappings, builtin_skip_rules());
     r.missing_debug_info = modules_without_debug_info(r.frames);

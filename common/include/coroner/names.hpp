@@ -28,6 +28,8 @@ std::string normalize_source_path(const std::string& path);
 
 std::string base_name(const std::string& path);
 
+bool ends_with(const std::string& text, const std::string& tail);
+
 // The mapping containing `address`, if any (mappings sorted by start).
 const Mapping* find_mapping(const std::vector<Mapping>& mappings, std::uint64_t address);
 

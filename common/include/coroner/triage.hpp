@@ -17,6 +17,7 @@ namespace coroner {
 struct TriageOptions {
     std::optional<int> thread;  // the debugger's thread number to analyse instead of the crashing one
     int frames = 32;            // how many frames to fetch and show
+    std::optional<std::string> rules_file;  // blame rules ahead of the user's and the built-in ones
 };
 
 struct TriageReport {
