@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <tuple>
 #include <set>
 #include <stdexcept>
 
@@ -56,12 +57,19 @@ bool looks_like_placeholder(const std::string& value) {
     // A weak real password ("secret") is still a finding; a value naming the thing itself ("password",
     // "IAMUserChangePassword") or standing in for one is not.
     static const char* words[] = {"example", "changeme", "change_me", "your", "xxxx", "****",
-                                  "redacted", "dummy", "placeholder", "<", ">", "${", "{{", "#{",
+                                  "redacted", "dummy", "placeholder", "${", "{{", "#{",
                                   "%s", "null", "none", "undefined", "true", "false", "env.", "process.",
-                                  "getenv", "os.environ", "config.", "settings.", "foobar", "123456",
-                                  "abcdef", "a1b2c3", "00000000"};
+                                  "getenv", "os.environ", "config.", "settings.", "foobar",
+                                  "1234567890", "abcdef", "a1b2c3", "00000000"};
     for (const char* w : words)
         if (v.find(w) != std::string::npos) return true;
+    // A shell, PHP or PowerShell variable ("$db_pass"): what is stored is the reference, not a password.
+    if (value.size() > 1 && value[0] == '$' &&
+        (std::isalpha(static_cast<unsigned char>(value[1])) || value[1] == '_' || value[1] == '('))
+        return true;
+    // "<your-token>"; a lone '>' or '<' is just a character of a random secret.
+    auto open = v.find('<');
+    if (open != std::string::npos && v.find('>', open) != std::string::npos) return true;
     // The thing's own name ("password"), or a path or anchor that mentions it ("#add-password").
     if (v.find("password") != std::string::npos &&
         (v == "password" || v.find_first_of("/#:") != std::string::npos || v.find("change") != std::string::npos))
@@ -100,6 +108,14 @@ void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t s
     }
 }
 
+// The capture that is the secret: the first from the rule's group on that took part in the match (a
+// pattern with alternatives has one capture each), else the whole match.
+std::size_t secret_group(const SecretRule& rule, const std::smatch& m) {
+    for (std::size_t g = static_cast<std::size_t>(std::max(rule.group, 0)); g > 0 && g < m.size(); g++)
+        if (m[g].matched) return g;
+    return 0;
+}
+
 // The rule's filters on a value the re-check found.
 bool passes_filters(const SecretRule& rule, const std::string& value) {
     if (value.empty()) return false;
@@ -129,7 +145,7 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
         std::string text(reinterpret_cast<const char*>(text_bytes + from), to - from);
         for (std::sregex_iterator it(text.begin(), text.end(), rule.recheck), end; it != end; ++it) {
             const std::smatch& m = *it;
-            int g = rule.group > 0 && static_cast<std::size_t>(rule.group) < m.size() && m[rule.group].matched ? rule.group : 0;
+            std::size_t g = secret_group(rule, m);
             std::size_t at = from + static_cast<std::size_t>(m.position(g));
             std::string value = m.str(g);
             if (!passes_filters(rule, value) || !seen.insert({c.rule, at}).second) continue;
@@ -197,7 +213,53 @@ bool luhn_valid(const std::string& digits) {
 
 std::string secret_preview(const std::string& value) {
     std::size_t k = std::min<std::size_t>(4, value.size() / 8);
-    return value.substr(0, k) + "…" + value.substr(value.size() - k);
+    return printable_value(value.substr(0, k)) + "…" + printable_value(value.substr(value.size() - k));
+}
+
+std::string printable_value(const std::string& value) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (char ch : value) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += ch;
+        } else {
+            out += "\\x";
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        }
+    }
+    return out;
+}
+
+int confidence_rank(const std::string& confidence) {
+    return confidence == "high" ? 0 : confidence == "medium" ? 1 : 2;
+}
+
+std::vector<SecretHit> without_contained_hits(std::vector<SecretHit> hits, const SecretRules& rules) {
+    auto rank = [&rules](const SecretHit& h) {
+        return std::make_tuple(confidence_rank(h.confidence), h.rule, h.address, ~h.length);
+    };
+    std::sort(hits.begin(), hits.end(), [&](const SecretHit& a, const SecretHit& b) { return rank(a) < rank(b); });
+    std::size_t longest = 0;
+    for (const auto& r : rules.rules()) longest = std::max(longest, 2 * r.max_length);  // UTF-16 doubles
+    std::multimap<std::uint64_t, std::uint64_t> kept;  // start -> end
+    std::vector<SecretHit> out;
+    for (auto& h : hits) {
+        bool inside = false;
+        for (auto it = kept.upper_bound(h.address); it != kept.begin() && !inside;) {
+            --it;
+            if (it->first + longest < h.address) break;
+            inside = it->second >= h.address + h.length;
+        }
+        if (inside) continue;
+        kept.emplace(h.address, h.address + h.length);
+        out.push_back(std::move(h));
+    }
+    std::sort(out.begin(), out.end(), [](const SecretHit& a, const SecretHit& b) {
+        return a.address != b.address ? a.address < b.address : a.rule < b.rule;
+    });
+    return out;
 }
 
 std::vector<SecretHit> scan_for_secrets(const SecretRules& rules, const std::uint8_t* data, std::size_t size,

@@ -29,8 +29,6 @@ constexpr std::size_t live_block = 1u << 20;
 constexpr std::uint64_t parallel_chunk = 32ull << 20;
 constexpr std::uint64_t chunk_overlap = 16ull << 10;
 
-int confidence_rank(const std::string& c) { return c == "high" ? 0 : c == "medium" ? 1 : 2; }
-
 std::vector<std::string> split_list(const std::string& list) {
     std::vector<std::string> out;
     std::stringstream in(list);
@@ -85,13 +83,7 @@ std::vector<SecretHit> scan_core(const ElfCore& core, const SecretRules& rules,
 std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules, std::vector<SecretHit> hits) {
     std::vector<SecretFinding> findings;
     const std::vector<Mapping> on_disk = s.mappings_on_disk();
-    std::sort(hits.begin(), hits.end(), [](const SecretHit& a, const SecretHit& b) {
-        return a.address != b.address ? a.address < b.address : a.rule < b.rule;
-    });
-    for (auto& h : hits) {
-        // Two rules on one secret (a token inside a URL): the first rule in the file keeps it.
-        if (!findings.empty() && findings.back().hit.address == h.address && findings.back().hit.length == h.length)
-            continue;
+    for (auto& h : without_contained_hits(std::move(hits), rules)) {
         SecretFinding f;
         f.region = region_of(s, h.address);
         if (f.region.kind == "data" || f.region.kind == "bss") {
@@ -196,7 +188,7 @@ nlohmann::ordered_json secrets_json(const SecretsReport& r) {
                             {"symbol", or_null(f.symbol)},
                             {"encoding", f.hit.utf16 ? "utf-16le" : "ascii"},
                             {"preview", secret_preview(f.hit.value)},
-                            {"value", r.reveal ? json(f.hit.value) : json(nullptr)}});
+                            {"value", r.reveal ? json(printable_value(f.hit.value)) : json(nullptr)}});
     }
     return {{"schema", "coroner.secrets/1"},
             {"scanned_bytes", r.scanned_bytes},
@@ -222,7 +214,7 @@ std::string secrets_text(const SecretsReport& r) {
             const auto& f = r.findings[k];
             out += fmt::format("  {:#014x}  {:>4} bytes  {}{}{}  {}\n", f.hit.address, f.hit.length, f.region.name,
                                f.symbol ? fmt::format(" ({})", *f.symbol) : "", f.hit.utf16 ? " [UTF-16]" : "",
-                               r.reveal ? f.hit.value : secret_preview(f.hit.value));
+                               r.reveal ? printable_value(f.hit.value) : secret_preview(f.hit.value));
         }
         i = j;
     }

@@ -68,6 +68,32 @@ TEST_CASE("the secret group, placeholders and test card numbers") {
     CHECK(test_cards == 1);
 }
 
+TEST_CASE("a value ends where the string does, and prints as ASCII") {
+    std::string memory = "REACT_APP_AUTH_PASS=whiteduke";
+    memory += std::string(200, '\0');
+    auto hits = scan(memory);
+    const SecretHit* password = hit_of(hits, "password-assignment");
+    REQUIRE(password);
+    CHECK(password->value == "whiteduke");
+    CHECK(printable_value(std::string("a\0b\\\xe9", 5)) == "a\\x00b\\x5c\\xe9");
+    CHECK(secret_preview(std::string("\x01\x02\x03\x04xxxxxxxxxxxxxxxxxxxxxxxxxxxx\x7f", 33)) == "\\x01\\x02\\x03\\x04…xxx\\x7f");
+}
+
+TEST_CASE("a secret two rules match is one finding, of the more specific rule") {
+    auto hits = scan("token = ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+    REQUIRE(hit_of(hits, "github-token"));
+    REQUIRE(hit_of(hits, "secret-assignment"));
+    auto kept = without_contained_hits(hits, *secret_rules());
+    REQUIRE(kept.size() == 1);
+    CHECK(secret_rules()->rules()[kept[0].rule].id == "github-token");
+    // A hit that only overlaps another is kept: redaction must still cover its bytes.
+    SecretHit wide = kept[0];
+    wide.address -= 2;
+    wide.rule = hits[0].rule == kept[0].rule ? hits[1].rule : hits[0].rule;
+    wide.confidence = "medium";
+    CHECK(without_contained_hits({kept[0], wide}, *secret_rules()).size() == 2);
+}
+
 TEST_CASE("random bytes hold no findings, and a rule that does not compile names itself") {
     std::string noise;
     std::uint64_t x = 88172645463325252ULL;

@@ -20,7 +20,7 @@ struct SecretRule {
     std::string confidence;         // high | medium | low
     std::string pattern;
     bool caseless = false;
-    int group = 0;                  // the capture that is the secret itself; 0: the whole match
+    int group = 0;                  // the first capture that may be the secret itself; 0: the whole match
     std::optional<double> entropy_min;
     bool placeholders = false;      // reject placeholder values ("changeme", "${VAR}", "xxxx")
     bool luhn = false;

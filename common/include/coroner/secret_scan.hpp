@@ -24,6 +24,14 @@ struct SecretHit {
 std::vector<SecretHit> scan_for_secrets(const SecretRules& rules, const std::uint8_t* data, std::size_t size,
                                         std::uint64_t base);
 
+// Several rules on one secret (a vendor token that a generic `token=` rule also matches): the hit of the
+// more confident rule, then of the rule earlier in the file, keeps it, and a hit lying wholly inside a kept
+// one is dropped. Hits that only overlap are both kept, so redaction still covers every byte. Sorted by address.
+std::vector<SecretHit> without_contained_hits(std::vector<SecretHit> hits, const SecretRules& rules);
+
+// high 0, medium 1, low 2: the order findings are listed in.
+int confidence_rank(const std::string& confidence);
+
 // Bits of Shannon entropy per character.
 double shannon_entropy(const std::string& text);
 
@@ -32,5 +40,9 @@ bool luhn_valid(const std::string& digits);
 
 // "AKIA…N5E": at most a quarter of the value, and at most 4 characters at each end.
 std::string secret_preview(const std::string& value);
+
+// The value as printable ASCII: a byte outside 0x20-0x7e (and the backslash) becomes \xNN, so that
+// memory's binary bytes never reach the debugger's output (a NUL ends a GDB string; JSON needs UTF-8).
+std::string printable_value(const std::string& value);
 
 }  // namespace coroner
