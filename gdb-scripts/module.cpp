@@ -50,6 +50,17 @@ public:
     }
 };
 
+// Output quotes memory (an abort message, a panic payload), which need not be UTF-8 and may hold a NUL:
+// an undecodable byte prints as \xNN and a NUL as \x00, where a plain conversion would raise in GDB's
+// Python (UnicodeDecodeError, or gdb.write's "embedded null character").
+py::str printable_text(const std::string& text) {
+    std::string no_nul;
+    for (char c : text) no_nul += c == '\0' ? std::string("\\x00") : std::string(1, c);
+    PyObject* decoded = PyUnicode_DecodeUTF8(no_nul.data(), static_cast<Py_ssize_t>(no_nul.size()), "backslashreplace");
+    if (!decoded) throw py::error_already_set();
+    return py::reinterpret_steal<py::str>(decoded);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_coroner, m) {
@@ -109,7 +120,7 @@ PYBIND11_MODULE(_coroner, m) {
 
     py::class_<CommandOutcome>(m, "CommandOutcome")
         .def_readonly("ok", &CommandOutcome::ok)
-        .def_readonly("output", &CommandOutcome::output)
-        .def_readonly("error", &CommandOutcome::error);
+        .def_property_readonly("output", [](const CommandOutcome& o) { return printable_text(o.output); })
+        .def_property_readonly("error", [](const CommandOutcome& o) { return printable_text(o.error); });
     m.def("run_command", &run_command, py::arg("name"), py::arg("arguments"), py::arg("debugger"));
 }

@@ -145,6 +145,9 @@ def test(argv):
     check(any(l.startswith(verdict) and l.endswith(report["cause"]["class"]) for l in out.splitlines()),
           "the text form does not start with the verdict:\n" + out)
     check(report["bucket"] in out, "the text form lacks the bucket")
+    expect = harness.expectations(source)
+    if "text~" in expect:
+        check(expect["text~"] in out, "the text form lacks %r:\n%s" % (expect["text~"], out))
 
 
 if __name__ == "__main__":
