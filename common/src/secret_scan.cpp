@@ -1,6 +1,7 @@
 #include "coroner/secret_scan.hpp"
 
 #include <hs/hs.h>
+#include <emmintrin.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,7 +19,7 @@ namespace {
 constexpr std::size_t window = 64u << 20;   // bytes per Vectorscan call
 constexpr std::size_t overlap = 16u << 10;  // longer than any match, so none is cut by a window edge
 // Characters in a UTF-16 run worth narrowing: 12 or more, so that a run always covers one of the
-// word-aligned 16-byte windows the search tests.
+// 16-byte windows the search tests.
 constexpr std::size_t shortest_utf16 = 12;
 
 struct Candidate {
@@ -31,12 +32,20 @@ int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, v
     return 0;
 }
 
+// Scratch space big enough for each of the rules' databases.
 struct Scratch {
     hs_scratch_t* scratch = nullptr;
-    explicit Scratch(hs_database_t* db) {
-        if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) throw std::runtime_error("cannot allocate Vectorscan scratch");
+    explicit Scratch(const SecretRules& rules) {
+        for (hs_database_t* db : {rules.database(), rules.anchor_database(), rules.unanchored_database()})
+            if (db && hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
+                throw std::runtime_error("cannot allocate Vectorscan scratch");
     }
     ~Scratch() { hs_free_scratch(scratch); }
+};
+
+// A stretch of the scanned text where a match may lie.
+struct Span {
+    std::size_t from, to;
 };
 
 // A repeat reports a match at every end it can reach: keep the last of each run of consecutive ends.
@@ -92,20 +101,108 @@ std::string digits_of(const std::string& text) {
     return digits;
 }
 
-void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t size, std::vector<Candidate>& out) {
-    Scratch scratch(rules.database());
+// Runs `db` over [data, data+size) in windows Vectorscan can take, adding each match's end (plus
+// `offset`) to `out`.
+void scan_all(hs_database_t* db, hs_scratch_t* scratch, const std::uint8_t* data, std::size_t size, std::size_t offset,
+              std::vector<Candidate>& out) {
     for (std::size_t start = 0; start < size; start += window) {
         std::size_t length = std::min(size - start, window + overlap);
         std::vector<Candidate> found;
-        hs_scan(rules.database(), reinterpret_cast<const char*>(data + start), static_cast<unsigned>(length), 0,
-                scratch.scratch, on_match, &found);
+        hs_scan(db, reinterpret_cast<const char*>(data + start), static_cast<unsigned>(length), 0, scratch, on_match,
+                &found);
         for (auto& c : found) {
             // A match ending in the overlap is the next window's (it sees the match whole).
             if (start + window < size && c.to > window) continue;
-            out.push_back({c.rule, c.to + start});
+            out.push_back({c.rule, c.to + start + offset});
         }
         if (start + window >= size) break;
     }
+}
+
+// Around each anchor found, the stretch its rule's matches could cover: a match holds the anchor and is
+// at most max_length long.
+void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std::uint8_t* data, std::size_t size,
+                      std::vector<Span>& spans) {
+    std::vector<Candidate> anchors;
+    scan_all(rules.anchor_database(), scratch, data, size, 0, anchors);
+    for (const auto& a : anchors) {
+        std::size_t reach = rules.rules()[rules.anchor_rules()[a.rule]].max_length;
+        spans.push_back({a.to > reach ? a.to - reach : 0, std::min(size, a.to + reach)});
+    }
+}
+
+bool is_digit(std::uint8_t c) { return c >= '0' && c <= '9'; }
+bool is_digit_break(std::uint8_t c) { return c == ' ' || c == '-'; }
+
+// Around each run of at least `min_digits` digits, broken only by single spaces or dashes (a card number
+// as people write it), the stretch a match could cover. Four digits in a row start every such run, and
+// memory seldom holds them, so sixteen bytes at a time are tested for four with SSE2; only then is a
+// run measured byte by byte.
+void add_digit_spans(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
+                     std::vector<Span>& spans) {
+    const __m128i shift = _mm_set1_epi8(static_cast<char>(-128 - '0'));
+    const __m128i limit = _mm_set1_epi8(static_cast<char>(-128 + 10));
+    std::size_t done = 0;  // runs end before here
+    // Steps of 12: a run of four starting anywhere lies inside one of the 16-byte loads.
+    for (std::size_t i = 0; i + 16 <= size; i += 12) {
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+        auto digits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
+        if ((digits & (digits >> 1) & (digits >> 2) & (digits >> 3)) == 0 || i + 16 <= done) continue;
+        std::size_t at = std::max(i, done);
+        while (at < size && !is_digit(data[at])) at++;
+        for (std::size_t from = at; from < std::min(size, i + 16); from = at) {
+            // Back to where this run begins, then along it counting digits.
+            while (from > done && (is_digit(data[from - 1]) ||
+                                   (from >= 2 && is_digit_break(data[from - 1]) && is_digit(data[from - 2]))))
+                from--;
+            std::size_t to = from, count = 0;
+            while (to < size && (is_digit(data[to]) ||
+                                 (is_digit_break(data[to]) && to + 1 < size && is_digit(data[to + 1]) && to > from))) {
+                count += is_digit(data[to]);
+                to++;
+            }
+            if (count >= min_digits) spans.push_back({from > reach ? from - reach : 0, std::min(size, to + reach)});
+            done = std::max(to, at + 1);
+            at = done;
+            while (at < std::min(size, i + 16) && !is_digit(data[at])) at++;
+        }
+    }
+    // The last bytes, fewer than a load: measured byte by byte.
+    for (std::size_t from = std::max(done, size >= 16 ? size - 16 : 0); from < size;) {
+        std::size_t to = from, count = 0;
+        while (to < size && (is_digit(data[to]) || (is_digit_break(data[to]) && to > from && to + 1 < size && is_digit(data[to + 1])))) {
+            count += is_digit(data[to]);
+            to++;
+        }
+        if (count >= min_digits) spans.push_back({from > reach ? from - reach : 0, size});
+        from = std::max(to, from + 1);
+    }
+}
+
+// Sorted, with stretches that overlap or nearly touch joined: one Vectorscan call each.
+std::vector<Span> merged(std::vector<Span> spans) {
+    constexpr std::size_t near = 256;  // a call costs about as much as scanning this many bytes
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.from < b.from; });
+    std::vector<Span> out;
+    for (const auto& s : spans) {
+        if (!out.empty() && s.from <= out.back().to + near)
+            out.back().to = std::max(out.back().to, s.to);
+        else
+            out.push_back(s);
+    }
+    return out;
+}
+
+// Candidate matches of every rule in [data, data+size): the anchors and digit runs first, in one fast
+// pass, then the full patterns only around them (and over everything for a rule with neither).
+void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t size, std::vector<Candidate>& out) {
+    Scratch scratch(rules);
+    std::vector<Span> spans;
+    if (rules.anchor_database()) add_anchor_spans(rules, scratch.scratch, data, size, spans);
+    if (rules.digit_run()) add_digit_spans(data, size, rules.digit_run(), rules.digit_run_reach(), spans);
+    for (const auto& span : merged(std::move(spans)))
+        scan_all(rules.database(), scratch.scratch, data + span.from, span.to - span.from, span.from, out);
+    if (rules.unanchored_database()) scan_all(rules.unanchored_database(), scratch.scratch, data, size, 0, out);
 }
 
 // The capture that is the secret: the first from the rule's group on that took part in the match (a
@@ -116,9 +213,25 @@ std::size_t secret_group(const SecretRule& rule, const std::smatch& m) {
     return 0;
 }
 
+// Text as programs store it: UTF-8 without control characters other than line breaks and tabs. Random bytes that happen to follow a
+// keyword ("pwd=" and then binary) seldom are.
+bool is_text(const std::string& value) {
+    for (std::size_t i = 0; i < value.size();) {
+        auto c = static_cast<unsigned char>(value[i]);
+        bool line_break = c == '\n' || c == '\r' || c == '\t';  // a PEM key spans lines
+        if ((c < 0x20 && !line_break) || c == 0x7f || (c >= 0x80 && c < 0xC2) || c > 0xF4) return false;
+        std::size_t extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;  // continuation bytes that follow
+        if (i + extra >= value.size() && extra > 0) return false;
+        for (std::size_t k = 1; k <= extra; k++)
+            if ((static_cast<unsigned char>(value[i + k]) & 0xC0) != 0x80) return false;
+        i += 1 + extra;
+    }
+    return true;
+}
+
 // The rule's filters on a value the re-check found.
 bool passes_filters(const SecretRule& rule, const std::string& value) {
-    if (value.empty()) return false;
+    if (value.empty() || !is_text(value)) return false;
     if (rule.entropy_min && shannon_entropy(value) < *rule.entropy_min) return false;
     if (rule.placeholders && looks_like_placeholder(value)) return false;
     if (rule.luhn) {
@@ -164,23 +277,27 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
 bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
 
 // Calls found(from, to) for each run of at least shortest_utf16 UTF-16LE printable ASCII characters.
-// Eight bytes are tested at a time (their odd bytes must all be zero), so memory that holds no such
-// text, nearly all of it, is passed over at word speed; a candidate is then extended byte by byte.
+// Sixteen bytes are tested at a time, every eight bytes, for zero bytes at every odd (or every even)
+// position, so memory that holds no such text, nearly all of it, is passed over at SSE2 speed; a
+// candidate is then extended byte by byte. A run of 12 characters always covers one such test.
 template <typename Found>
 void for_each_utf16_run(const std::uint8_t* data, std::size_t size, Found found) {
-    constexpr std::uint64_t high_bytes = 0xFF00FF00FF00FF00ULL;
-    for (std::size_t align = 0; align < 2; align++) {
-        std::size_t done = 0;  // runs end before here
-        for (std::size_t i = align; i + 16 <= size; i += 8) {
-            std::uint64_t w1, w2;
-            std::memcpy(&w1, data + i, 8);
-            std::memcpy(&w2, data + i + 8, 8);
-            if (((w1 | w2) & high_bytes) != 0 || i < done || !printable(data[i])) continue;
-            std::size_t from = i, to = i;
-            while (from >= 2 && from - 2 >= done && data[from - 1] == 0 && printable(data[from - 2])) from -= 2;
+    const __m128i zero = _mm_setzero_si128();
+    std::size_t done[2] = {0, 0};  // runs of characters at even (odd) addresses end before here
+    for (std::size_t i = 0; i + 16 <= size; i += 8) {
+        auto zeros = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)), zero)));
+        if (__builtin_expect((zeros & 0xAAAAu) != 0xAAAAu && (zeros & 0x5554u) != 0x5554u, 1)) continue;
+        for (std::size_t align = 0; align < 2; align++) {
+            // Characters at i, i+2, ... have their zero high bytes at odd positions; at i+1, i+3, ... at even ones.
+            unsigned high = align == 0 ? 0xAAAAu : 0x5554u;
+            std::size_t at = i + align;
+            if ((zeros & high) != high || at < done[align] || !printable(data[at])) continue;
+            std::size_t from = at, to = at;
+            while (from >= 2 && from - 2 >= done[align] && data[from - 1] == 0 && printable(data[from - 2])) from -= 2;
             while (to + 1 < size && data[to + 1] == 0 && printable(data[to])) to += 2;
             if ((to - from) / 2 >= shortest_utf16) found(from, to);
-            done = to;
+            done[align] = to;
         }
     }
 }

@@ -1,9 +1,12 @@
 #include "coroner/error.hpp"
+#include "coroner/rules.hpp"
 #include "coroner/secret_scan.hpp"
 
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
+#include <tuple>
 
 using namespace coroner;
 
@@ -19,7 +22,65 @@ const SecretHit* hit_of(const std::vector<SecretHit>& hits, const std::string& r
     return nullptr;
 }
 
+// Random bytes with credentials of several formats planted in them, near both ends too, and one in UTF-16.
+std::string memory_with_secrets() {
+    std::string memory;
+    std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 1 << 18; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        memory += static_cast<char>(x & 0xff);
+    }
+    const char* planted[] = {"AKIAQ3EGVF5WZRTMN7XP", "password = 'hunter2hunter2'", " 4539148803436467 ",
+                             "dsn=postgres://billing:Xk9mQ2vLp7wRtz@db.internal/ledger",
+                             "token: ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d ",
+                             "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2hlcmU "};
+    std::size_t at = 0;
+    for (const char* p : planted) {
+        memory.replace(at, std::string(p).size(), p);
+        at += 40000;
+    }
+    std::string tail = " 5105 1051 0510 5100";  // at the very end, a (test) card number
+    memory.replace(memory.size() - tail.size(), tail.size(), tail);
+    std::string wide;
+    for (char c : std::string("api_key=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFi")) wide += std::string{c, '\0'};
+    memory.replace(250001, wide.size(), wide);
+    return memory;
+}
+
+std::set<std::tuple<std::string, std::uint64_t, std::string>> findings(const SecretRules& rules, const std::string& memory) {
+    std::set<std::tuple<std::string, std::uint64_t, std::string>> out;
+    for (const auto& h : scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
+        out.insert({rules.rules()[h.rule].id, h.address, h.value});
+    return out;
+}
+
 }  // namespace
+
+TEST_CASE("anchors and digit runs find what every pattern run over all memory finds") {
+    nlohmann::json unanchored = builtin_rules("secrets");
+    for (auto& rule : unanchored["rules"]) {
+        rule.erase("anchors");
+        rule.erase("digit_run");
+    }
+    std::string memory = memory_with_secrets();
+    auto expected = findings(*SecretRules::compile(unanchored), memory);
+    CHECK(expected.size() >= 7);
+    CHECK(findings(*secret_rules(), memory) == expected);
+}
+
+TEST_CASE("the built-in databases load from their build-time form, and a stale form is compiled again") {
+    const nlohmann::json& doc = builtin_rules("secrets");
+    auto compiled = SecretRules::compile(doc);
+    std::string memory = memory_with_secrets();
+    auto expected = findings(*compiled, memory);
+    CHECK(findings(*SecretRules::load(doc, compiled->serialized()), memory) == expected);
+    CHECK(findings(*SecretRules::load(doc, "not a database"), memory) == expected);
+    nlohmann::json fewer = doc;
+    fewer["rules"].erase(fewer["rules"].size() - 1);  // serialized for more rules than these
+    auto reloaded = SecretRules::load(fewer, compiled->serialized());
+    CHECK(reloaded->rules().size() == doc["rules"].size() - 1);
+    CHECK(!findings(*reloaded, memory).empty());
+}
 
 TEST_CASE("a preview shows at most a quarter of the value and 4 characters at each end") {
     CHECK(secret_preview("AKIAQ3EGVF5WZRTMN7XP") == "AK…XP");
@@ -76,6 +137,11 @@ TEST_CASE("a value ends where the string does, and prints as ASCII") {
     REQUIRE(password);
     CHECK(password->value == "whiteduke");
     CHECK(printable_value(std::string("a\0b\\\xe9", 5)) == "a\\x00b\\x5c\\xe9");
+    // Binary after a keyword is no password; UTF-8 text is.
+    CHECK_FALSE(hit_of(scan("pwd=\xd2\x91\xfe\x03\xa8U\xc1\x9e "), "password-assignment"));
+    auto utf8 = scan("password=\"Gr\xc3\xbc\xc3\x9f" "e-42x\"\n");
+    REQUIRE(hit_of(utf8, "password-assignment"));
+    CHECK(hit_of(utf8, "password-assignment")->value == "Gr\xc3\xbc\xc3\x9f" "e-42x");
     CHECK(secret_preview(std::string("\x01\x02\x03\x04xxxxxxxxxxxxxxxxxxxxxxxxxxxx\x7f", 33)) == "\\x01\\x02\\x03\\x04…xxx\\x7f");
 }
 
