@@ -134,49 +134,58 @@ void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std
 bool is_digit(std::uint8_t c) { return c >= '0' && c <= '9'; }
 bool is_digit_break(std::uint8_t c) { return c == ' ' || c == '-'; }
 
+struct DigitRun {
+    std::size_t from, to, digits;
+};
+
+// The run of digits (broken only by single spaces or dashes) that holds the digit at `at`, not reaching
+// back before `floor`.
+DigitRun digit_run_at(const std::uint8_t* data, std::size_t size, std::size_t at, std::size_t floor) {
+    std::size_t from = at;
+    while (from > floor && (is_digit(data[from - 1]) ||
+                            (from >= floor + 2 && is_digit_break(data[from - 1]) && is_digit(data[from - 2]))))
+        from--;
+    DigitRun run{from, from, 0};
+    while (run.to < size && (is_digit(data[run.to]) || (run.to > from && is_digit_break(data[run.to]) &&
+                                                         run.to + 1 < size && is_digit(data[run.to + 1])))) {
+        run.digits += is_digit(data[run.to]);
+        run.to++;
+    }
+    return run;
+}
+
 // Around each run of at least `min_digits` digits, broken only by single spaces or dashes (a card number
 // as people write it), the stretch a match could cover. Four digits in a row start every such run, and
-// memory seldom holds them, so sixteen bytes at a time are tested for four with SSE2; only then is a
-// run measured byte by byte.
+// memory seldom holds them, so sixteen bytes at a time are tested for four with SSE2 (with the last three
+// of the sixteen before, for a run across the edge); only then is a run measured byte by byte.
 void add_digit_spans(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
                      std::vector<Span>& spans) {
     const __m128i shift = _mm_set1_epi8(static_cast<char>(-128 - '0'));
     const __m128i limit = _mm_set1_epi8(static_cast<char>(-128 + 10));
     std::size_t done = 0;  // runs end before here
-    // Steps of 12: a run of four starting anywhere lies inside one of the 16-byte loads.
-    for (std::size_t i = 0; i + 16 <= size; i += 12) {
+    auto measure = [&](std::size_t at) {
+        if (at < done) return;
+        DigitRun run = digit_run_at(data, size, at, done);
+        if (run.digits >= min_digits)
+            spans.push_back({run.from > reach ? run.from - reach : 0, std::min(size, run.to + reach)});
+        done = std::max(run.to, at + 1);
+    };
+    unsigned previous = 0;  // the digits of the last sixteen bytes, a bit each
+    std::size_t i = 0;
+    for (; i + 16 <= size; i += 16) {
         __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
         auto digits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
-        if ((digits & (digits >> 1) & (digits >> 2) & (digits >> 3)) == 0 || i + 16 <= done) continue;
-        std::size_t at = std::max(i, done);
-        while (at < size && !is_digit(data[at])) at++;
-        for (std::size_t from = at; from < std::min(size, i + 16); from = at) {
-            // Back to where this run begins, then along it counting digits.
-            while (from > done && (is_digit(data[from - 1]) ||
-                                   (from >= 2 && is_digit_break(data[from - 1]) && is_digit(data[from - 2]))))
-                from--;
-            std::size_t to = from, count = 0;
-            while (to < size && (is_digit(data[to]) ||
-                                 (is_digit_break(data[to]) && to + 1 < size && is_digit(data[to + 1]) && to > from))) {
-                count += is_digit(data[to]);
-                to++;
-            }
-            if (count >= min_digits) spans.push_back({from > reach ? from - reach : 0, std::min(size, to + reach)});
-            done = std::max(to, at + 1);
-            at = done;
-            while (at < std::min(size, i + 16) && !is_digit(data[at])) at++;
+        unsigned last19 = (digits << 3) | (previous >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
+        previous = digits;
+        unsigned pairs = last19 & (last19 >> 1);
+        // Bit k: four digits from data[i-3+k] on.
+        for (unsigned fours = pairs & (pairs >> 2); fours != 0; fours &= fours - 1) {
+            std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(fours));
+            if (at >= 3) measure(at - 3);
         }
     }
-    // The last bytes, fewer than a load: measured byte by byte.
-    for (std::size_t from = std::max(done, size >= 16 ? size - 16 : 0); from < size;) {
-        std::size_t to = from, count = 0;
-        while (to < size && (is_digit(data[to]) || (is_digit_break(data[to]) && to > from && to + 1 < size && is_digit(data[to + 1])))) {
-            count += is_digit(data[to]);
-            to++;
-        }
-        if (count >= min_digits) spans.push_back({from > reach ? from - reach : 0, size});
-        from = std::max(to, from + 1);
-    }
+    for (std::size_t at = i >= 3 ? i - 3 : 0; at < size; at++)  // the last bytes, fewer than a load
+        if (is_digit(data[at])) measure(at);
 }
 
 // Sorted, with stretches that overlap or nearly touch joined: one Vectorscan call each.

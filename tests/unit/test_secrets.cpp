@@ -68,6 +68,20 @@ TEST_CASE("anchors and digit runs find what every pattern run over all memory fi
     CHECK(findings(*secret_rules(), memory) == expected);
 }
 
+TEST_CASE("a card number is found wherever it lies against the sixteen-byte loads") {
+    const std::string card = "4539 1488 0343 6467";
+    for (std::size_t size : {std::size_t{19}, std::size_t{31}, std::size_t{64}})
+        for (std::size_t at = 0; at + card.size() <= size; at++) {
+            std::string memory(size, '~');
+            memory.replace(at, card.size(), card);
+            auto hits = scan(memory, 0x1000);
+            const SecretHit* hit = hit_of(hits, "payment-card");
+            REQUIRE_MESSAGE(hit, "size " << size << ", at " << at);
+            CHECK(hit->address == 0x1000 + at);
+            CHECK(hit->value == card);
+        }
+}
+
 TEST_CASE("the built-in databases load from their build-time form, and a stale form is compiled again") {
     const nlohmann::json& doc = builtin_rules("secrets");
     auto compiled = SecretRules::compile(doc);
