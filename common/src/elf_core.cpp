@@ -333,6 +333,16 @@ void ElfCore::release(const CoreSegment& segment) const {
     if (segment.filesz > 0) release(data_ + segment.offset, static_cast<std::size_t>(segment.filesz));
 }
 
+void ElfCore::populate(const std::uint8_t* bytes, std::size_t size) const {
+#ifndef MADV_POPULATE_READ
+    constexpr int MADV_POPULATE_READ = 22;
+#endif
+    if (!mapping_ || size == 0) return;
+    const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    auto start = reinterpret_cast<std::uintptr_t>(bytes) & ~(page - 1);
+    ::madvise(reinterpret_cast<void*>(start), reinterpret_cast<std::uintptr_t>(bytes) + size - start, MADV_POPULATE_READ);
+}
+
 void ElfCore::release(const std::uint8_t* bytes, std::size_t size) const {
     if (!mapping_ || size == 0) return;
     const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));

@@ -69,6 +69,7 @@ std::vector<SecretHit> scan_core(const ElfCore& core, const SecretRules& rules,
     for (std::size_t w = 0; w < found.size(); w++)
         workers.emplace_back([&, w] {
             for (std::size_t i; (i = next++) < chunks.size();) {
+                core.populate(chunks[i].data, chunks[i].size);
                 for (auto& h : scan_for_secrets(rules, chunks[i].data, chunks[i].size, chunks[i].address))
                     if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to) found[w].push_back(std::move(h));
                 core.release(chunks[i].data, chunks[i].size);
