@@ -149,23 +149,23 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
         return wanted.empty() || std::find(wanted.begin(), wanted.end(), region_of(s, address).kind) != wanted.end();
     };
     std::vector<SecretHit> hits;
-    auto scan = [&](const Block& b) {
-        auto found = scan_for_secrets(*report.rules, b.data, b.size, b.address);
-        hits.insert(hits.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
-        report.scanned_bytes += b.size;
-    };
     if (s.core) {
         hits = scan_core(*s.core, *report.rules, [&](const CoreSegment& seg) { return selected(seg.vaddr); },
                          report.scanned_bytes, report.regions_scanned);
     } else {
+        // A live process's memory, read through the debugger in blocks that reach a margin into the next
+        // one, so that a secret across a block edge is seen whole; each block keeps the hits that start in it.
         for (const auto& m : s.facts.mappings) {
             if (!m.readable || !selected(m.start)) continue;
             bool any = false;
             for (std::uint64_t at = m.start; at < m.end; at += live_block) {
-                std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(live_block, m.end - at));
-                auto bytes = s.memory->read(at, size);
+                std::uint64_t keep_to = std::min<std::uint64_t>(m.end, at + live_block);
+                auto bytes = s.memory->read(at, static_cast<std::size_t>(std::min<std::uint64_t>(live_block + chunk_overlap, m.end - at)));
+                if (!bytes) bytes = s.memory->read(at, static_cast<std::size_t>(keep_to - at));
                 if (!bytes) continue;
-                scan({at, bytes->data(), bytes->size()});
+                for (auto& h : scan_for_secrets(*report.rules, bytes->data(), bytes->size(), at))
+                    if (h.address < keep_to) hits.push_back(std::move(h));
+                report.scanned_bytes += keep_to - at;
                 any = true;
             }
             report.regions_scanned += any;

@@ -34,6 +34,10 @@ class Debugger:
         check(status == 0, "%s failed:\n%s%s" % (commands, out, err))
         return harness.json_object(out)
 
+    def live_json(self, command, binary):
+        argv = [self.kind, self.frontend] + ([] if self.kind == "gdb" else [self.lldb_executable])
+        return harness.Debugger(argv).live_json(command, binary)
+
     def run(self, commands, binary=None, core=None, frontend=None):
         frontend = frontend or self.frontend
         if self.kind == "gdb":
@@ -211,17 +215,7 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         check(status != 0, "pm-triage without the plugin should fail the batch")
     elif case == "live-process":
         # The same program run under GDB and stopped by its signal gives the same verdict as its core.
-        if debugger.kind == "gdb":
-            status, out, err = harness.gdb(script, ["run", "pm-triage --json"], binary)
-        else:
-            # lldb -b runs -k commands when the launched process crashes.
-            status, out, err = harness.run([debugger.lldb_executable, "--no-lldbinit", "-b", "-o",
-                                            "plugin load " + script, "-o", 'target create "%s"' % binary,
-                                            "-o", "process launch", "-k", "pm-triage --json"])
-            out, err = harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
-        harness.no_traceback(out, err)
-        check(status == 0, "pm-triage failed on the live process:\n" + err)
-        live = harness.json_object(out)
+        live = debugger.live_json("pm-triage --json", binary)
         status, out, err = debugger.run(["pm-triage --json"], binary, core)
         dead = harness.json_object(out)
         for key in ("signal", "cause", "blame", "signature", "bucket", "threads", "security"):

@@ -201,6 +201,19 @@ class Debugger:
         check(status == 0, "%s exited %d on %s:\n%s\n%s" % (self.kind, status, command, out, err))
         return json_object(out)
 
+    def live_json(self, command, binary):
+        """The JSON `command` prints on `binary` run live in the debugger, stopped by the signal it dies of."""
+        if self.kind == "gdb":
+            status, out, err = gdb(self.script, ["run", command], binary)
+        else:
+            # lldb -b runs -k commands when the launched process crashes.
+            status, out, err = run([self.executable, "--no-lldbinit", "-b", "-o", "plugin load " + self.plugin,
+                                    "-o", 'target create "%s"' % binary, "-o", "process launch", "-k", command])
+            out, err = lldb_noise_removed(out), lldb_noise_removed(err)
+        no_traceback(out, err)
+        check(status == 0, "%s failed on the live process:\n%s" % (command, err))
+        return json_object(out)
+
 
 def build_id(path):
     """The GNU build-id of an ELF file, as eu-readelf prints it (an oracle independent of coroner)."""

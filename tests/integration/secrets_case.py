@@ -61,6 +61,14 @@ def test(argv):
         core_of_preview = p.replace("…", "")
         check(len(core_of_preview) <= max(len(v) // 4, 0) and len(p.split("…")[0]) <= 4, "preview %r shows too much" % p)
 
+    # Every copy of the token planted across the page edges of a 3 MiB mapping is found, in the core and in
+    # the live process, whose memory is read through the debugger in blocks: none across a block edge is lost.
+    token, copies = "glpat-Qx7vN2mK9pL4sT8wR1zY", 3 * 1024 * 1024 // 4096 - 1
+    live = debugger.live_json("pm-secrets-scan --json --reveal", binary)
+    for where, report in (("core", found), ("live process", live)):
+        got = sum(1 for f in report["findings"] if f["value"] == token and f["region"]["kind"] == "anon")
+        check(got == copies, "%d of the %d copies across page edges found in the %s" % (got, copies, where))
+
     # Without --reveal, no command shows a value: not in text, not in JSON.
     status, out, err = debugger.run(COMMANDS, binary, core)
     check(status == 0, "a command failed:\n" + out + err)
