@@ -32,16 +32,19 @@ int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, v
     return 0;
 }
 
-// Scratch space big enough for each of the rules' databases.
-struct Scratch {
-    hs_scratch_t* scratch = nullptr;
-    explicit Scratch(const SecretRules& rules) {
-        for (hs_database_t* db : {rules.database(), rules.anchor_database(), rules.unanchored_database()})
-            if (db && hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
-                throw std::runtime_error("cannot allocate Vectorscan scratch");
-    }
-    ~Scratch() { hs_free_scratch(scratch); }
-};
+// Vectorscan's scratch space, one per thread (allocating it anew costs more than scanning a small block),
+// grown where the rules' databases need more (hs_alloc_scratch leaves a big enough one alone).
+hs_scratch_t* scratch_for(const SecretRules& rules) {
+    struct Scratch {
+        hs_scratch_t* scratch = nullptr;
+        ~Scratch() { hs_free_scratch(scratch); }
+    };
+    thread_local Scratch mine;
+    for (hs_database_t* db : {rules.database(), rules.anchor_database(), rules.unanchored_database()})
+        if (db && hs_alloc_scratch(db, &mine.scratch) != HS_SUCCESS)
+            throw std::runtime_error("cannot allocate Vectorscan scratch");
+    return mine.scratch;
+}
 
 // A stretch of the scanned text where a match may lie.
 struct Span {
@@ -205,13 +208,13 @@ std::vector<Span> merged(std::vector<Span> spans) {
 // Candidate matches of every rule in [data, data+size): the anchors and digit runs first, in one fast
 // pass, then the full patterns only around them (and over everything for a rule with neither).
 void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t size, std::vector<Candidate>& out) {
-    Scratch scratch(rules);
+    hs_scratch_t* scratch = scratch_for(rules);
     std::vector<Span> spans;
-    if (rules.anchor_database()) add_anchor_spans(rules, scratch.scratch, data, size, spans);
+    if (rules.anchor_database()) add_anchor_spans(rules, scratch, data, size, spans);
     if (rules.digit_run()) add_digit_spans(data, size, rules.digit_run(), rules.digit_run_reach(), spans);
     for (const auto& span : merged(std::move(spans)))
-        scan_all(rules.database(), scratch.scratch, data + span.from, span.to - span.from, span.from, out);
-    if (rules.unanchored_database()) scan_all(rules.unanchored_database(), scratch.scratch, data, size, 0, out);
+        scan_all(rules.database(), scratch, data + span.from, span.to - span.from, span.from, out);
+    if (rules.unanchored_database()) scan_all(rules.unanchored_database(), scratch, data, size, 0, out);
 }
 
 // The capture that is the secret: the first from the rule's group on that took part in the match (a
