@@ -23,6 +23,10 @@ subprocess.run(["bash", os.path.join(here, "..", "fixtures", "collect-core.sh"),
 size = os.path.getsize(core)
 print("core: %s, %d MiB" % (core, size >> 20))
 scan = ["gdb", "-nx", "-batch", "-x", os.path.join(build, "coroner-gdb.py"), "-ex", "pm-secrets-scan --json", prog, core]
+# LLDB 14, the plugin built for it (the build's default), when it is here.
+lldb, plugin = "/usr/lib/llvm-14/bin/lldb", os.path.join(build, "libcoroner-lldb.so")
+lldb_scan = [lldb, "--no-lldbinit", "-b", "-o", "plugin load " + plugin, "-o", 'target create "%s" -c "%s"' % (prog, core),
+             "-o", "pm-secrets-scan --json"] if os.path.exists(lldb) and os.path.exists(plugin) else None
 
 
 peak_kib = [0]
@@ -42,19 +46,28 @@ def timed(argv):
 
 
 subprocess.run(["cat", core], stdout=subprocess.DEVNULL)  # warm the page cache
-cat_times, scan_times, scanner_seconds, findings = [], [], [], 0
+cat_times, scan_times, scanner_seconds, findings, lldb_times, lldb_seconds, bt_times = [], [], [], 0, [], [], []
 for _ in range(repeats):
     cat_times.append(timed(["sh", "-c", "cat '%s' > /dev/null" % core])[0])
+    bt_times.append(timed(["gdb", "-nx", "-batch", "-ex", "bt", prog, core])[0])  # GDB's own cost of opening it
     t, out = timed(scan)
     scan_times.append(t)
     report = json.loads([l for l in out.decode().splitlines() if l.startswith("{")][-1])
     scanner_seconds.append(report["seconds"])
     findings = len(report["findings"])
+    if lldb_scan:
+        t, out = timed(lldb_scan)
+        lldb_times.append(t)
+        lldb_seconds.append(json.loads([l for l in out.decode().splitlines() if l.startswith("{")][-1])["seconds"])
 peak = peak_kib[0] >> 10
 cat_t, scan_t, own = statistics.median(cat_times), statistics.median(scan_times), statistics.median(scanner_seconds)
 print("cat core > /dev/null      %6.2f s  (%.0f MiB/s)" % (cat_t, (size >> 20) / cat_t))
+print("gdb -batch -ex bt          %6.2f s  (GDB opening the core, no coroner)" % statistics.median(bt_times))
 print("gdb pm-secrets-scan       %6.2f s  (the scan itself %.2f s, %.0f MiB/s; %d findings)" %
       (scan_t, own, (size >> 20) / own, findings))
+if lldb_scan:
+    print("lldb-14 pm-secrets-scan   %6.2f s  (the scan itself %.2f s); ratio to cat %.2f" %
+          (statistics.median(lldb_times), statistics.median(lldb_seconds), statistics.median(lldb_times) / cat_t))
 print("peak memory of gdb        %6d MiB (resident; the scanned pages are released as it goes)" % peak)
 print("ratio pm-secrets-scan / cat: %.2f (target <= 2.0); the scan alone / cat: %.2f" % (scan_t / cat_t, own / cat_t))
 subprocess.run(["rm", "-rf", work])
