@@ -54,15 +54,17 @@ def test(argv):
     found = sum(1 for i in positives if i in slots)
     alarms = sum(1 for i in negatives if i in slots)
     raw_alarms = sum(1 for i in all_negatives if i in findings)
+    distinct_alarms = sum(1 for i in negatives if i in findings)  # identical texts counted once, values not
     recall, false_rate = found / len(positives), alarms / len(negatives)
     missed = {}
     for i in positives:
         if i not in slots:
             missed[examples[i]["source_rule"]] = missed.get(examples[i]["source_rule"], 0) + 1
-    print("recall %d/%d = %.1f%%, false alarms %d/%d = %.1f%% (raw: findings in %d/%d negatives = %.1f%%), "
-          "%.1f MiB scanned in %.2f s" % (
+    print("recall %d/%d = %.1f%%, false alarms %d/%d = %.1f%% (raw: findings in %d/%d negatives = %.1f%%; "
+          "in %d/%d without the texts that are also positives = %.1f%%), %.1f MiB scanned in %.2f s" % (
               found, len(positives), 100 * recall, alarms, len(negatives), 100 * false_rate,
               raw_alarms, len(all_negatives), 100 * raw_alarms / len(all_negatives),
+              distinct_alarms, len(negatives), 100 * distinct_alarms / len(negatives),
               report["scanned_bytes"] / 2**20, report["seconds"]))
     print("most missed: %s" % sorted(missed.items(), key=lambda kv: -kv[1])[:15])
     # For tuning the rules: the texts missed and the negatives reported, with the rules that fired.
