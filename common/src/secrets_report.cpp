@@ -198,6 +198,15 @@ nlohmann::ordered_json secrets_json(const SecretsReport& r) {
             {"findings", findings}};
 }
 
+namespace {
+
+bool same_copy(const SecretFinding& a, const SecretFinding& b) {
+    return a.hit.value == b.hit.value && a.hit.utf16 == b.hit.utf16 && a.region.name == b.region.name &&
+           a.symbol == b.symbol;
+}
+
+}  // namespace
+
 std::string secrets_text(const SecretsReport& r) {
     std::string out = fmt::format("{} finding{} in {:.1f} MiB of {} region{} ({:.2f} s, {:.0f} MiB/s)\n",
                                   r.findings.size(), r.findings.size() == 1 ? "" : "s",
@@ -211,11 +220,17 @@ std::string secrets_text(const SecretsReport& r) {
                r.findings[j].hit.confidence == r.findings[i].hit.confidence)
             j++;
         out += fmt::format("\n{:<6} {} ({}): {}\n", r.findings[i].hit.confidence, rule.id, rule.name, j - i);
-        for (std::size_t k = i; k < j; k++) {
+        for (std::size_t k = i; k < j;) {
+            // Copies of one value in one region (a token in every buffer of a pool) are one line.
             const auto& f = r.findings[k];
-            out += fmt::format("  {:#014x}  {:>4} bytes  {}{}{}  {}\n", f.hit.address, f.hit.length, f.region.name,
+            std::size_t copies = 1;
+            while (k + copies < j && same_copy(r.findings[k + copies], f)) copies++;
+            out += fmt::format("  {:#014x}  {:>4} bytes  {}{}{}  {}{}\n", f.hit.address, f.hit.length, f.region.name,
                                f.symbol ? fmt::format(" ({})", *f.symbol) : "", f.hit.utf16 ? " [UTF-16]" : "",
-                               r.reveal ? printable_value(f.hit.value) : secret_preview(f.hit.value));
+                               r.reveal ? printable_value(f.hit.value) : secret_preview(f.hit.value),
+                               copies > 1 ? fmt::format("  x{} to {:#x}", copies, r.findings[k + copies - 1].hit.address)
+                                          : "");
+            k += copies;
         }
         i = j;
     }

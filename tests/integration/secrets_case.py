@@ -74,6 +74,9 @@ def test(argv):
     check(status == 0, "a command failed:\n" + out + err)
     for s in secrets:
         check(s["value"] not in out + err, "%s's value appears in the output without --reveal" % s["rule"])
+    # The text lists the copies across page edges, all of one value in one mapping, as one line.
+    check(len([l for l in out.splitlines() if " x%d to 0x" % copies in l]) == 1,
+          "the %d copies are not one line of the text" % copies)
     report = [l for l in out.splitlines() if l.startswith('{"schema": "coroner.secrets/1"') or l.startswith('{"schema":"coroner.secrets/1"')]
     check(report and all(f["value"] is None for f in harness.json_object(report[-1])["findings"]), "values in the JSON")
 
