@@ -227,16 +227,29 @@ std::size_t secret_group(const SecretRule& rule, const std::smatch& m) {
 
 // Text as programs store it: UTF-8 without control characters other than line breaks and tabs. Random bytes that happen to follow a
 // keyword ("pwd=" and then binary) seldom are.
+// The length of the UTF-8 character of two to four bytes at value[i], or 0 where there is none.
+std::size_t utf8_length(const std::string& value, std::size_t i) {
+    auto c = static_cast<unsigned char>(value[i]);
+    if (c < 0xC2 || c > 0xF4) return 0;
+    std::size_t length = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (i + length > value.size()) return 0;
+    for (std::size_t k = 1; k < length; k++)
+        if ((static_cast<unsigned char>(value[i + k]) & 0xC0) != 0x80) return 0;
+    return length;
+}
+
 bool is_text(const std::string& value) {
     for (std::size_t i = 0; i < value.size();) {
         auto c = static_cast<unsigned char>(value[i]);
         bool line_break = c == '\n' || c == '\r' || c == '\t';  // a PEM key spans lines
-        if ((c < 0x20 && !line_break) || c == 0x7f || (c >= 0x80 && c < 0xC2) || c > 0xF4) return false;
-        std::size_t extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;  // continuation bytes that follow
-        if (i + extra >= value.size() && extra > 0) return false;
-        for (std::size_t k = 1; k <= extra; k++)
-            if ((static_cast<unsigned char>(value[i + k]) & 0xC0) != 0x80) return false;
-        i += 1 + extra;
+        if (c < 0x80) {
+            if ((c < 0x20 && !line_break) || c == 0x7f) return false;
+            i++;
+        } else {
+            std::size_t length = utf8_length(value, i);
+            if (length == 0) return false;
+            i += length;
+        }
     }
     return true;
 }
@@ -348,14 +361,20 @@ std::string secret_preview(const std::string& value) {
 std::string printable_value(const std::string& value) {
     static const char digits[] = "0123456789abcdef";
     std::string out;
-    for (char ch : value) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            out += ch;
+    for (std::size_t i = 0; i < value.size();) {
+        auto c = static_cast<unsigned char>(value[i]);
+        std::size_t length = c >= 0x80 ? utf8_length(value, i) : 0;
+        if (length > 0) {  // a UTF-8 character ("Grüße") prints as itself
+            out.append(value, i, length);
+            i += length;
+        } else if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+            i++;
         } else {
             out += "\\x";
             out += digits[c >> 4];
             out += digits[c & 15];
+            i++;
         }
     }
     return out;

@@ -151,6 +151,7 @@ TEST_CASE("a value ends where the string does, and prints as ASCII") {
     REQUIRE(password);
     CHECK(password->value == "whiteduke");
     CHECK(printable_value(std::string("a\0b\\\xe9", 5)) == "a\\x00b\\x5c\\xe9");
+    CHECK(printable_value("Gr\xc3\xbc\xc3\x9f" "e") == "Gr\xc3\xbc\xc3\x9f" "e");
     // Binary after a keyword is no password; UTF-8 text is.
     CHECK_FALSE(hit_of(scan("pwd=\xd2\x91\xfe\x03\xa8U\xc1\x9e "), "password-assignment"));
     auto utf8 = scan("password=\"Gr\xc3\xbc\xc3\x9f" "e-42x\"\n");

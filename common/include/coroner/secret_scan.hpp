@@ -41,8 +41,9 @@ bool luhn_valid(const std::string& digits);
 // "AKIA…N5E": at most a quarter of the value, and at most 4 characters at each end.
 std::string secret_preview(const std::string& value);
 
-// The value as printable ASCII: a byte outside 0x20-0x7e (and the backslash) becomes \xNN, so that
-// memory's binary bytes never reach the debugger's output (a NUL ends a GDB string; JSON needs UTF-8).
+// The value as printable text: UTF-8 characters stay, any other byte outside 0x20-0x7e (and the
+// backslash) becomes \xNN, so that memory's binary bytes never reach the debugger's output (a NUL ends a
+// GDB string; JSON needs UTF-8).
 std::string printable_value(const std::string& value);
 
 }  // namespace coroner
