@@ -157,38 +157,81 @@ DigitRun digit_run_at(const std::uint8_t* data, std::size_t size, std::size_t at
     return run;
 }
 
-// Around each run of at least `min_digits` digits, broken only by single spaces or dashes (a card number
-// as people write it), the stretch a match could cover. Four digits in a row start every such run, and
-// memory seldom holds them, so sixteen bytes at a time are tested for four with SSE2 (with the last three
-// of the sixteen before, for a run across the edge); only then is a run measured byte by byte.
-void add_digit_spans(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
-                     std::vector<Span>& spans) {
+bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
+
+// A run of UTF-16LE printable ASCII characters: [from, to) in bytes.
+struct WideRun {
+    std::size_t from, to;
+};
+
+// One SSE2 pass, sixteen bytes a step, for what the anchors cannot find:
+// - around each run of at least `min_digits` digits (0: none wanted) broken only by single spaces or dashes
+//   (a card number as people write it), the stretch a match could cover. Four digits in a row start every
+//   such run, and memory seldom holds them, so the step tests for four (with the last three bytes of the
+//   step before, for a run across the edge); only then is a run measured byte by byte;
+// - with `wide`, each run of at least shortest_utf16 UTF-16LE printable characters: every eight bytes, the
+//   sixteen from there are tested for zero bytes at every odd (or every even) position; a candidate is then
+//   extended byte by byte. A run of 12 characters always covers one such test.
+void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
+               std::vector<Span>& spans, std::vector<WideRun>* wide) {
     const __m128i shift = _mm_set1_epi8(static_cast<char>(-128 - '0'));
     const __m128i limit = _mm_set1_epi8(static_cast<char>(-128 + 10));
-    std::size_t done = 0;  // runs end before here
-    auto measure = [&](std::size_t at) {
-        if (at < done) return;
-        DigitRun run = digit_run_at(data, size, at, done);
+    const __m128i zero = _mm_setzero_si128();
+    std::size_t digits_done = 0;              // digit runs end before here
+    std::size_t wide_done[2] = {0, 0};        // runs of characters at even (odd) addresses end before here
+    auto measure_digits = [&](std::size_t at) {
+        if (at < digits_done) return;
+        DigitRun run = digit_run_at(data, size, at, digits_done);
         if (run.digits >= min_digits)
             spans.push_back({run.from > reach ? run.from - reach : 0, std::min(size, run.to + reach)});
-        done = std::max(run.to, at + 1);
+        digits_done = std::max(run.to, at + 1);
     };
-    unsigned previous = 0;  // the digits of the last sixteen bytes, a bit each
+    auto test_wide = [&](std::size_t at16, unsigned zeros) {  // zeros: a bit for each of data[at16..at16+16)
+        for (std::size_t align = 0; align < 2; align++) {
+            // Characters at even offsets have their zero high bytes at odd ones, and the other way round.
+            unsigned high = align == 0 ? 0xAAAAu : 0x5554u;
+            std::size_t at = at16 + align;
+            if ((zeros & high) != high || at < wide_done[align] || !printable(data[at])) continue;
+            std::size_t from = at, to = at;
+            while (from >= 2 && from - 2 >= wide_done[align] && data[from - 1] == 0 && printable(data[from - 2])) from -= 2;
+            while (to + 1 < size && data[to + 1] == 0 && printable(data[to])) to += 2;
+            if ((to - from) / 2 >= shortest_utf16) wide->push_back({from, to});
+            wide_done[align] = to;
+        }
+    };
+    auto maybe_wide = [](unsigned zeros) { return (zeros & 0xAAAAu) == 0xAAAAu || (zeros & 0x5554u) == 0x5554u; };
+    unsigned previous_digits = 0, previous_zeros = 0;  // of the last sixteen bytes, a bit each
     std::size_t i = 0;
     for (; i + 16 <= size; i += 16) {
         __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-        auto digits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
-        unsigned last19 = (digits << 3) | (previous >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
-        previous = digits;
-        unsigned pairs = last19 & (last19 >> 1);
-        // Bit k: four digits from data[i-3+k] on.
-        for (unsigned fours = pairs & (pairs >> 2); fours != 0; fours &= fours - 1) {
-            std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(fours));
-            if (at >= 3) measure(at - 3);
+        if (min_digits) {
+            auto digits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
+            unsigned last19 = (digits << 3) | (previous_digits >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
+            previous_digits = digits;
+            unsigned pairs = last19 & (last19 >> 1);
+            // Bit k: four digits from data[i-3+k] on.
+            for (unsigned fours = pairs & (pairs >> 2); fours != 0; fours &= fours - 1) {
+                std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(fours));
+                if (at >= 3) measure_digits(at - 3);
+            }
+        }
+        if (wide) {
+            auto zeros = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero)));
+            unsigned straddling = ((zeros << 16 | previous_zeros) >> 8) & 0xFFFFu;  // data[i-8..i+8)
+            previous_zeros = zeros;
+            if (__builtin_expect(i >= 8 && maybe_wide(straddling), 0)) test_wide(i - 8, straddling);
+            if (__builtin_expect(maybe_wide(zeros), 0)) test_wide(i, zeros);
         }
     }
-    for (std::size_t at = i >= 3 ? i - 3 : 0; at < size; at++)  // the last bytes, fewer than a load
-        if (is_digit(data[at])) measure(at);
+    // The last bytes, fewer than a step.
+    if (min_digits)
+        for (std::size_t at = i >= 3 ? i - 3 : 0; at < size; at++)
+            if (is_digit(data[at])) measure_digits(at);
+    if (wide && i >= 8 && i + 8 <= size) {
+        auto zeros = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i - 8)), zero)));
+        test_wide(i - 8, zeros);
+    }
 }
 
 // Sorted, with stretches that overlap or nearly touch joined: one Vectorscan call each.
@@ -207,11 +250,13 @@ std::vector<Span> merged(std::vector<Span> spans) {
 
 // Candidate matches of every rule in [data, data+size): the anchors and digit runs first, in one fast
 // pass, then the full patterns only around them (and over everything for a rule with neither).
-void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t size, std::vector<Candidate>& out) {
+// With `wide`, the UTF-16 runs found on the way.
+void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t size, std::vector<Candidate>& out,
+               std::vector<WideRun>* wide = nullptr) {
     hs_scratch_t* scratch = scratch_for(rules);
     std::vector<Span> spans;
     if (rules.anchor_database()) add_anchor_spans(rules, scratch, data, size, spans);
-    if (rules.digit_run()) add_digit_spans(data, size, rules.digit_run(), rules.digit_run_reach(), spans);
+    if (rules.digit_run() || wide) find_runs(data, size, rules.digit_run(), rules.digit_run_reach(), spans, wide);
     for (const auto& span : merged(std::move(spans)))
         scan_all(rules.database(), scratch, data + span.from, span.to - span.from, span.from, out);
     if (rules.unanchored_database()) scan_all(rules.unanchored_database(), scratch, data, size, 0, out);
@@ -299,33 +344,6 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
     }
 }
 
-bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
-
-// Calls found(from, to) for each run of at least shortest_utf16 UTF-16LE printable ASCII characters.
-// Sixteen bytes are tested at a time, every eight bytes, for zero bytes at every odd (or every even)
-// position, so memory that holds no such text, nearly all of it, is passed over at SSE2 speed; a
-// candidate is then extended byte by byte. A run of 12 characters always covers one such test.
-template <typename Found>
-void for_each_utf16_run(const std::uint8_t* data, std::size_t size, Found found) {
-    const __m128i zero = _mm_setzero_si128();
-    std::size_t done[2] = {0, 0};  // runs of characters at even (odd) addresses end before here
-    for (std::size_t i = 0; i + 16 <= size; i += 8) {
-        auto zeros = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)), zero)));
-        if (__builtin_expect((zeros & 0xAAAAu) != 0xAAAAu && (zeros & 0x5554u) != 0x5554u, 1)) continue;
-        for (std::size_t align = 0; align < 2; align++) {
-            // Characters at i, i+2, ... have their zero high bytes at odd positions; at i+1, i+3, ... at even ones.
-            unsigned high = align == 0 ? 0xAAAAu : 0x5554u;
-            std::size_t at = i + align;
-            if ((zeros & high) != high || at < done[align] || !printable(data[at])) continue;
-            std::size_t from = at, to = at;
-            while (from >= 2 && from - 2 >= done[align] && data[from - 1] == 0 && printable(data[from - 2])) from -= 2;
-            while (to + 1 < size && data[to + 1] == 0 && printable(data[to])) to += 2;
-            if ((to - from) / 2 >= shortest_utf16) found(from, to);
-            done[align] = to;
-        }
-    }
-}
 
 }  // namespace
 
@@ -415,23 +433,24 @@ std::vector<SecretHit> scan_for_secrets(const SecretRules& rules, const std::uin
     std::vector<SecretHit> hits;
     if (size == 0) return hits;
     std::vector<Candidate> candidates;
-    scan_text(rules, data, size, candidates);
+    std::vector<WideRun> wide;
+    scan_text(rules, data, size, candidates, &wide);
     add_hits(rules, data, size, candidates, false, [base](std::size_t offset) { return base + offset; }, hits);
     // UTF-16LE runs of printable ASCII, narrowed to one byte a character and scanned the same way.
     std::vector<std::uint8_t> narrow;
     std::vector<std::uint64_t> addresses;
-    for_each_utf16_run(data, size, [&](std::size_t from, std::size_t to) {
-        for (std::size_t k = from; k < to; k += 2) {
+    for (const auto& run : wide) {
+        for (std::size_t k = run.from; k < run.to; k += 2) {
             narrow.push_back(data[k]);
             addresses.push_back(base + k);
         }
         narrow.push_back('\n');  // runs do not join into one match
-        addresses.push_back(base + to);
-    });
+        addresses.push_back(base + run.to);
+    }
     if (!narrow.empty()) {
-        std::vector<Candidate> wide;
-        scan_text(rules, narrow.data(), narrow.size(), wide);
-        add_hits(rules, narrow.data(), narrow.size(), wide, true,
+        std::vector<Candidate> narrow_candidates;
+        scan_text(rules, narrow.data(), narrow.size(), narrow_candidates);
+        add_hits(rules, narrow.data(), narrow.size(), narrow_candidates, true,
                  [&addresses](std::size_t offset) { return addresses[offset]; }, hits);
     }
     return hits;

@@ -82,6 +82,21 @@ TEST_CASE("a card number is found wherever it lies against the sixteen-byte load
         }
 }
 
+TEST_CASE("a UTF-16 token is found wherever it lies against the loads, at either alignment") {
+    std::string token = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d", wide;
+    for (char c : token) wide += std::string{c, '\0'};
+    for (std::size_t size : {wide.size(), wide.size() + 9, std::size_t{160}})
+        for (std::size_t at = 0; at + wide.size() <= size; at++) {
+            std::string memory(size, '\xff');
+            memory.replace(at, wide.size(), wide);
+            auto hits = scan(memory, 0x1000);
+            const SecretHit* hit = hit_of(hits, "github-token");
+            REQUIRE_MESSAGE(hit, "size " << size << ", at " << at);
+            CHECK(hit->utf16);
+            CHECK(hit->address == 0x1000 + at);
+        }
+}
+
 TEST_CASE("the built-in databases load from their build-time form, and a stale form is compiled again") {
     const nlohmann::json& doc = builtin_rules("secrets");
     auto compiled = SecretRules::compile(doc);
