@@ -86,6 +86,8 @@ Command make_secrets_scan() {
     app->add_flag("--reveal", options->scan.reveal, "show the secrets' values (they are redacted otherwise)");
     app->add_option("--rules", options->scan.rules_file, "a coroner.secret-rules/1 file to use instead of the built-in rules");
     app->add_option("--regions", options->scan.regions, "scan only these kinds: heap,stack,data,bss,anon,file");
+    app->add_option("--min-confidence", options->scan.min_confidence,
+                    "list only findings this confident or more: high, medium or low (all by default)");
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 SecretsReport report = scan_secrets(session, options->scan);

@@ -140,6 +140,9 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
     SecretsReport report;
     report.rules = secret_rules(options.rules_file);
     report.reveal = options.reveal;
+    const std::string least = options.min_confidence.value_or("low");
+    if (least != "high" && least != "medium" && least != "low")
+        throw UserError(fmt::format("unknown confidence '{}'", least), "give high, medium or low");
     std::vector<std::string> wanted = options.regions ? split_list(*options.regions) : std::vector<std::string>{};
     for (const auto& kind : wanted)
         if (kind != "heap" && kind != "stack" && kind != "data" && kind != "bss" && kind != "anon" && kind != "file")
@@ -171,6 +174,10 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
             report.regions_scanned += any;
         }
     }
+    // Fewer to list, not fewer to redact: pm-redact never sets a floor.
+    hits.erase(std::remove_if(hits.begin(), hits.end(),
+                              [&](const SecretHit& h) { return confidence_rank(h.confidence) > confidence_rank(least); }),
+               hits.end());
     report.findings = attribute(s, *report.rules, std::move(hits));
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;

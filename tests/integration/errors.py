@@ -137,7 +137,7 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
             check(option in out, "--help does not mention %s" % option)
         for command, options in (("pm-blame-frame", ("--json", "--explain", "--select", "--rules")),
                                  ("pm-threads", ("--json", "--frames")), ("pm-symbols", ("--json",)),
-                                 ("pm-secrets-scan", ("--json", "--reveal", "--rules", "--regions")),
+                                 ("pm-secrets-scan", ("--json", "--reveal", "--rules", "--regions", "--min-confidence")),
                                  ("pm-redact", ("OUTPUT", "--force", "--json", "--rules"))):
             status, out, err = debugger.run([command + " --help"])
             harness.no_traceback(out, err)
@@ -168,6 +168,8 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         expect_one_line_error(*debugger.run(["pm-secrets-scan --rules " + bad_secrets], binary, core), "MY-BROKEN",
                               "pm-secrets-scan")
         expect_one_line_error(*debugger.run(["pm-secrets-scan --regions heap,nowhere"], binary, core), "nowhere",
+                              "pm-secrets-scan")
+        expect_one_line_error(*debugger.run(["pm-secrets-scan --min-confidence certain"], binary, core), "certain",
                               "pm-secrets-scan")
     elif case == "select":
         # null_call: the blamed frame is dispatch, the debugger's frame 1; --select makes it the selected one.

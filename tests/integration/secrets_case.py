@@ -69,6 +69,12 @@ def test(argv):
         got = sum(1 for f in report["findings"] if f["value"] == token and f["region"]["kind"] == "anon")
         check(got == copies, "%d of the %d copies across page edges found in the %s" % (got, copies, where))
 
+    # --min-confidence high lists the high findings only, and all of them.
+    high = debugger.json("pm-secrets-scan --json --min-confidence high", binary, core)["findings"]
+    check(high and all(f["confidence"] == "high" for f in high), "--min-confidence high: %s" % {f["confidence"] for f in high})
+    check(len(high) == sum(1 for f in found["findings"] if f["confidence"] == "high") < len(found["findings"]),
+          "--min-confidence high lists %d of %d findings" % (len(high), len(found["findings"])))
+
     # Without --reveal, no command shows a value: not in text, not in JSON.
     status, out, err = debugger.run(COMMANDS, binary, core)
     check(status == 0, "a command failed:\n" + out + err)

@@ -31,6 +31,7 @@ struct SecretsOptions {
     bool reveal = false;
     std::optional<std::string> rules_file;
     std::optional<std::string> regions;  // comma-separated kinds to scan; all when empty
+    std::optional<std::string> min_confidence;  // list only findings this confident or more (high, medium, low)
 };
 
 struct SecretsReport {
