@@ -270,8 +270,6 @@ std::size_t secret_group(const SecretRule& rule, const std::smatch& m) {
     return 0;
 }
 
-// Text as programs store it: UTF-8 without control characters other than line breaks and tabs. Random bytes that happen to follow a
-// keyword ("pwd=" and then binary) seldom are.
 // The length of the UTF-8 character of two to four bytes at value[i], or 0 where there is none.
 std::size_t utf8_length(const std::string& value, std::size_t i) {
     auto c = static_cast<unsigned char>(value[i]);
@@ -283,6 +281,8 @@ std::size_t utf8_length(const std::string& value, std::size_t i) {
     return length;
 }
 
+// Text as programs store it: UTF-8 without control characters other than line breaks and tabs. Random
+// bytes that happen to follow a keyword ("pwd=" and then binary) seldom are.
 bool is_text(const std::string& value) {
     for (std::size_t i = 0; i < value.size();) {
         auto c = static_cast<unsigned char>(value[i]);
@@ -343,7 +343,6 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
         }
     }
 }
-
 
 }  // namespace
 

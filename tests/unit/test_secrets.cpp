@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -68,33 +69,34 @@ TEST_CASE("anchors and digit runs find what every pattern run over all memory fi
     CHECK(findings(*secret_rules(), memory) == expected);
 }
 
-TEST_CASE("a card number is found wherever it lies against the sixteen-byte loads") {
-    const std::string card = "4539 1488 0343 6467";
-    for (std::size_t size : {std::size_t{19}, std::size_t{31}, std::size_t{64}})
-        for (std::size_t at = 0; at + card.size() <= size; at++) {
-            std::string memory(size, '~');
-            memory.replace(at, card.size(), card);
+// `planted` put at every offset of memories of each size (filled with `filler`): `rule` finds it there,
+// and `also` holds of the hit.
+static void check_found_at_every_offset(const std::string& planted, char filler, const std::string& rule,
+                                        std::initializer_list<std::size_t> sizes,
+                                        const std::function<void(const SecretHit&)>& also) {
+    for (std::size_t size : sizes)
+        for (std::size_t at = 0; at + planted.size() <= size; at++) {
+            std::string memory(size, filler);
+            memory.replace(at, planted.size(), planted);
             auto hits = scan(memory, 0x1000);
-            const SecretHit* hit = hit_of(hits, "payment-card");
+            const SecretHit* hit = hit_of(hits, rule);
             REQUIRE_MESSAGE(hit, "size " << size << ", at " << at);
             CHECK(hit->address == 0x1000 + at);
-            CHECK(hit->value == card);
+            also(*hit);
         }
+}
+
+TEST_CASE("a card number is found wherever it lies against the sixteen-byte loads") {
+    const std::string card = "4539 1488 0343 6467";
+    check_found_at_every_offset(card, '~', "payment-card", {19, 31, 64},
+                                [&](const SecretHit& hit) { CHECK(hit.value == card); });
 }
 
 TEST_CASE("a UTF-16 token is found wherever it lies against the loads, at either alignment") {
     std::string token = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d", wide;
     for (char c : token) wide += std::string{c, '\0'};
-    for (std::size_t size : {wide.size(), wide.size() + 9, std::size_t{160}})
-        for (std::size_t at = 0; at + wide.size() <= size; at++) {
-            std::string memory(size, '\xff');
-            memory.replace(at, wide.size(), wide);
-            auto hits = scan(memory, 0x1000);
-            const SecretHit* hit = hit_of(hits, "github-token");
-            REQUIRE_MESSAGE(hit, "size " << size << ", at " << at);
-            CHECK(hit->utf16);
-            CHECK(hit->address == 0x1000 + at);
-        }
+    check_found_at_every_offset(wide, '\xff', "github-token", {wide.size(), wide.size() + 9, 160},
+                                [](const SecretHit& hit) { CHECK(hit.utf16); });
 }
 
 TEST_CASE("the built-in databases load from their build-time form, and a stale form is compiled again") {
