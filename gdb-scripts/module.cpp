@@ -2,6 +2,7 @@
 // Python adapter to implement, and run_command() for the GDB commands to call. No analysis here.
 #include "coroner/commands.hpp"
 #include "coroner/debugger.hpp"
+#include "coroner/interrupt.hpp"
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -66,6 +67,14 @@ py::str printable_text(const std::string& text) {
 PYBIND11_MODULE(_coroner, m) {
     m.doc() = "libcoroner for GDB";
     m.attr("python_version") = py::str(CORONER_PYTHON_VERSION);
+    // GDB turns Ctrl-C and SIGTERM into a pending Python KeyboardInterrupt while Python runs a command;
+    // long work polls it (from GDB's main thread, which holds the GIL while a command runs).
+    set_interrupt_check([] {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() == 0) return false;
+        PyErr_Clear();
+        return true;
+    });
 
     py::class_<DebuggerInfo>(m, "DebuggerInfo")
         .def(py::init<>())

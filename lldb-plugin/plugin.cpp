@@ -3,6 +3,7 @@
 #include "lldb_debugger.hpp"
 
 #include "coroner/commands.hpp"
+#include "coroner/interrupt.hpp"
 
 #include <lldb/API/SBCommandInterpreter.h>
 #include <lldb/API/SBCommandReturnObject.h>
@@ -40,6 +41,8 @@ public:
 
     bool DoExecute(lldb::SBDebugger debugger, char** command, lldb::SBCommandReturnObject& result) override {
         coroner::LldbDebugger adapter(debugger);
+        // Ctrl-C during a long scan or copy: LLDB records it in the command interpreter.
+        coroner::set_interrupt_check([debugger]() mutable { return debugger.GetCommandInterpreter().WasInterrupted(); });
         coroner::CommandOutcome outcome = coroner::run_command(name_, join_arguments(command), adapter);
         if (!outcome.ok) {
             // Printed as it is (LLDB would prefix "error: " to SetError): the same line as in GDB.

@@ -6,6 +6,7 @@
 #include "coroner/secrets_report.hpp"
 #include "coroner/session.hpp"
 #include "coroner/symbol_health.hpp"
+#include "coroner/text_redaction.hpp"
 #include "coroner/thread_groups.hpp"
 #include "coroner/triage.hpp"
 
@@ -25,6 +26,31 @@ std::string json_line(const Json& j) {
     return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+// What a command prints: text from the core (dying words, arguments, names, quoted source) with every
+// secret shown as its preview, unless the user asked for --reveal.
+std::string printed(Json j, bool reveal) {
+    if (!reveal) redact_secrets_in_json(j, *secret_rules());
+    return json_line(j);
+}
+
+std::string printed(const std::string& text, bool reveal) {
+    return reveal ? text : redact_secrets_in_text(text, *secret_rules());
+}
+
+// CLI::PositiveNumber explains itself with a range of doubles 400 characters long.
+const CLI::Validator thread_number(
+    [](std::string& value) {
+        try {
+            std::size_t used = 0;
+            if (std::stol(value, &used) >= 1 && used == value.size()) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "a thread number is 1 or more, as pm-threads lists them, not " + value;
+    },
+    "THREAD");
+
+constexpr const char* reveal_help = "show secrets in text that came from the core (redacted otherwise)";
+
 // One command: its options bound to a parser, and what it does once they are parsed.
 struct Command {
     std::unique_ptr<CLI::App> app;
@@ -34,6 +60,7 @@ struct Command {
 Command make_triage() {
     struct Options {
         bool json = false;
+        bool reveal = false;
         TriageOptions triage;
     };
     auto options = std::make_shared<Options>();
@@ -41,20 +68,23 @@ Command make_triage() {
                                           "bucket, symbol problems.",
                                           "pm-triage");
     app->add_flag("--json", options->json, "print one coroner.triage/1 JSON object");
+    app->add_flag("--reveal", options->reveal, reveal_help);
     app->add_option("--thread", options->triage.thread, "analyse this thread (the debugger's number) instead")
-        ->check(CLI::PositiveNumber);
+        ->check(thread_number);
     app->add_option("--frames", options->triage.frames, "how many frames to show (default 32)")
         ->check(CLI::Range(1, 100000));
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 TriageReport report = triage(session, options->triage);
-                return options->json ? json_line(triage_json(report)) : triage_text(report);
+                return options->json ? printed(triage_json(report), options->reveal)
+                                     : printed(triage_text(report), options->reveal);
             }};
 }
 
 Command make_blame() {
     struct Options {
         bool json = false;
+        bool reveal = false;
         BlameOptions blame;
     };
     auto options = std::make_shared<Options>();
@@ -62,6 +92,7 @@ Command make_blame() {
                                           "allocator and runtime frames by rules kept as data.",
                                           "pm-blame-frame");
     app->add_flag("--json", options->json, "print one coroner.blame/1 JSON object");
+    app->add_flag("--reveal", options->reveal, reveal_help);
     app->add_flag("--explain", options->blame.explain,
                   "say why each skipped frame was skipped, and trace the bad value up the stack");
     app->add_flag("--select", options->blame.select, "make the blamed frame the debugger's selected frame");
@@ -70,7 +101,8 @@ Command make_blame() {
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 BlameReport report = blame_report(session, options->blame);
-                return options->json ? json_line(blame_json(report)) : blame_text(report);
+                return options->json ? printed(blame_json(report), options->reveal)
+                                     : printed(blame_text(report), options->reveal);
             }};
 }
 
@@ -91,7 +123,8 @@ Command make_secrets_scan() {
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 SecretsReport report = scan_secrets(session, options->scan);
-                return options->json ? json_line(secrets_json(report)) : secrets_text(report);
+                return options->json ? printed(secrets_json(report), options->scan.reveal)
+                                     : printed(secrets_text(report), options->scan.reveal);
             }};
 }
 
@@ -111,7 +144,7 @@ Command make_redact() {
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 RedactResult result = redact_core(session, options->redact);
-                return options->json ? json_line(redact_json(result)) : redact_text(result);
+                return options->json ? printed(redact_json(result), false) : printed(redact_text(result), false);
             }};
 }
 
@@ -124,13 +157,14 @@ Command make_symbols() {
     return {std::move(app), [json](Debugger& debugger) {
                 Session session = open_session(debugger);
                 auto modules = module_health(session);
-                return *json ? json_line(symbols_json(modules)) : symbols_text(modules);
+                return *json ? printed(symbols_json(modules), false) : printed(symbols_text(modules), false);
             }};
 }
 
 Command make_threads() {
     struct Options {
         bool json = false;
+        bool reveal = false;
         int frames = 16;
     };
     auto options = std::make_shared<Options>();
@@ -138,12 +172,14 @@ Command make_threads() {
                                           "grouped, the crashing thread's group first.",
                                           "pm-threads");
     app->add_flag("--json", options->json, "print one coroner.threads/1 JSON object");
+    app->add_flag("--reveal", options->reveal, reveal_help);
     app->add_option("--frames", options->frames, "frames per thread to unwind and compare (default 16)")
         ->check(CLI::Range(1, 100000));
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 ThreadsReport report = group_threads(session, options->frames);
-                return options->json ? json_line(threads_json(report)) : threads_text(report);
+                return options->json ? printed(threads_json(report), options->reveal)
+                                     : printed(threads_text(report), options->reveal);
             }};
 }
 
@@ -187,7 +223,7 @@ CommandOutcome run_command(const std::string& name, const std::string& arguments
     CommandOutcome outcome;
     auto fail = [&](const std::string& what, const std::string& todo) {
         outcome.ok = false;
-        outcome.error = fmt::format("{}: error: {} ({})", name, one_line(what), one_line(todo));
+        outcome.error = printed(fmt::format("{}: error: {} ({})", name, one_line(what), one_line(todo)), false);
         return outcome;
     };
     const CommandEntry* entry = nullptr;

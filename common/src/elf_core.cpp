@@ -79,7 +79,54 @@ struct ElfHandle {
     }
 };
 
+constexpr std::uint64_t at_execfn = 31;
+constexpr std::size_t longest_argument = 32 << 10, longest_command_line = 256 << 10, most_arguments = 1 << 16;
+
 }  // namespace
+
+std::optional<std::string> ElfCore::command_line() const {
+    // AT_EXECFN points at the program's path in the string area at the top of the main thread's stack;
+    // the stack segment holds the auxiliary vector too, right after argc, argv[] and envp[].
+    std::optional<std::uint64_t> execfn;
+    for (auto [key, value] : auxv_)
+        if (key == at_execfn) execfn = value;
+    if (!execfn || auxv_.size() < 2) return std::nullopt;
+    const CoreSegment* stack = nullptr;
+    for (const auto& seg : segments_)
+        if (seg.vaddr <= *execfn && *execfn - seg.vaddr < seg.filesz) stack = &seg;
+    if (!stack) return std::nullopt;
+    std::uint8_t needle[32];
+    for (int i = 0; i < 2; i++) {
+        std::memcpy(needle + 16 * i, &auxv_[static_cast<std::size_t>(i)].first, 8);
+        std::memcpy(needle + 16 * i + 8, &auxv_[static_cast<std::size_t>(i)].second, 8);
+    }
+    const std::uint8_t* bytes = data_ + stack->offset;
+    const void* found = ::memmem(bytes, stack->filesz, needle, sizeof needle);
+    if (!found) return std::nullopt;
+    std::uint64_t at = stack->vaddr + static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(found) - bytes);
+    auto word = [&](std::uint64_t address) -> std::optional<std::uint64_t> {
+        if (address < stack->vaddr || address - stack->vaddr + 8 > stack->filesz) return std::nullopt;
+        return load<std::uint64_t>(bytes + (address - stack->vaddr));
+    };
+    auto in_stack = [&](std::uint64_t value) { return value >= stack->vaddr && value - stack->vaddr < stack->filesz; };
+    // Back from the auxiliary vector: envp's NULL, envp[], argv's NULL, argv[], argc.
+    std::uint64_t p = at - 8;
+    if (word(p) != 0u) return std::nullopt;
+    for (p -= 8; word(p) && *word(p) != 0 && in_stack(*word(p)); p -= 8) {}
+    if (word(p) != 0u) return std::nullopt;
+    std::size_t argc = 0;
+    for (p -= 8; word(p) && in_stack(*word(p)) && argc < most_arguments; p -= 8) argc++;
+    if (argc == 0 || word(p) != std::optional<std::uint64_t>(argc)) return std::nullopt;
+    std::string line;
+    for (std::size_t i = 0; i < argc && line.size() < longest_command_line; i++) {
+        std::uint64_t arg = *word(p + 8 * (i + 1));
+        std::uint64_t room = std::min<std::uint64_t>(stack->filesz - (arg - stack->vaddr), longest_argument);
+        const char* text = reinterpret_cast<const char*>(bytes + (arg - stack->vaddr));
+        if (i > 0) line += ' ';
+        line.append(text, ::strnlen(text, room));
+    }
+    return line;
+}
 
 std::unique_ptr<ElfCore> ElfCore::open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -179,6 +226,7 @@ void ElfCore::parse() {
     std::sort(segments_.begin(), segments_.end(), [](auto& a, auto& b) { return a.vaddr < b.vaddr; });
 
     for (const auto& ph : notes) {
+        note_ranges_.emplace_back(ph.p_offset, ph.p_filesz);
         Elf_Data* data = elf_getdata_rawchunk(h.elf, static_cast<int64_t>(ph.p_offset), ph.p_filesz, ELF_T_NHDR);
         if (!data) corrupt(path_, "unreadable note segment");
         std::size_t offset = 0;
@@ -191,14 +239,15 @@ void ElfCore::parse() {
                 corrupt(path_, fmt::format("note at offset {} runs past its segment", offset));
             const char* name = static_cast<const char*>(data->d_buf) + name_off;
             if (nhdr.n_namesz == 5 && std::memcmp(name, "CORE", 5) == 0)
-                parse_note(nhdr.n_type, static_cast<const std::uint8_t*>(data->d_buf) + desc_off, nhdr.n_descsz);
+                parse_note(nhdr.n_type, static_cast<const std::uint8_t*>(data->d_buf) + desc_off, nhdr.n_descsz,
+                           ph.p_offset + desc_off);
             offset = next;
         }
     }
     if (threads_.empty()) corrupt(path_, "no thread status (NT_PRSTATUS) note");
 }
 
-void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size_t size) {
+void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size_t size, std::uint64_t desc_offset) {
     switch (type) {
     case nt_prstatus: {
         const RegisterLayout& layout = arch_ == CoreArch::x86_64 ? x86_64_regs : aarch64_regs;
@@ -222,6 +271,7 @@ void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size
         p.program = fixed_string(desc + prpsinfo_fname, 16);
         p.args = fixed_string(desc + prpsinfo_psargs, 80);
         process_ = std::move(p);
+        psargs_offset_ = desc_offset + prpsinfo_psargs;
         break;
     }
     case nt_siginfo: {
@@ -284,7 +334,9 @@ ProcessFacts ElfCore::facts() const {
     if (process_) {
         f.pid = process_->pid;
         f.program = process_->program;
-        f.args = process_->args;
+        // The whole command line where the stack still holds it; NT_PRPSINFO keeps its first 80 bytes only,
+        // which can cut a credential so that no rule knows what is left.
+        f.args = command_line().value_or(process_->args);
     } else {
         f.pid = threads_.front().tid;
     }

@@ -1,6 +1,7 @@
 #include "coroner/file_memory.hpp"
 
 #include "coroner/names.hpp"
+#include "coroner/regular_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,7 +13,7 @@ std::optional<std::vector<std::uint8_t>> FileMemory::read(std::uint64_t address,
     if (!m || m->path.empty() || m->writable || size > m->end - address) return std::nullopt;
     auto renamed = renamed_.find(m->path);
     const std::string& path = renamed == renamed_.end() ? m->path : renamed->second;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open_regular_file(path);
     if (fd < 0) return std::nullopt;
     std::vector<std::uint8_t> bytes(size);
     auto offset = static_cast<off_t>(m->file_offset + (address - m->start));

@@ -1,6 +1,7 @@
 #include "coroner/module_file.hpp"
 
 #include "coroner/names.hpp"
+#include "coroner/regular_file.hpp"
 
 #include <fmt/format.h>
 #include <gelf.h>
@@ -44,7 +45,7 @@ std::optional<std::string> build_id_in_notes(const std::uint8_t* buf, std::size_
 
 ModuleFile read_uncached(const std::string& path) {
     ModuleFile mf;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open_regular_file(path);
     if (fd < 0) return mf;
     elf_version(EV_CURRENT);
     Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
@@ -147,7 +148,7 @@ std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_
 }
 
 std::optional<std::uint64_t> symbol_address(const std::string& path, const std::string& name) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open_regular_file(path);
     if (fd < 0) return std::nullopt;
     elf_version(EV_CURRENT);
     Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
@@ -187,7 +188,7 @@ std::optional<std::string> object_symbol_at(const std::string& path, std::uint64
     auto it = cache.find(path);
     if (it == cache.end()) {
         std::vector<Object> objects;
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        int fd = open_regular_file(path);
         if (fd >= 0) {
             elf_version(EV_CURRENT);
             Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);

@@ -1,9 +1,11 @@
 #include "coroner/secrets_report.hpp"
 
 #include "coroner/error.hpp"
+#include "coroner/interrupt.hpp"
 #include "coroner/json_util.hpp"
 #include "coroner/module_file.hpp"
 #include "coroner/names.hpp"
+#include "coroner/output_file.hpp"
 
 #include <fmt/format.h>
 
@@ -17,7 +19,9 @@
 #include <functional>
 #include <fcntl.h>
 #include <filesystem>
+#include <set>
 #include <sstream>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,19 +67,25 @@ std::vector<SecretHit> scan_core(const ElfCore& core, const SecretRules& rules,
                               seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(seg.filesz, at + parallel_chunk)});
         }
     }
+    // The thread that runs the command scans too, and asks between its chunks whether the user wants to
+    // stop (only it may ask the debugger); the others stop taking chunks once it says so.
     std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
     std::vector<std::vector<SecretHit>> found(std::max(1u, std::thread::hardware_concurrency()));
+    auto work = [&](std::size_t w) {
+        for (std::size_t i; !stop && (i = next++) < chunks.size();) {
+            if (w == 0 && interrupted()) stop = true;
+            core.populate(chunks[i].data, chunks[i].size);
+            for (auto& h : scan_for_secrets(rules, chunks[i].data, chunks[i].size, chunks[i].address))
+                if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to) found[w].push_back(std::move(h));
+            core.release(chunks[i].data, chunks[i].size);
+        }
+    };
     std::vector<std::thread> workers;
-    for (std::size_t w = 0; w < found.size(); w++)
-        workers.emplace_back([&, w] {
-            for (std::size_t i; (i = next++) < chunks.size();) {
-                core.populate(chunks[i].data, chunks[i].size);
-                for (auto& h : scan_for_secrets(rules, chunks[i].data, chunks[i].size, chunks[i].address))
-                    if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to) found[w].push_back(std::move(h));
-                core.release(chunks[i].data, chunks[i].size);
-            }
-        });
+    for (std::size_t w = 1; w < found.size(); w++) workers.emplace_back(work, w);
+    work(0);
     for (auto& t : workers) t.join();
+    if (stop) throw_interrupted();
     std::vector<SecretHit> hits;
     for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
     return hits;
@@ -162,6 +172,7 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
             if (!m.readable || !selected(m.start)) continue;
             bool any = false;
             for (std::uint64_t at = m.start; at < m.end; at += live_block) {
+                if (interrupted()) throw_interrupted();
                 std::uint64_t keep_to = std::min<std::uint64_t>(m.end, at + live_block);
                 auto bytes = s.memory->read(at, static_cast<std::size_t>(std::min<std::uint64_t>(live_block + chunk_overlap, m.end - at)));
                 if (!bytes) bytes = s.memory->read(at, static_cast<std::size_t>(keep_to - at));
@@ -245,67 +256,108 @@ std::string secrets_text(const SecretsReport& r) {
     return out;
 }
 
+namespace {
+
+constexpr std::size_t psargs_size = 80;
+constexpr std::size_t shortest_cut_secret = 8;
+
+// The notes' text (the command line in NT_PRPSINFO, mapped files' paths in NT_FILE) scanned in place —
+// each hit's address is its offset in the file — and what the rules cannot recognise there: a secret
+// found in memory that stands in the notes too, whole, or cut short where the kernel cut the command
+// line at 80 bytes.
+std::vector<SecretHit> scan_notes(const ElfCore& core, const SecretRules& rules,
+                                  const std::vector<SecretFinding>& in_memory) {
+    std::vector<SecretHit> hits;
+    std::set<std::pair<std::string, std::size_t>> values;  // each secret value once, with its rule
+    for (const auto& f : in_memory)
+        if (!f.hit.utf16 && f.hit.value.size() >= shortest_cut_secret) values.emplace(f.hit.value, f.hit.rule);
+    auto found_in_notes = [&](std::size_t rule, std::uint64_t offset, const std::string& value) {
+        SecretHit h;
+        h.rule = rule;
+        h.address = offset;
+        h.length = value.size();
+        h.value = value;
+        h.confidence = rules.rules()[rule].confidence;
+        hits.push_back(std::move(h));
+    };
+    for (auto [offset, size] : core.note_ranges()) {
+        const std::uint8_t* notes = core.file_bytes(offset);
+        for (auto& h : scan_for_secrets(rules, notes, static_cast<std::size_t>(size), offset)) hits.push_back(std::move(h));
+        std::string_view text(reinterpret_cast<const char*>(notes), static_cast<std::size_t>(size));
+        for (const auto& [value, rule] : values)
+            for (auto at = text.find(value); at != std::string_view::npos; at = text.find(value, at + 1))
+                found_in_notes(rule, offset + at, value);
+    }
+    if (auto psargs = core.psargs_offset()) {
+        const char* field = reinterpret_cast<const char*>(core.file_bytes(*psargs));
+        std::string_view args(field, ::strnlen(field, psargs_size));
+        for (const auto& [value, rule] : values)
+            for (std::size_t k = std::min(value.size() - 1, args.size()); k >= shortest_cut_secret; k--)
+                if (args.substr(args.size() - k) == std::string_view(value).substr(0, k)) {
+                    found_in_notes(rule, *psargs + args.size() - k, value.substr(0, k));
+                    break;
+                }
+    }
+    return without_contained_hits(std::move(hits), rules);
+}
+
+// Where in the core file a secret's bytes are: its segment's offset plus its place in the segment.
+std::optional<std::uint64_t> file_offset_of(const ElfCore& core, const SecretHit& hit) {
+    for (const auto& seg : core.segments())
+        if (hit.address >= seg.vaddr && hit.address + hit.length <= seg.vaddr + seg.filesz)
+            return seg.offset + (hit.address - seg.vaddr);
+    return std::nullopt;
+}
+
+// Same length, so that every offset and note size in the file holds; UTF-16 stays UTF-16.
+std::string filler(const SecretHit& hit) {
+    std::string fill(hit.length, '*');
+    if (hit.utf16)
+        for (std::size_t i = 1; i < fill.size(); i += 2) fill[i] = '\0';
+    return fill;
+}
+
+void overwrite(int fd, const std::string& bytes, std::uint64_t at) {
+    if (::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(at)) != static_cast<ssize_t>(bytes.size()))
+        throw UserError(fmt::format("cannot write the copy: {}", std::strerror(errno)),
+                        "check the free space and the folder");
+}
+
+}  // namespace
+
 RedactResult redact_core(const Session& s, const RedactOptions& options) {
     if (!s.core)
         throw UserError("pm-redact writes a copy of a core file, and a live process has none",
                         "take a core first (gcore / process save-core), then open it");
-    namespace fs = std::filesystem;
+    // Every check on the output comes before the scan: a mistake costs nothing.
+    OutputFile out(options.output, options.force, s.core->path());
     RedactResult result;
-    result.output = fs::absolute(options.output).lexically_normal().string();
-    if (fs::exists(result.output) && !options.force)
-        throw UserError(fmt::format("{} exists", result.output), "give another name, or --force to replace it");
-    if (fs::exists(result.output) && fs::equivalent(result.output, s.core->path()))
-        throw UserError("the output is the loaded core itself", "write the copy to another file");
+    result.output = out.path();
     SecretsOptions scan_options;
     scan_options.rules_file = options.rules_file;
     SecretsReport report = scan_secrets(s, scan_options);
-    result.findings = report.findings.size();
+    std::vector<SecretHit> in_notes = scan_notes(*s.core, *report.rules, report.findings);
+    result.findings = report.findings.size() + in_notes.size();
+    result.findings_in_notes = in_notes.size();
 
-    std::string folder = fs::path(result.output).parent_path().string();
-    std::string temp = folder + "/.coroner-redact.XXXXXX";
-    int fd = ::mkstemp(temp.data());
-    if (fd < 0) throw UserError(fmt::format("cannot write in {}: {}", folder, std::strerror(errno)), "check the folder");
-    auto fail = [&](const std::string& what) {
-        ::close(fd);
-        ::unlink(temp.c_str());
-        throw UserError(fmt::format("cannot write {}: {}", temp, what), "check the free space and the folder");
-    };
-    ::fchmod(fd, 0600);
-    // The whole core, then each finding overwritten at its file offset (same length: offsets and notes hold).
-    std::FILE* in = std::fopen(s.core->path().c_str(), "rb");
-    if (!in) fail(std::strerror(errno));
-    std::vector<char> buffer(1 << 20);
-    for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), in)) > 0;)
-        if (::write(fd, buffer.data(), n) != static_cast<ssize_t>(n)) {
-            std::fclose(in);
-            fail(std::strerror(errno));
+    copy_file_sparse(s.core->path(), out.fd());
+    for (const auto& f : report.findings)
+        if (auto at = file_offset_of(*s.core, f.hit)) {
+            overwrite(out.fd(), filler(f.hit), *at);
+            result.bytes_overwritten += f.hit.length;
         }
-    std::fclose(in);
-    for (const auto& f : report.findings) {
-        for (const auto& seg : s.core->segments()) {
-            if (f.hit.address < seg.vaddr || f.hit.address + f.hit.length > seg.vaddr + seg.filesz) continue;
-            std::string fill(f.hit.length, '*');
-            if (f.hit.utf16)
-                for (std::size_t i = 1; i < fill.size(); i += 2) fill[i] = '\0';
-            off_t at = static_cast<off_t>(seg.offset + (f.hit.address - seg.vaddr));
-            if (::pwrite(fd, fill.data(), fill.size(), at) != static_cast<ssize_t>(fill.size())) fail(std::strerror(errno));
-            result.bytes_overwritten += fill.size();
-            break;
-        }
+    for (const auto& h : in_notes) {
+        overwrite(out.fd(), filler(h), h.address);
+        result.bytes_overwritten += h.length;
     }
-    if (::fsync(fd) != 0) fail(std::strerror(errno));
-    ::close(fd);
-    if (::rename(temp.c_str(), result.output.c_str()) != 0) {
-        ::unlink(temp.c_str());
-        throw UserError(fmt::format("cannot rename the copy to {}: {}", result.output, std::strerror(errno)),
-                        "check the folder");
-    }
-    // What the copy still holds, by the same rules.
-    auto copy = ElfCore::open(result.output);
+    // What the copy still holds, by the same rules, before it gets its name.
+    auto copy = ElfCore::open(out.contents_path());
     std::uint64_t bytes = 0;
     std::size_t segments = 0;
     result.findings_after =
-        scan_core(*copy, *report.rules, [](const CoreSegment&) { return true; }, bytes, segments).size();
+        scan_core(*copy, *report.rules, [](const CoreSegment&) { return true; }, bytes, segments).size() +
+        scan_notes(*copy, *report.rules, report.findings).size();
+    out.commit();
     return result;
 }
 
@@ -313,13 +365,16 @@ nlohmann::ordered_json redact_json(const RedactResult& r) {
     return {{"schema", "coroner.redact/1"},
             {"output", r.output},
             {"findings", r.findings},
+            {"findings_in_notes", r.findings_in_notes},
             {"bytes_overwritten", r.bytes_overwritten},
             {"findings_after", r.findings_after}};
 }
 
 std::string redact_text(const RedactResult& r) {
-    return fmt::format("wrote {} (mode 0600): {} finding{} overwritten, {} bytes; a scan of the copy finds {}\n",
-                       r.output, r.findings, r.findings == 1 ? "" : "s", r.bytes_overwritten, r.findings_after);
+    return fmt::format("wrote {} (mode 0600): {} finding{} overwritten ({} in the notes), {} bytes; a scan of the copy "
+                       "finds {}\n",
+                       r.output, r.findings, r.findings == 1 ? "" : "s", r.findings_in_notes, r.bytes_overwritten,
+                       r.findings_after);
 }
 
 }  // namespace coroner

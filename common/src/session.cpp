@@ -24,6 +24,26 @@ std::optional<std::string> executable_path_in_core(const ElfCore& core) {
     return std::nullopt;
 }
 
+// The debugger answers for memory that the core and the files on disk do not hold, but not for the part of
+// a core segment the kernel left out: GDB reads such a gap as zeros (the code of a library that is not on
+// this machine, say), and decoding zeros as code gave `add byte ptr [rax], al`. Bytes from nowhere are
+// unknown, never zeros.
+class DebuggerOutsideCoreGaps final : public MemoryReader {
+public:
+    DebuggerOutsideCoreGaps(const ElfCore& core, MemoryReader& debugger) : core_(core), debugger_(debugger) {}
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
+        for (const auto& seg : core_.segments()) {
+            std::uint64_t gap_start = seg.vaddr + seg.filesz, gap_end = seg.vaddr + seg.memsz;
+            if (address < gap_end && address + size > gap_start) return std::nullopt;
+        }
+        return debugger_.read(address, size);
+    }
+
+private:
+    const ElfCore& core_;
+    MemoryReader& debugger_;
+};
+
 ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
     ExecutableCheck check;
     check.path_in_core = executable_path_in_core(core);
@@ -82,7 +102,10 @@ Session open_session(Debugger& debugger) {
     std::map<std::string, std::string> renamed;
     if (s.executable.path_in_core && s.target.executable) renamed[*s.executable.path_in_core] = *s.target.executable;
     s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
-    s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{s.core.get(), s.files.get(), &debugger});
+    if (s.core)
+        s.debugger_memory = std::make_unique<DebuggerOutsideCoreGaps>(*s.core, debugger);
+    s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{
+        s.core.get(), s.files.get(), s.debugger_memory ? s.debugger_memory.get() : &debugger});
 
     if (s.target.executable && read_module_file(*s.target.executable).readable)
         s.go_panic = coroner::go_panic(*s.memory, s.mappings_on_disk(), *s.target.executable);

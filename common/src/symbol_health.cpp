@@ -25,9 +25,15 @@ const char* kind_name(DebugInfoKind kind) {
     return "none";
 }
 
-bool is_elf_module(const Mapping& m) {
+// A program or library: an ELF file on disk, or, where the file is gone, a mapping whose first page the
+// core holds with an ELF header (the kernel dumps that page of every ELF mapping). A mapped data file
+// is neither.
+bool is_elf_module(const Mapping& m, MemoryReader& memory) {
     if (m.path.empty() || m.path[0] != '/' || m.path.rfind("/dev/", 0) == 0) return false;
-    return read_module_file(m.path).readable || m.file_offset == 0;
+    if (read_module_file(m.path).readable) return true;
+    if (m.file_offset != 0) return false;
+    auto magic = memory.read(m.start, 4);
+    return magic && (*magic)[0] == 0x7f && (*magic)[1] == 'E' && (*magic)[2] == 'L' && (*magic)[3] == 'F';
 }
 
 // dpkg's lists name files as packaged; Debian 12 merges /lib into /usr/lib, so either spelling is looked up.
@@ -70,7 +76,7 @@ std::vector<ModuleHealth> module_health(const Session& s) {
     std::set<std::string> seen;
     std::vector<Mapping> mappings = s.mappings_on_disk();
     for (const auto& m : mappings) {
-        if (!is_elf_module(m) || !seen.insert(m.path).second) continue;
+        if (!is_elf_module(m, *s.memory) || !seen.insert(m.path).second) continue;
         ModuleHealth h;
         h.path = m.path;
         h.is_program = s.target.executable && m.path == *s.target.executable;

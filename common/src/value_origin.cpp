@@ -1,11 +1,15 @@
 #include "coroner/value_origin.hpp"
 
 #include "coroner/names.hpp"
+#include "coroner/regular_file.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
-#include <fstream>
+#include <cstdio>
+#include <cstdlib>
+
+#include <unistd.h>
 
 namespace coroner {
 namespace {
@@ -50,17 +54,27 @@ OriginStep step_at(const Frame& f) {
 }  // namespace
 
 std::optional<std::string> source_line(const std::string& file, int line) {
-    std::ifstream in(file);
-    if (!in || line <= 0) return std::nullopt;
-    std::string text;
-    for (int n = 1; std::getline(in, text); n++)
+    if (line <= 0) return std::nullopt;
+    int fd = open_regular_file(file);  // the debug info names it; a FIFO there must not block
+    std::FILE* in = fd < 0 ? nullptr : ::fdopen(fd, "r");
+    if (!in) {
+        if (fd >= 0) ::close(fd);
+        return std::nullopt;
+    }
+    std::optional<std::string> found;
+    char* buffer = nullptr;
+    std::size_t capacity = 0;
+    for (int n = 1; ::getline(&buffer, &capacity, in) >= 0; n++)
         if (n == line) {
+            std::string text = buffer;
             auto first = text.find_first_not_of(" \t");
-            auto last = text.find_last_not_of(" \t\r");
-            if (first == std::string::npos) return std::nullopt;
-            return text.substr(first, last - first + 1);
+            auto last = text.find_last_not_of(" \t\r\n");
+            if (first != std::string::npos) found = text.substr(first, last - first + 1);
+            break;
         }
-    return std::nullopt;
+    std::free(buffer);
+    std::fclose(in);
+    return found;
 }
 
 std::optional<ValueOrigin> trace_value_origin(Debugger& debugger, std::int64_t tid, const std::vector<Frame>& frames,

@@ -20,6 +20,9 @@ endforeach()
 
 add_test(NAME "gdb: symbols" COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py gdb ${gdb_script}
                                       ${CRASH_LAB_BIN} ${cores})
+add_test(NAME "gdb: core text secrets"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/core_text_secrets.py gdb ${gdb_script} ${CRASH_LAB_BIN} ${cores}
+                 ${PROJECT_SOURCE_DIR}/fixtures/collect-core.sh)
 add_test(NAME "gdb: threads" COMMAND ${INTEGRATION_PYTHON} ${integration}/threads_case.py gdb ${gdb_script}
                                       ${CRASH_LAB_BIN} ${cores})
 add_test(NAME "gdb: secrets" COMMAND ${INTEGRATION_PYTHON} ${integration}/secrets_case.py gdb ${gdb_script}
@@ -58,6 +61,9 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
            COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
   add_test(NAME "lldb ${major}: secrets"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/secrets_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
+  add_test(NAME "lldb ${major}: core text secrets"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/core_text_secrets.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN}
+                   ${cores} ${PROJECT_SOURCE_DIR}/fixtures/collect-core.sh)
   add_test(NAME "lldb ${major}: threads"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/threads_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
   foreach(case IN LISTS common_error_cases ITEMS live-process)

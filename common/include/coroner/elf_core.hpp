@@ -63,7 +63,18 @@ public:
     const std::vector<CoreFileMapping>& file_mappings() const { return file_mappings_; }
     const std::vector<std::pair<std::uint64_t, std::uint64_t>>& auxv() const { return auxv_; }
     const std::vector<CoreSegment>& segments() const { return segments_; }
+    // Where the notes are in the file ({offset, size} of each PT_NOTE): text of the process (its arguments,
+    // its mapped files' paths) that a redacted copy must not keep either.
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>>& note_ranges() const { return note_ranges_; }
+    // Where NT_PRPSINFO's 80-byte command line is in the file.
+    std::optional<std::uint64_t> psargs_offset() const { return psargs_offset_; }
+    // Bytes of the file itself, for scanning the notes.
+    const std::uint8_t* file_bytes(std::uint64_t offset) const { return data_ + offset; }
     std::optional<std::int64_t> mtime() const { return mtime_; }
+
+    // The process's arguments, from the strings on its main thread's stack (found through the auxiliary
+    // vector the kernel put after them), joined by spaces; nothing if the core does not hold them.
+    std::optional<std::string> command_line() const;
 
     // The facts common analyses use, merged from the notes and segments.
     ProcessFacts facts() const;
@@ -83,7 +94,7 @@ public:
 private:
     ElfCore() = default;
     void parse();
-    void parse_note(std::uint32_t type, const std::uint8_t* desc, std::size_t size);
+    void parse_note(std::uint32_t type, const std::uint8_t* desc, std::size_t size, std::uint64_t desc_offset);
 
     std::string path_;
     const std::uint8_t* data_ = nullptr;
@@ -97,6 +108,8 @@ private:
     std::vector<CoreFileMapping> file_mappings_;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> auxv_;
     std::vector<CoreSegment> segments_;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> note_ranges_;
+    std::optional<std::uint64_t> psargs_offset_;
     std::optional<std::int64_t> mtime_;
 };
 

@@ -29,6 +29,7 @@ struct Session {
     ProcessFacts facts;
     std::unique_ptr<ElfCore> core;                // for core targets
     std::unique_ptr<FileMemory> files;            // read-only file-backed pages the core left out
+    std::unique_ptr<MemoryReader> debugger_memory;  // the debugger, where the core knows of no gap
     std::unique_ptr<ChainedMemory> memory;        // core first, then the files, then the debugger
     ExecutableCheck executable;
     std::vector<ThreadInfo> threads;
