@@ -195,6 +195,33 @@ def missing_library(debugger, collect, scratch):
     check(report["cause"]["class"] == "null-deref", "class %s" % report["cause"]["class"])
 
 
+def mapped_data_file(debugger, collect, scratch):
+    """A data file the process had mapped is no module; once it is a FIFO, nothing opens it (that hung)."""
+    work = os.path.join(scratch, "mapped")
+    os.mkdir(work)
+    data = os.path.join(work, "table.bin")
+    with open(data, "wb") as f:
+        f.write(b"rows" * 4096)
+    with open(os.path.join(work, "main.c"), "w") as f:
+        f.write('#include <fcntl.h>\n#include <sys/mman.h>\n'
+                'int main(int c, char **v) { int fd = open(v[1], O_RDONLY);\n'
+                '  volatile char *t = mmap(0, 16384, PROT_READ, MAP_PRIVATE, fd, 0); (void)t;\n'
+                '  return *(volatile int *)0; }\n')
+    prog, core = os.path.join(work, "prog"), os.path.join(work, "prog.core")
+    status, out, err = harness.run(["gcc", "-g", "-o", prog, os.path.join(work, "main.c")])
+    check(status == 0, err)
+    status, out, err = harness.run([collect, core, prog, data])
+    check(status == 0, "no core: " + err)
+    modules = [m["path"] for m in debugger.json("pm-symbols --json", prog, core)["modules"]]
+    check(data not in modules and prog in modules, "pm-symbols lists %s" % modules)
+    if debugger.kind == "gdb":
+        return  # GDB itself opens the mapped files and blocks on a FIFO there (`bt` alone hangs, unkillable by SIGTERM)
+    os.unlink(data)
+    os.mkfifo(data)
+    status, out, err = debugger.run(["pm-symbols", "pm-triage", "pm-secrets-scan"], prog, core)
+    check(status == 0 and "null-deref" in out, "with a FIFO where the mapped file was:\n%s%s" % (out, err))
+
+
 def thread_zero(debugger, bin_dir, cores):
     """`--thread 0` is one short line, not CLI11's 400-character range of doubles."""
     binary, core = os.path.join(bin_dir, "leaky_assert"), os.path.join(cores, "leaky_assert.core")
@@ -215,6 +242,7 @@ def test(argv):
         output_paths(debugger, bin_dir, cores, scratch)
         killed(debugger, bin_dir, cores, scratch)
         missing_library(debugger, collect, scratch)
+        mapped_data_file(debugger, collect, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
