@@ -56,11 +56,12 @@ std::vector<SecretHit> scan_core(const ElfCore& core, const SecretRules& rules,
         if (seg.filesz == 0 || !wanted(seg)) continue;
         segments_scanned++;
         scanned_bytes += seg.filesz;
-        for (std::uint64_t at = 0; at < seg.filesz; at += parallel_chunk) {
+        for (auto [part, length] : core.stored_parts(seg))
+        for (std::uint64_t at = part; at < part + length; at += parallel_chunk) {
             std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
             std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
             chunks.push_back({seg.vaddr + from, core.segment_bytes(seg) + from, static_cast<std::size_t>(to - from),
-                              seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(seg.filesz, at + parallel_chunk)});
+                              seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(part + length, at + parallel_chunk)});
         }
     }
     std::atomic<std::size_t> next{0};
@@ -79,6 +80,36 @@ std::vector<SecretHit> scan_core(const ElfCore& core, const SecretRules& rules,
     std::vector<SecretHit> hits;
     for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
     return hits;
+}
+
+// Copies a file's data into fd, leaving its holes holes (SEEK_DATA/SEEK_HOLE); the error text if it fails.
+std::optional<std::string> copy_stored_parts(const std::string& path, int out) {
+    int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return std::string(std::strerror(errno));
+    struct stat st {};
+    if (::fstat(in, &st) != 0) {
+        std::string error = std::strerror(errno);
+        ::close(in);
+        return error;
+    }
+    std::vector<char> buffer(1 << 20);
+    std::optional<std::string> error;
+    for (off_t at = 0; at < st.st_size && !error;) {
+        off_t data = ::lseek(in, at, SEEK_DATA);
+        if (data < 0) break;  // ENXIO: a hole to the end
+        off_t hole = ::lseek(in, data, SEEK_HOLE);
+        if (hole < 0) hole = st.st_size;
+        for (off_t off = data; off < hole && !error;) {
+            ssize_t n = ::pread(in, buffer.data(), static_cast<std::size_t>(std::min<off_t>(hole - off, 1 << 20)), off);
+            if (n <= 0 || ::pwrite(out, buffer.data(), static_cast<std::size_t>(n), off) != n)
+                error = n == 0 ? "the core shrank while it was copied" : std::strerror(errno);
+            off += n > 0 ? n : 0;
+        }
+        at = hole;
+    }
+    if (!error && ::ftruncate(out, st.st_size) != 0) error = std::strerror(errno);
+    ::close(in);
+    return error;
 }
 
 std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules, std::vector<SecretHit> hits) {
@@ -272,15 +303,7 @@ RedactResult redact_core(const Session& s, const RedactOptions& options) {
     };
     ::fchmod(fd, 0600);
     // The whole core, then each finding overwritten at its file offset (same length: offsets and notes hold).
-    std::FILE* in = std::fopen(s.core->path().c_str(), "rb");
-    if (!in) fail(std::strerror(errno));
-    std::vector<char> buffer(1 << 20);
-    for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), in)) > 0;)
-        if (::write(fd, buffer.data(), n) != static_cast<ssize_t>(n)) {
-            std::fclose(in);
-            fail(std::strerror(errno));
-        }
-    std::fclose(in);
+    if (auto error = copy_stored_parts(s.core->path(), fd)) fail(*error);
     for (const auto& f : report.findings) {
         for (const auto& seg : s.core->segments()) {
             if (f.hit.address < seg.vaddr || f.hit.address + f.hit.length > seg.vaddr + seg.filesz) continue;
