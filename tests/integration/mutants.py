@@ -464,6 +464,7 @@ def test(argv):
     parser.add_argument("--only", choices=["gdb", "lldb"])
     parser.add_argument("--kind", help="only mutants of this kind")
     parser.add_argument("--show", type=int, default=3, help="problems printed per category")
+    parser.add_argument("--progress", type=int, default=0, help="print the counts every N runs")
     args = parser.parse_args(argv)
 
     cores = [Core(name, os.path.join(args.core_dir, name + ".core")) for name in BASES]
@@ -495,6 +496,11 @@ def test(argv):
                     counts[kind][category] += 1
                 for category, detail in problems:
                     examples[(kind, category)].append("%s (%s): %s" % (mutant.name, mutant.what, detail))
+                done = sum(c["runs"] for c in counts.values())
+                if args.progress and done % args.progress == 0:
+                    print("%d of %d runs, %.0f s: %s" % (done, len(jobs), time.monotonic() - started, "; ".join(
+                        "%s %s" % (d, dict((k, v) for k, v in counts[d].items() if k != "runs")) for d in debuggers)))
+                    sys.stdout.flush()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     elapsed = time.monotonic() - started
