@@ -2,7 +2,10 @@
 // Python adapter to implement, and run_command() for the GDB commands to call. No analysis here.
 #include "coroner/commands.hpp"
 #include "coroner/debugger.hpp"
+#include "coroner/error.hpp"
 #include "coroner/interrupt.hpp"
+
+#include <fmt/format.h>
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -12,42 +15,70 @@ using namespace coroner;
 
 namespace {
 
+// A Python exception that escapes the adapter (a gdb.error it did not expect, an interrupt) becomes one
+// plain line, never pybind11's text with the Python stack ("... At: adapter.py(132): _frame").
+[[noreturn]] void throw_plain(const char* call, py::error_already_set& e) {
+    if (e.matches(PyExc_KeyboardInterrupt)) throw UserError("interrupted", "run it again");
+    std::string message;
+    try {
+        message = py::str(e.value()).cast<std::string>();
+    } catch (const std::exception&) {
+    }
+    message = message.substr(0, message.find('\n')).substr(0, 200);
+    if (message.empty()) message = e.type() ? py::str(e.type().attr("__name__")).cast<std::string>() : "no reason";
+    throw UserError(fmt::format("GDB could not give the {}: {}", call, message),
+                    "the core may be damaged: see what `bt` shows, and report it if GDB itself reads the core");
+}
+
+template <typename T, typename F>
+T guarded(const char* call, F&& forward) {
+    try {
+        return forward();
+    } catch (py::error_already_set& e) {
+        throw_plain(call, e);
+    }
+}
+
+#define CORONER_FORWARD(what, ret, name, ...) \
+    return guarded<ret>(what, [&]() -> ret { PYBIND11_OVERRIDE_PURE(ret, Debugger, name, __VA_ARGS__); })
+
 // Forwards each Debugger call to the Python subclass (coroner_gdb.adapter.GdbDebugger).
 class PythonDebugger : public Debugger {
 public:
-    DebuggerInfo info() override { PYBIND11_OVERRIDE_PURE(DebuggerInfo, Debugger, info, ); }
-    TargetState target() override { PYBIND11_OVERRIDE_PURE(TargetState, Debugger, target, ); }
-    std::vector<ThreadInfo> threads() override { PYBIND11_OVERRIDE_PURE(std::vector<ThreadInfo>, Debugger, threads, ); }
+    using Registers = std::map<std::string, std::uint64_t>;
+    DebuggerInfo info() override { CORONER_FORWARD("debugger's version", DebuggerInfo, info, ); }
+    TargetState target() override { CORONER_FORWARD("loaded target", TargetState, target, ); }
+    std::vector<ThreadInfo> threads() override { CORONER_FORWARD("threads", std::vector<ThreadInfo>, threads, ); }
     std::vector<Frame> frames(std::int64_t tid, int limit) override {
-        PYBIND11_OVERRIDE_PURE(std::vector<Frame>, Debugger, frames, tid, limit);
+        CORONER_FORWARD("stack of a thread", std::vector<Frame>, frames, tid, limit);
     }
     std::vector<Variable> variables(std::int64_t tid, int debugger_index) override {
-        PYBIND11_OVERRIDE_PURE(std::vector<Variable>, Debugger, variables, tid, debugger_index);
+        CORONER_FORWARD("variables of a frame", std::vector<Variable>, variables, tid, debugger_index);
     }
     bool select_frame(std::int64_t tid, int debugger_index) override {
-        PYBIND11_OVERRIDE_PURE(bool, Debugger, select_frame, tid, debugger_index);
+        CORONER_FORWARD("frame to select", bool, select_frame, tid, debugger_index);
     }
-    Frame symbolize(std::uint64_t pc) override { PYBIND11_OVERRIDE_PURE(Frame, Debugger, symbolize, pc); }
+    Frame symbolize(std::uint64_t pc) override { CORONER_FORWARD("symbol of an address", Frame, symbolize, pc); }
     std::optional<SignalInfo> live_signal() override {
-        PYBIND11_OVERRIDE_PURE(std::optional<SignalInfo>, Debugger, live_signal, );
+        CORONER_FORWARD("signal of the process", std::optional<SignalInfo>, live_signal, );
     }
     std::optional<std::int64_t> selected_tid() override {
-        PYBIND11_OVERRIDE_PURE(std::optional<std::int64_t>, Debugger, selected_tid, );
+        CORONER_FORWARD("selected thread", std::optional<std::int64_t>, selected_tid, );
     }
-    std::map<std::string, std::uint64_t> registers(std::int64_t tid) override {
-        using Registers = std::map<std::string, std::uint64_t>;
-        PYBIND11_OVERRIDE_PURE(Registers, Debugger, registers, tid);
-    }
+    Registers registers(std::int64_t tid) override { CORONER_FORWARD("registers of a thread", Registers, registers, tid); }
     // bytes do not convert to std::vector through pybind11's list caster, so convert by hand.
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
-        py::gil_scoped_acquire gil;
-        py::function override = py::get_override(static_cast<const Debugger*>(this), "read_memory");
-        if (!override) return std::nullopt;
-        py::object result = override(address, size);
-        if (result.is_none()) return std::nullopt;
-        std::string bytes = result.cast<py::bytes>();
-        if (bytes.size() != size) return std::nullopt;
-        return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+        using Bytes = std::optional<std::vector<std::uint8_t>>;
+        return guarded<Bytes>("memory", [&]() -> Bytes {
+            py::gil_scoped_acquire gil;
+            py::function override = py::get_override(static_cast<const Debugger*>(this), "read_memory");
+            if (!override) return std::nullopt;
+            py::object result = override(address, size);
+            if (result.is_none()) return std::nullopt;
+            std::string bytes = result.cast<py::bytes>();
+            if (bytes.size() != size) return std::nullopt;
+            return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+        });
     }
 };
 
@@ -84,13 +115,15 @@ PYBIND11_MODULE(_coroner, m) {
         .value("none", TargetKind::none)
         .value("core", TargetKind::core)
         .value("live_stopped", TargetKind::live_stopped)
-        .value("live_running", TargetKind::live_running);
+        .value("live_running", TargetKind::live_running)
+        .value("unsupported", TargetKind::unsupported);
     py::class_<TargetState>(m, "TargetState")
         .def(py::init<>())
         .def_readwrite("kind", &TargetState::kind)
         .def_readwrite("executable", &TargetState::executable)
         .def_readwrite("core_file", &TargetState::core_file)
-        .def_readwrite("pid", &TargetState::pid);
+        .def_readwrite("pid", &TargetState::pid)
+        .def_readwrite("description", &TargetState::description);
     py::class_<ThreadInfo>(m, "ThreadInfo")
         .def(py::init<>())
         .def_readwrite("index", &ThreadInfo::index)

@@ -62,7 +62,12 @@ TargetState LldbDebugger::target() {
 #ifdef CORONER_LLDB_HAS_GET_CORE_FILE
         state.core_file = path_of(process.GetCoreFile());
 #endif
-        if (!state.core_file) state.core_file = find_mapped_core_file(static_cast<std::int64_t>(process.GetProcessID()));
+        if (!state.core_file) {
+            // This process's reads of the selected target's memory tell two loaded cores of one pid apart.
+            MappedCore mapped = find_mapped_core_file(static_cast<std::int64_t>(process.GetProcessID()), *this);
+            state.core_file = mapped.path;
+            state.description = mapped.why_unknown;
+        }
         return state;
     }
     switch (process.GetState()) {

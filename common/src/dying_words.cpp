@@ -50,11 +50,17 @@ std::optional<CxxException> uncaught_cxx_exception(const ElfCore& core, MemoryRe
     // first 8 bytes are the exception class; the thrown object follows the 32-byte unwind header.
     constexpr std::uint64_t gnu_cxx_class = 0x474e5543432b2b00ULL;  // "GNUCC++\0"
     constexpr std::uint64_t unwind_header_offset = 80, handler_count_offset = 40, unwind_header_size = 32;
+    // Only what the file stores (a hole holds no exception), a window at a time, each let go once read:
+    // a core that claims a terabyte of heap costs what it holds.
+    constexpr std::uint64_t window = 64ull << 20;
     std::optional<CxxException> found;
     for (const auto& seg : core.segments()) {
         if (!seg.writable || seg.filesz < 128) continue;
         const std::uint8_t* bytes = core.segment_bytes(seg);
-        for (std::uint64_t off = unwind_header_offset; off + 8 <= seg.filesz; off += 8) {
+        for (auto [part, length] : core.stored_parts(seg))
+        for (std::uint64_t from = part; from < part + length; from += window) {
+        std::uint64_t to = std::min(part + length, from + window);
+        for (std::uint64_t off = std::max<std::uint64_t>(unwind_header_offset, (from + 7) & ~7ull); off + 8 <= to; off += 8) {
             std::uint64_t word;
             std::memcpy(&word, bytes + off, 8);
             if (word != gnu_cxx_class) continue;
@@ -85,6 +91,8 @@ std::optional<CxxException> uncaught_cxx_exception(const ElfCore& core, MemoryRe
                 ti = *base;
             }
             found = e;  // the last one in memory order: the most recently allocated is likeliest
+        }
+        core.release(bytes + from, static_cast<std::size_t>(to - from));
         }
     }
     return found;

@@ -143,8 +143,11 @@ std::unique_ptr<ElfCore> ElfCore::open(const std::string& path) {
     core->size_ = static_cast<std::size_t>(st.st_size);
     core->mtime_ = static_cast<std::int64_t>(st.st_mtim.tv_sec);
     if (core->size_ > 0) {
-        // Private and copy-on-write: libelf may touch pages, the file never changes.
-        void* m = mmap(nullptr, core->size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        // Read-only: the file can never change through it, and a read-only mapping is not counted against
+        // the commit limit (a writable private one is, so a sparse 30 GiB core failed with ENOMEM). libelf
+        // only reads the image: elf_memory's headers, elf_getphdr and elf_getdata_rawchunk of a native
+        // little-endian file point into it, and copy (never convert in place) what they must realign.
+        void* m = mmap(nullptr, core->size_, PROT_READ, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
         if (m == MAP_FAILED) {
             ::close(fd);
             throw UserError(fmt::format("cannot map core file {}: {}", path, std::strerror(errno)),
@@ -153,7 +156,7 @@ std::unique_ptr<ElfCore> ElfCore::open(const std::string& path) {
         core->mapping_ = m;
         core->data_ = static_cast<const std::uint8_t*>(m);
     }
-    ::close(fd);
+    core->fd_ = fd;
     core->parse();
     return core;
 }
@@ -170,6 +173,25 @@ std::unique_ptr<ElfCore> ElfCore::from_bytes(std::vector<std::uint8_t> bytes, st
 
 ElfCore::~ElfCore() {
     if (mapping_) munmap(mapping_, size_);
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> ElfCore::stored_parts(const CoreSegment& segment) const {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> parts;
+    if (segment.filesz == 0) return parts;
+    const auto begin = static_cast<off_t>(segment.offset), end = static_cast<off_t>(segment.offset + segment.filesz);
+    for (off_t at = begin; fd_ >= 0 && at < end;) {
+        off_t data = ::lseek(fd_, at, SEEK_DATA);
+        if (data < 0 && errno == ENXIO) return parts;  // only a hole from here to the end of the file
+        if (data < 0) return {{0, segment.filesz}};      // cannot tell: all of it, as read
+        if (data >= end) return parts;
+        off_t hole = ::lseek(fd_, data, SEEK_HOLE);
+        if (hole < 0 || hole > end) hole = end;
+        parts.emplace_back(static_cast<std::uint64_t>(data - begin), static_cast<std::uint64_t>(hole - data));
+        at = hole;
+    }
+    if (fd_ < 0) return {{0, segment.filesz}};
+    return parts;
 }
 
 void ElfCore::parse() {

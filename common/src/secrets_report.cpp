@@ -60,11 +60,12 @@ std::vector<SecretHit> scan_core(const ElfCore& core, const SecretRules& rules,
         if (seg.filesz == 0 || !wanted(seg)) continue;
         segments_scanned++;
         scanned_bytes += seg.filesz;
-        for (std::uint64_t at = 0; at < seg.filesz; at += parallel_chunk) {
+        for (auto [part, length] : core.stored_parts(seg))
+        for (std::uint64_t at = part; at < part + length; at += parallel_chunk) {
             std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
             std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
             chunks.push_back({seg.vaddr + from, core.segment_bytes(seg) + from, static_cast<std::size_t>(to - from),
-                              seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(seg.filesz, at + parallel_chunk)});
+                              seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(part + length, at + parallel_chunk)});
         }
     }
     // The thread that runs the command scans too, and asks between its chunks whether the user wants to

@@ -66,6 +66,14 @@ ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
     return check;
 }
 
+// Why the core's path is unknown, if the adapter knows, and how to reload it in the debugger at hand.
+UserError core_file_unknown(const Session& s) {
+    std::string why = s.target.description.empty() ? "" : ": " + s.target.description;
+    std::string reload = s.debugger_info.name == "lldb" ? "`target create PROG -c CORE`" : "`core-file CORE`";
+    return UserError("the debugger does not say which core file is loaded" + why,
+                     fmt::format("reload it with {}", reload));
+}
+
 }  // namespace
 
 Session open_session(Debugger& debugger) {
@@ -79,12 +87,15 @@ Session open_session(Debugger& debugger) {
                         "open one first: `gdb PROG CORE`, `target create PROG -c CORE`, or run the program");
     case TargetKind::live_running:
         throw UserError("the process is running", "interrupt it, or wait until it stops on a signal");
+    case TargetKind::unsupported:
+        throw UserError(fmt::format("the debugger's target is a {} connection, not a core file or a process of this "
+                                    "machine", s.target.description),
+                        "open the core file, or debug the process on the machine it runs on");
     case TargetKind::core: {
         if (!s.target.executable)
             throw UserError("a core file is loaded without its executable",
                             "load the program that produced the core: `file PROG` or `gdb PROG CORE`");
-        if (!s.target.core_file)
-            throw UserError("the debugger does not say which core file is loaded", "reload it with `core-file CORE`");
+        if (!s.target.core_file) throw core_file_unknown(s);
         s.core = ElfCore::open(*s.target.core_file);
         s.facts = s.core->facts();
         s.executable = check_executable(*s.core, *s.target.executable);

@@ -9,16 +9,38 @@ import gdb
 
 import _coroner
 
-_CORE_FILE = re.compile(r"Local core dump file:\s*`(.*)', file type")
+# `info target` names the core as "`PATH', file type elf64-x86-64." where PATH may hold newlines.
+_CORE_FILE = re.compile(r"Local core dump file:\s*`(.*?)', file type [^\n]*\.\n", re.DOTALL)
 
 
-def _core_file():
+def _target_type(inferior):
+    """What GDB's target for the inferior is: "core", "native", "remote"..., or None when there is none.
+    GDB before 12 has no connection attribute: then a core is known from `info target`."""
+    if not hasattr(inferior, "connection"):
+        return "core" if _core_file_named_by_gdb() else ("native" if inferior.pid else None)
+    connection = inferior.connection
+    return connection.type if connection is not None else None
+
+
+def _core_file(inferior):
+    """The loaded core file: GDB's own attribute where it has one (Inferior.corefile, GDB 17), else the
+    path `info target` prints, kept only if it names a regular file; None when GDB does not say."""
+    corefile = getattr(inferior, "corefile", None)
+    if corefile is not None:
+        try:
+            return os.path.abspath(corefile.filename)
+        except (RuntimeError, gdb.error):
+            return None
+    return _core_file_named_by_gdb()
+
+
+def _core_file_named_by_gdb():
     try:
         text = gdb.execute("info target", to_string=True)
     except gdb.error:
         return None
-    match = _CORE_FILE.search(text)
-    return os.path.abspath(match.group(1)) if match else None
+    paths = {os.path.abspath(m) for m in _CORE_FILE.findall(text) if os.path.isfile(m)}
+    return paths.pop() if len(paths) == 1 else None
 
 
 def _lwp(thread):
@@ -57,10 +79,13 @@ class Selection:
     def __exit__(self, *exc):
         if self.keep:
             return False
-        if self.thread is not None and self.thread.is_valid():
-            self.thread.switch()
-            if self.frame is not None and self.frame.is_valid():
-                self.frame.select()
+        try:
+            if self.thread is not None and self.thread.is_valid():
+                self.thread.switch()
+                if self.frame is not None and self.frame.is_valid():
+                    self.frame.select()
+        except gdb.error:
+            pass  # a frame of a damaged core that GDB cannot select again: nothing better to restore
         return False
 
 
@@ -78,17 +103,25 @@ class GdbDebugger(_coroner.Debugger):
         if executable:
             state.executable = os.path.abspath(executable)
         inferior = gdb.selected_inferior()
-        core = _core_file()
-        threads = inferior.threads() if inferior.pid else ()
-        if core:
+        kind = _target_type(inferior)
+        if kind == "core":
+            # A core whose path GDB does not give stays a core: libcoroner says so in one line.
             state.kind = _coroner.TargetKind.core
-            state.core_file = core
-        elif threads:
-            running = any(t.is_running() for t in threads)
+            state.core_file = _core_file(inferior)
+        elif kind == "native" and inferior.pid:
+            try:
+                running = any(t.is_running() for t in inferior.threads())
+            except gdb.error:
+                running = False
             state.kind = _coroner.TargetKind.live_running if running else _coroner.TargetKind.live_stopped
             state.pid = inferior.pid
-        else:
+        elif kind is None or not inferior.pid:
             state.kind = _coroner.TargetKind.none
+        else:
+            # A remote or recorded target: its pid is not a process of this machine, whose /proc coroner
+            # would read for a live one.
+            state.kind = _coroner.TargetKind.unsupported
+            state.description = kind
         return state
 
     def threads(self):
@@ -100,7 +133,10 @@ class GdbDebugger(_coroner.Debugger):
             info = _coroner.ThreadInfo()
             info.index = thread.num
             info.tid = _lwp(thread)
-            info.name = thread.name
+            try:
+                info.name = thread.name
+            except gdb.error:
+                pass
             result.append(info)
         return result
 
@@ -109,17 +145,19 @@ class GdbDebugger(_coroner.Debugger):
         if thread is None:
             return []
         result = []
-        thread.switch()
         try:
+            thread.switch()
             frame = gdb.newest_frame()
         except gdb.error:
             return []
         while frame is not None and (limit <= 0 or len(result) < limit):
-            # GDB synthesizes frames for tail calls from DWARF call-site data; LLDB 14 does not.
-            # Both show what is really on the stack, so these are left out.
-            if frame.type() != gdb.TAILCALL_FRAME:
-                result.append(self._frame(frame, len(result)))
+            # A damaged core can leave GDB without a pc or a type for a frame: the stack ends there, as
+            # GDB's own backtrace does.
             try:
+                # GDB synthesizes frames for tail calls from DWARF call-site data; LLDB 14 does not.
+                # Both show what is really on the stack, so these are left out.
+                if frame.type() != gdb.TAILCALL_FRAME:
+                    result.append(self._frame(frame, len(result)))
                 frame = frame.older()
             except gdb.error:
                 break
@@ -127,21 +165,25 @@ class GdbDebugger(_coroner.Debugger):
 
     @staticmethod
     def _frame(frame, index):
+        """One frame; raises gdb.error when GDB has no pc for it (the caller ends the stack there)."""
         out = _coroner.Frame()
         out.index = index
         out.pc = frame.pc()
+        out.inlined = frame.type() == gdb.INLINE_FRAME
+        out.debugger_index = frame.level()
         try:
             out.sp = int(frame.read_register("sp")) & 0xFFFFFFFFFFFFFFFF
         except (gdb.error, ValueError):
             pass
-        out.function = frame.name()
-        out.inlined = frame.type() == gdb.INLINE_FRAME
-        out.debugger_index = frame.level()
-        sal = frame.find_sal()
-        if sal.symtab is not None:
-            out.file = sal.symtab.fullname()
-            if sal.line > 0:
-                out.line = sal.line
+        try:
+            out.function = frame.name()
+            sal = frame.find_sal()
+            if sal.symtab is not None:
+                out.file = sal.symtab.fullname()
+                if sal.line > 0:
+                    out.line = sal.line
+        except gdb.error:
+            pass
         return out
 
     @staticmethod
@@ -150,10 +192,13 @@ class GdbDebugger(_coroner.Debugger):
         thread = _thread(tid)
         if thread is None:
             return None
-        thread.switch()
-        frame = gdb.newest_frame()
-        while frame is not None and frame.level() < debugger_index:
-            frame = frame.older()
+        try:
+            thread.switch()
+            frame = gdb.newest_frame()
+            while frame is not None and frame.level() < debugger_index:
+                frame = frame.older()
+        except gdb.error:
+            return None
         return frame if frame is not None and frame.level() == debugger_index else None
 
     def variables(self, tid, debugger_index):
@@ -164,6 +209,14 @@ class GdbDebugger(_coroner.Debugger):
             block = frame.block() if frame is not None else None
         except (gdb.error, RuntimeError):
             return result
+        try:
+            return self._block_variables(frame, block)
+        except (gdb.error, RuntimeError):
+            return result
+
+    @staticmethod
+    def _block_variables(frame, block):
+        result = []
         seen = set()
         while block is not None:
             for symbol in block:
@@ -206,7 +259,7 @@ class GdbDebugger(_coroner.Debugger):
         out.pc = pc
         try:
             block = gdb.current_progspace().block_for_pc(pc)
-        except RuntimeError:
+        except (RuntimeError, gdb.error):
             block = None
         # The outermost function around pc (not an inlined one): what LLDB's symbol context gives too.
         while block is not None and not (block.is_static or block.is_global):
@@ -215,10 +268,16 @@ class GdbDebugger(_coroner.Debugger):
             block = block.superblock
         if out.function is None:
             # No debug info: the minimal symbol, from "0x... <name+offset>".
-            match = re.search(r"<(.+?)(\+\d+)?>$", gdb.format_address(pc))
+            try:
+                match = re.search(r"<(.+?)(\+\d+)?>$", gdb.format_address(pc))
+            except gdb.error:
+                match = None
             if match:
                 out.function = match.group(1)
-        sal = gdb.find_pc_line(pc)
+        try:
+            sal = gdb.find_pc_line(pc)
+        except gdb.error:
+            return out
         if sal.symtab is not None:
             out.file = sal.symtab.fullname()
             if sal.line > 0:
@@ -237,7 +296,7 @@ class GdbDebugger(_coroner.Debugger):
             info.sender_pid = int(fields["_kill"]["si_pid"])
             info.sender_uid = int(fields["_kill"]["si_uid"])
             return info
-        except gdb.error:
+        except (gdb.error, gdb.MemoryError, ValueError):
             return None
 
     def selected_tid(self):
@@ -249,8 +308,11 @@ class GdbDebugger(_coroner.Debugger):
         values = {}
         if thread is None:
             return values
-        thread.switch()
-        frame = gdb.newest_frame()
+        try:
+            thread.switch()
+            frame = gdb.newest_frame()
+        except gdb.error:
+            return values
         for name in _coroner.general_registers():
             try:
                 values[name] = int(frame.read_register(name)) & 0xFFFFFFFFFFFFFFFF

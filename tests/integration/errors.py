@@ -4,8 +4,10 @@ traceback, a non-zero exit in batch mode, and the input core left byte-identical
 usage: errors.py CASE gdb COROKER-GDB-SCRIPT CRASH-LAB-BIN CRASH-LAB-CORES
        errors.py CASE lldb PLUGIN LLDB-EXECUTABLE CRASH-LAB-BIN CRASH-LAB-CORES [OTHER-PLUGIN OTHER-LLDB]"""
 import hashlib
+import json
 import os
 import shutil
+import struct
 import sys
 import tempfile
 
@@ -225,9 +227,186 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
         check([f["function"] for f in live["thread"]["frames"]] == [f["function"] for f in dead["thread"]["frames"]],
               "the stacks differ")
         check(live["process"]["core_file"] is None, "a live process has no core file")
+    elif case in HOSTILE_CASES:
+        HOSTILE_CASES[case](debugger, bin_dir, os.path.dirname(core), scratch)
     else:
         raise harness.Failure("unknown case " + case)
     check(sha256(core) == before, "the input core was modified")
+
+
+def program_headers(data):
+    """(offset of the header, p_type, p_offset, p_vaddr, p_filesz, p_memsz) of each program header."""
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phnum, = struct.unpack_from("<H", data, 0x38)
+    out = []
+    for i in range(phnum):
+        at = phoff + 56 * i
+        p_type, _, p_offset, p_vaddr, _, p_filesz, p_memsz, _ = struct.unpack_from("<IIQQQQQQ", data, at)
+        out.append((at, p_type, p_offset, p_vaddr, p_filesz, p_memsz))
+    return out
+
+
+def expect_each_command_works_or_fails_in_one_line(debugger, binary, core):
+    """Every command over a damaged core: what can be read, or one `pm-NAME: error:` line; never an internal
+    error or a Python stack."""
+    for command in ALL_COMMANDS:
+        status, out, err = debugger.run([command], binary, core)
+        name = command.split()[0]
+        if debugger.kind == "lldb" and "error: Unable to parse note segment" in out + err:
+            return False  # LLDB refuses the core itself: no command runs
+        check("internal error" not in out + err and "At:" not in out + err,
+              "%s: an internal error or a Python stack:\n%s%s" % (name, out, err))
+        if status != 0 or name + ": error:" in out + err:
+            expect_one_line_error(status, out, err, "", name)
+    return True
+
+
+def prstatus_descsz(debugger, bin_dir, core_dir, scratch):
+    """NT_PRSTATUS's descsz off by 4: GDB has no pc for the thread (+4) or refuses the core (-4)."""
+    binary = os.path.join(bin_dir, "null_field_read")
+    with open(os.path.join(core_dir, "null_field_read.core"), "rb") as f:
+        data = bytearray(f.read())
+    note = next(p for p in program_headers(data) if p[1] == 4)
+    opened = 0
+    for delta in (-4, 4):
+        bad = os.path.join(scratch, "prstatus%+d.core" % delta)
+        descsz, = struct.unpack_from("<I", data, note[2] + 4)
+        patched = bytearray(data)
+        struct.pack_into("<I", patched, note[2] + 4, descsz + delta)
+        with open(bad, "wb") as f:
+            f.write(patched)
+        before = sha256(bad)
+        opened += expect_each_command_works_or_fails_in_one_line(debugger, binary, bad)
+        check(sha256(bad) == before, "the damaged core was modified")
+    check(opened, "the debugger refused both damaged cores: nothing of coroner was run")
+
+
+def sparse_core(debugger, bin_dir, core_dir, scratch):
+    """A core claiming 30 GiB that holds a few hundred KiB (a hole): every command works, as GDB's bt does,
+    and the redacted copy is sparse too."""
+    binary = os.path.join(bin_dir, "null_field_read")
+    with open(os.path.join(core_dir, "null_field_read.core"), "rb") as f:
+        data = bytearray(f.read())
+    claim = 30 << 30
+    big = os.path.join(scratch, "sparse.core")
+    end = (len(data) + 4095) & ~4095
+    loads = sorted((p for p in program_headers(data) if p[1] == 1 and p[4] > 0), key=lambda p: p[3])
+    # The executable's last writable segment: a wide gap follows it before the libraries.
+    at, _, offset, vaddr, filesz, memsz = next(p for i, p in enumerate(loads)
+                                               if i + 1 < len(loads) and loads[i + 1][3] - p[3] > 2 * claim)
+    struct.pack_into("<QQQ", data, at + 8, end, vaddr, 0)
+    struct.pack_into("<QQ", data, at + 32, claim, claim)
+    with open(big, "wb") as f:
+        f.write(data)
+        f.seek(end)
+        f.write(data[offset: offset + filesz])
+        f.truncate(end + claim)
+    before = sha256_sparse(big)
+    report = debugger.json(["pm-triage --json"], binary, big)
+    check(report["cause"]["class"] == "null-deref", "pm-triage on the 30 GiB core: %s" % report["cause"])
+    for command in ALL_COMMANDS[1:-1]:
+        status, out, err = debugger.run([command], binary, big)
+        harness.no_traceback(out, err)
+        check(status == 0, "%s failed on the 30 GiB core:\n%s%s" % (command, out, err))
+    copy = os.path.join(scratch, "sparse-redacted.core")
+    status, out, err = debugger.run(["pm-redact " + copy], binary, big)
+    check(status == 0, "pm-redact failed on the 30 GiB core:\n%s%s" % (out, err))
+    st = os.stat(copy)
+    check(st.st_size == end + claim and st.st_blocks * 512 < 16 << 20,
+          "the copy of a sparse core is not sparse: %d bytes, %d on disk" % (st.st_size, st.st_blocks * 512))
+    check(sha256_sparse(big) == before, "the sparse core was modified")
+
+
+def sha256_sparse(path):
+    """The digest of a sparse file's data extents (with their offsets) and size, never reading its holes."""
+    digest = hashlib.sha256(str(os.path.getsize(path)).encode())
+    with open(path, "rb") as f:
+        fd, offset, size = f.fileno(), 0, os.path.getsize(path)
+        while offset < size:
+            try:
+                start = os.lseek(fd, offset, os.SEEK_DATA)
+            except OSError:
+                break
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            f.seek(start)
+            digest.update(str(start).encode() + f.read(end - start))
+            offset = end
+    return digest.hexdigest()
+
+
+def newline_path(debugger, bin_dir, core_dir, scratch):
+    """A core whose path holds a newline is still the core: its pid, not a live process of this machine."""
+    binary = os.path.join(bin_dir, "null_field_read")
+    folder = os.path.join(os.path.abspath(scratch), "dir\nwith newline")
+    os.mkdir(folder)
+    core = os.path.join(folder, "pid1\nnl.core")
+    shutil.copyfile(os.path.join(core_dir, "null_field_read.core"), core)
+    report = debugger.json(["pm-triage --json"], binary, core)
+    pid = harness.core_notes(os.path.join(core_dir, "null_field_read.core"))["pid"]
+    check(report["process"]["pid"] == pid, "pid %s, the core says %s" % (report["process"]["pid"], pid))
+    check(report["process"]["core_file"] == core, "core_file %r, loaded %r" % (report["process"]["core_file"], core))
+    check(report["cause"]["class"] == "null-deref", "cause %s" % report["cause"])
+
+
+def two_cores(debugger, bin_dir, core_dir, scratch):
+    """A core and its redacted copy loaded side by side (same pid): each command reads the selected one."""
+    binary = os.path.join(bin_dir, "secrets_everywhere")
+    core = os.path.abspath(os.path.join(core_dir, "secrets_everywhere.core"))
+    copy = os.path.abspath(os.path.join(scratch, "redacted.core"))
+    status, out, err = debugger.run(["pm-redact " + copy], binary, core)
+    check(status == 0, "pm-redact failed:\n%s%s" % (out, err))
+    report = ["pm-triage --json", "pm-secrets-scan --json"]
+    if debugger.kind == "gdb":
+        # -no-connection: GDB 13 dies (SIGSEGV) loading a program into an inferior on the core's connection.
+        commands = ["add-inferior -no-connection", "inferior 2", "file " + binary, "core-file " + copy, "inferior 1"] + report + \
+                   ["inferior 2"] + report
+        status, out, err = debugger.run(commands, binary, core)
+    else:
+        commands = ['target create "%s" -c "%s"' % (binary, core), 'target create "%s" -c "%s"' % (binary, copy),
+                    "target select 0"] + report + ["target select 1"] + report
+        status, out, err = debugger.run(commands)
+    harness.no_traceback(out, err)
+    check(status == 0, "a command failed:\n%s%s" % (out, err))
+    objects = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    check(len(objects) == 4, "expected 4 JSON objects:\n" + out)
+    first, first_scan, second, second_scan = objects
+    check(first["process"]["core_file"] == core, "target 0 analysed %s, not %s" % (first["process"]["core_file"], core))
+    check(second["process"]["core_file"] == copy, "target 1 analysed %s, not %s" % (second["process"]["core_file"], copy))
+    check(first_scan["findings"] and not second_scan["findings"],
+          "findings: %d in the core, %d in its redacted copy" % (len(first_scan["findings"]), len(second_scan["findings"])))
+
+
+def small_core(debugger, bin_dir, core_dir, scratch):
+    """A core under 16 KiB (no memory dumped): GDB and LLDB 19 read it; LLDB 14, which does not name it and
+    reads rather than maps so small a file, says why in one line and names its own command."""
+    binary = os.path.join(bin_dir, "null_field_read")
+    with open(os.path.join(core_dir, "null_field_read.core"), "rb") as f:
+        data = bytearray(f.read())
+    headers = program_headers(data)
+    note = next(p for p in headers if p[1] == 4)
+    end = note[2] + note[4]
+    for at, p_type, _, _, _, _ in headers:
+        if p_type == 1:
+            struct.pack_into("<Q", data, at + 8, end)
+            struct.pack_into("<Q", data, at + 32, 0)
+    small = os.path.join(os.path.abspath(scratch), "small.core")
+    with open(small, "wb") as f:
+        f.write(data[:end])
+    check(os.path.getsize(small) < 16 << 10, "the small core is %d bytes" % os.path.getsize(small))
+    status, out, err = debugger.run(["pm-triage --json"], binary, small)
+    harness.no_traceback(out, err)
+    if status == 0:
+        check(harness.json_object(out)["process"]["core_file"] == small, "another core analysed:\n" + out)
+        return
+    expect_one_line_error(status, out, err, "", "pm-triage")
+    line = next(l for l in (out + err).splitlines() if "pm-triage: error:" in l)
+    check("core-file" not in line or debugger.kind == "gdb", "a GDB command offered in LLDB: " + line)
+    if debugger.kind == "lldb":
+        check("target create" in line and "16 KiB" in line, "the reason or the LLDB command is missing: " + line)
+
+
+HOSTILE_CASES = {"prstatus-descsz": prstatus_descsz, "sparse-core": sparse_core, "newline-path": newline_path,
+                 "two-cores": two_cores, "small-core": small_core}
 
 
 if __name__ == "__main__":

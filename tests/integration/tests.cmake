@@ -39,8 +39,9 @@ add_test(NAME "gdb: buckets"
                  ${PROJECT_BINARY_DIR}/fixtures/elsewhere/ledger_copy.core)
 
 set(common_error_cases nothing-loaded unknown-flag truncated-core wrong-executable core-without-executable
-                       corrupt-core help load-twice rules-file select)
-foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process)
+                       corrupt-core help load-twice rules-file select prstatus-descsz sparse-core two-cores small-core)
+# newline-path: LLDB's command line cannot name such a file (a newline ends the command).
+foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process newline-path)
   add_test(NAME "gdb: ${case}"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} gdb ${gdb_script} ${CRASH_LAB_BIN} ${cores})
 endforeach()
@@ -78,4 +79,19 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
   endif()
   set(previous_plugin ${plugin})
   set(previous_lldb ${lldb})
+endforeach()
+
+# Hostile cores: a fixed stratified sample of the seeded mutants through every command in GDB and LLDB 14
+# (bench: `mutants.py ... --all` runs every one of them).
+foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
+  string(REPLACE "," ";" entry "${entry}")
+  list(GET entry 0 major)
+  if(major EQUAL 14)
+    list(GET entry 1 plugin)
+    list(GET entry 2 lldb)
+    add_test(NAME "gdb and lldb 14: mutated cores"
+             COMMAND ${INTEGRATION_PYTHON} ${integration}/mutants.py ${gdb_script} ${plugin} ${lldb} ${CRASH_LAB_BIN}
+                     ${cores})
+    set_tests_properties("gdb and lldb 14: mutated cores" PROPERTIES TIMEOUT 600)
+  endif()
 endforeach()

@@ -5,7 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <fcntl.h>
 #include <random>
+#include <unistd.h>
 
 using coroner::ElfCore;
 using coroner::UserError;
@@ -160,4 +163,32 @@ TEST_CASE("random corruption of headers and notes never gets past the reader unr
     }
     CHECK(parsed + refused == 3000);
     CHECK(refused > 0);
+}
+
+TEST_CASE("a sparse core's holes are not what it stores, so nothing reads them") {
+    CoreBuilder b = crashed_with_two_threads();
+    b.segment(0x500000, std::vector<std::uint8_t>(4 * 4096, 0x33), PF_R | PF_W);
+    std::vector<std::uint8_t> bytes = b.build();
+    char path[] = "/tmp/coroner-unit-sparse-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    auto core = ElfCore::open(path);
+    auto found = std::find_if(core->segments().begin(), core->segments().end(),
+                              [](const coroner::CoreSegment& s) { return s.vaddr == 0x500000; });
+    REQUIRE(found != core->segments().end());
+    const coroner::CoreSegment& seg = *found;
+    CHECK(core->stored_parts(seg) == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, seg.filesz}});
+    // A page-aligned hole inside the segment (the kernel leaves such holes for pages of zeros).
+    const std::uint64_t hole = (seg.offset + 4096 + 4095) & ~4095ull;
+    REQUIRE(::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(hole), 4096) == 0);
+    std::uint64_t after = hole + 4096 - seg.offset;
+    CHECK(core->stored_parts(seg) == std::vector<std::pair<std::uint64_t, std::uint64_t>>{
+                                         {0, hole - seg.offset}, {after, seg.filesz - after}});
+    // Bytes only in memory have no holes.
+    auto in_memory = ElfCore::from_bytes(bytes, "t");
+    for (const auto& segment : in_memory->segments())
+        CHECK(in_memory->stored_parts(segment) == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, segment.filesz}});
+    ::close(fd);
+    ::unlink(path);
 }

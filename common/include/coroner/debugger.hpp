@@ -13,13 +13,16 @@
 
 namespace coroner {
 
-enum class TargetKind { none, core, live_stopped, live_running };
+// unsupported: a target coroner cannot read, e.g. a remote process (its pid is not one of this machine).
+enum class TargetKind { none, core, live_stopped, live_running, unsupported };
 
 struct TargetState {
     TargetKind kind = TargetKind::none;
     std::optional<std::string> executable;  // absolute path of the loaded program, if any
     std::optional<std::string> core_file;   // absolute path, for kind == core
     std::optional<std::int64_t> pid;        // for live processes
+    // For unsupported: what the target is ("remote"); for a core without core_file: why it is not known.
+    std::string description;
 };
 
 struct DebuggerInfo {

@@ -82,6 +82,10 @@ public:
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override;
     // The dumped bytes of a segment (filesz of them), straight from the mapped file, for scanning.
     const std::uint8_t* segment_bytes(const CoreSegment& segment) const { return data_ + segment.offset; }
+    // The parts of a segment's dumped bytes that the file stores, as (offset in the segment, length): the
+    // holes of a sparse core read as zeros and are left out, so that a core claiming a terabyte costs
+    // what it holds, not what it claims.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> stored_parts(const CoreSegment& segment) const;
     // Lets the kernel drop a scanned segment's pages from this process (they are read from the file again
     // if touched), so that scanning a core of any size keeps only a window of it resident.
     void release(const CoreSegment& segment) const;
@@ -100,6 +104,7 @@ private:
     const std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
     void* mapping_ = nullptr;                // mmap of the file, when opened from a path
+    int fd_ = -1;                            // the file, when opened from a path (to find its holes)
     std::vector<std::uint8_t> owned_;        // the bytes, when built from memory
     CoreArch arch_ = CoreArch::x86_64;
     std::vector<CoreThread> threads_;
