@@ -69,10 +69,15 @@ class Selection:
     keep = False
 
     def __enter__(self):
-        self.thread = gdb.selected_thread()
+        # Two threads of one tid in a damaged core leave GDB with a selected thread it cannot find
+        # (SystemError: could not find gdb thread object): then there is none to restore.
+        try:
+            self.thread = gdb.selected_thread()
+        except (gdb.error, SystemError):
+            self.thread = None
         try:
             self.frame = gdb.selected_frame()
-        except gdb.error:
+        except (gdb.error, SystemError):
             self.frame = None
         return self
 
@@ -84,7 +89,7 @@ class Selection:
                 self.thread.switch()
                 if self.frame is not None and self.frame.is_valid():
                     self.frame.select()
-        except gdb.error:
+        except (gdb.error, SystemError):
             pass  # a frame of a damaged core that GDB cannot select again: nothing better to restore
         return False
 
@@ -300,7 +305,10 @@ class GdbDebugger(_coroner.Debugger):
             return None
 
     def selected_tid(self):
-        thread = gdb.selected_thread()
+        try:
+            thread = gdb.selected_thread()
+        except (gdb.error, SystemError):
+            return None
         return _lwp(thread) if thread is not None else None
 
     def registers(self, tid):

@@ -291,12 +291,19 @@ def generate(cores):
     return mutants
 
 
+# Mutants that found a defect once, always in the sample: (base core, what).
+REGRESSIONS = {("thread_crash", "two NT_PRSTATUS with one tid")}  # GDB: SystemError from selected_thread()
+
+
 def stratified_sample(mutants, per_kind):
-    """The first per_kind of each kind, spread over the base cores (generation interleaves them)."""
+    """The first per_kind of each kind, spread over the base cores (generation interleaves them), and the
+    regressions."""
     taken = collections.Counter()
     sample = []
     for m in mutants:
-        if taken[m.kind] < per_kind:
+        if (m.base.name, m.what) in REGRESSIONS:
+            sample.append(m)
+        elif taken[m.kind] < per_kind:
             taken[m.kind] += 1
             sample.append(m)
     return sample
