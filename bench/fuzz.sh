@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a while: bench/fuzz.sh TARGET SECONDS [LIBFUZZER-OPTION...]
-#   TARGET: a file fuzz/TARGET.cpp (elf_core, module_file, secret_rules, blame_rules, function_names,
-#           secret_scan, go_panic, rust_panic)
+#   TARGET: a file fuzz/TARGET.cpp (elf_core, commands, dying_words, module_file, secret_rules, blame_rules,
+#           function_names, secret_scan, go_panic, rust_panic)
 # Configures a clang build (FUZZ_BUILD_DIR, default build-fuzz/) with CORONER_FUZZ=ON, builds the target,
 # makes its seeds (fuzz/make_seeds.py, from the crash lab's cores in CORONER_CORES, default
 # build/fixtures/cores, and the rule files), then fuzzes with the target's dictionary. The corpus grows in
@@ -33,7 +33,7 @@ regressions=$root/tests/fuzz-regressions/$target
 dirs=("$corpus" "$seeds")
 [[ -d "$regressions" ]] && dirs+=("$regressions")
 case $target in
-    elf_core|module_file) dict=$root/fuzz/dict/elf.dict ;;
+    elf_core|commands|dying_words|module_file) dict=$root/fuzz/dict/elf.dict ;;
     secret_rules|blame_rules) dict=$root/fuzz/dict/json.dict ;;
     *) dict=$root/fuzz/dict/$target.dict ;;
 esac

@@ -3,7 +3,7 @@
 
   make_seeds.py TARGET OUT [--cores DIR] [--rules DIR]
 
-elf_core (and dying_words, keeping more of each segment): each crash-lab core shrunk to its headers, its notes and the first bytes of each segment (a
+elf_core and commands (and dying_words, keeping more of each segment): each crash-lab core shrunk to its headers, its notes and the first bytes of each segment (a
 whole ELF header where a segment starts with one), so a seed is kilobytes, not megabytes. module_file:
 small executables built here with gcc (build-id, debuglink, stripped or not). secret_rules, blame_rules:
 the rule files and each of their rules alone. secret_scan: stretches of the secrets core around likely
@@ -71,6 +71,10 @@ def elf_core(out, args):
         name = os.path.basename(path)[:-5]
         write(out, name + ".core", shrink_core(data))
         write(out, name + ".bare.core", shrink_core(data, keep=0, keep_elf=0, most_segments=4))
+
+
+def commands(out, args):
+    elf_core(out, args)
 
 
 def dying_words(out, args):
@@ -241,7 +245,7 @@ def main():
     parser.add_argument("--cores", default="build/fixtures/cores")
     parser.add_argument("--rules", default="common/rules")
     args = parser.parse_args()
-    makers = {f.__name__: f for f in (elf_core, dying_words, module_file, secret_rules, blame_rules, secret_scan, function_names,
+    makers = {f.__name__: f for f in (elf_core, commands, dying_words, module_file, secret_rules, blame_rules, secret_scan, function_names,
                                       go_panic, rust_panic)}
     if args.target not in makers:
         sys.exit(f"make_seeds: no seeds for target {args.target}")
