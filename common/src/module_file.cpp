@@ -180,59 +180,44 @@ std::optional<std::uint64_t> symbol_address(const std::string& path, const std::
     return found;
 }
 
-namespace {
-
-struct DataObject {
-    std::uint64_t start, size;
-    std::string name;
-};
-
-std::vector<DataObject> data_objects(const std::string& path) {
-    std::vector<DataObject> objects;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        elf_version(EV_CURRENT);
-        Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-        for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn; scn = elf_nextscn(elf, scn)) {
-            GElf_Shdr sh;
-            if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
-                continue;
-            Elf_Data* data = elf_getdata(scn, nullptr);
-            for (std::size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
-                GElf_Sym sym;
-                if (!gelf_getsym(data, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
-                    sym.st_size == 0)
-                    continue;
-                if (const char* n = elf_strptr(elf, sh.sh_link, sym.st_name); n && *n)
-                    objects.push_back({sym.st_value, sym.st_size, n});
-            }
-        }
-        if (elf) elf_end(elf);
-        ::close(fd);
-    }
-    std::sort(objects.begin(), objects.end(), [](const DataObject& a, const DataObject& b) { return a.start < b.start; });
-    return objects;
-}
-
-std::optional<std::string> object_covering(const std::vector<DataObject>& objects, std::uint64_t value) {
-    for (const auto& o : objects)
-        if (value >= o.start && value < o.start + o.size) return o.name;
-    return std::nullopt;
-}
-
-}  // namespace
-
 std::optional<std::string> object_symbol_at(const std::string& path, std::uint64_t value) {
+    struct Object {
+        std::uint64_t start, size;
+        std::string name;
+    };
     static std::mutex lock;
-    static std::map<std::string, std::vector<DataObject>> cache;
+    static std::map<std::string, std::vector<Object>> cache;
     std::lock_guard<std::mutex> guard(lock);
     auto it = cache.find(path);
-    if (it == cache.end()) it = cache.emplace(path, data_objects(path)).first;
-    return object_covering(it->second, value);
-}
-
-std::optional<std::string> object_symbol_at_uncached(const std::string& path, std::uint64_t value) {
-    return object_covering(data_objects(path), value);
+    if (it == cache.end()) {
+        std::vector<Object> objects;
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            elf_version(EV_CURRENT);
+            Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+            for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn; scn = elf_nextscn(elf, scn)) {
+                GElf_Shdr sh;
+                if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
+                    continue;
+                Elf_Data* data = elf_getdata(scn, nullptr);
+                for (std::size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+                    GElf_Sym sym;
+                    if (!gelf_getsym(data, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+                        sym.st_size == 0)
+                        continue;
+                    if (const char* n = elf_strptr(elf, sh.sh_link, sym.st_name); n && *n)
+                        objects.push_back({sym.st_value, sym.st_size, n});
+                }
+            }
+            if (elf) elf_end(elf);
+            ::close(fd);
+        }
+        std::sort(objects.begin(), objects.end(), [](const Object& a, const Object& b) { return a.start < b.start; });
+        it = cache.emplace(path, std::move(objects)).first;
+    }
+    for (const auto& o : it->second)
+        if (value >= o.start && value < o.start + o.size) return o.name;
+    return std::nullopt;
 }
 
 std::optional<std::uint64_t> loaded_symbol_address(const std::vector<Mapping>& mappings, const std::string& path,

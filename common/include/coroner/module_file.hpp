@@ -47,8 +47,6 @@ std::optional<std::uint64_t> symbol_address(const std::string& path, const std::
 // The data object (a global or static variable) whose symbol covers `value` (an address as the module's
 // file numbers them), by .symtab then .dynsym.
 std::optional<std::string> object_symbol_at(const std::string& path, std::uint64_t value);
-// The same without the cache.
-std::optional<std::string> object_symbol_at_uncached(const std::string& path, std::uint64_t value);
 
 // Where that symbol is in the process the mappings describe (the module's load bias added), or nothing
 // when the module is not mapped or has no such symbol.
