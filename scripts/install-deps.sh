@@ -14,6 +14,7 @@ packages=(
   libvectorscan-dev                     # the secret scanner's multi-pattern pass
   libfmt-dev nlohmann-json3-dev libcli11-dev
   doctest-dev                           # unit tests
+  clang-14 libclang-rt-14-dev           # bench/fuzz.sh: libFuzzer, ASan and UBSan with clang
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
   rustc golang-go                       # the crash lab's Rust and Go programs
 )

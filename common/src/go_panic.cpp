@@ -93,7 +93,10 @@ std::optional<GoPanic> go_panic(MemoryReader& memory, const std::vector<Mapping>
     if (!array || !count || *count > most_goroutines) return std::nullopt;
     for (std::uint64_t i = 0; i < *count; i++) {
         auto g = read_u64(memory, *array + 8 * i);
-        auto panic = g ? read_u64(memory, *g + g_panic_offset) : std::nullopt;
+        // The array is one allocation: where it stops being readable, it ends, whatever the count claims
+        // (each unreadable slot would be a call into the debugger, up to ten million of them).
+        if (!g) break;
+        auto panic = read_u64(memory, *g + g_panic_offset);
         if (!panic || *panic == 0) continue;
         auto type = read_u64(memory, *panic + panic_arg_offset);
         auto data = read_u64(memory, *panic + panic_arg_offset + 8);

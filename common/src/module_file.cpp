@@ -43,7 +43,9 @@ std::optional<std::string> build_id_in_notes(const std::uint8_t* buf, std::size_
     return std::nullopt;
 }
 
-ModuleFile read_uncached(const std::string& path) {
+}  // namespace
+
+ModuleFile read_module_file_uncached(const std::string& path) {
     ModuleFile mf;
     int fd = open_regular_file(path);
     if (fd < 0) return mf;
@@ -85,6 +87,8 @@ ModuleFile read_uncached(const std::string& path) {
     return mf;
 }
 
+namespace {
+
 bool exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
 std::string dirname_of(const std::string& path) {
@@ -99,7 +103,7 @@ const ModuleFile& read_module_file(const std::string& path) {
     static std::map<std::string, ModuleFile> cache;
     std::lock_guard<std::mutex> guard(lock);
     auto it = cache.find(path);
-    if (it == cache.end()) it = cache.emplace(path, read_uncached(path)).first;
+    if (it == cache.end()) it = cache.emplace(path, read_module_file_uncached(path)).first;
     return it->second;
 }
 

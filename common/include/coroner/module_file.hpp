@@ -24,6 +24,8 @@ struct ModuleFile {
 
 // Reads the file once; results are cached per path for the life of the process.
 const ModuleFile& read_module_file(const std::string& path);
+// The same without the cache, for a file that changes under one path (the fuzz target's).
+ModuleFile read_module_file_uncached(const std::string& path);
 
 struct DebugInfo {
     DebugInfoKind kind = DebugInfoKind::none;
