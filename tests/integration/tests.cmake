@@ -36,7 +36,8 @@ add_test(NAME "gdb: buckets"
                  ${PROJECT_BINARY_DIR}/fixtures/elsewhere/ledger_copy.core)
 
 set(common_error_cases nothing-loaded unknown-flag truncated-core wrong-executable core-without-executable
-                       corrupt-core help load-twice rules-file select)
+                       corrupt-core help load-twice rules-file select hostile-secret-rules hostile-blame-rule
+                       malformed-rules-files)
 foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process)
   add_test(NAME "gdb: ${case}"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} gdb ${gdb_script} ${CRASH_LAB_BIN} ${cores})
