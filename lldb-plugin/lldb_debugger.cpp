@@ -11,9 +11,9 @@
 #include <lldb/API/SBThread.h>
 #include <lldb/API/SBValue.h>
 
+#include <cctype>
 #include <climits>
 #include <cstring>
-#include <regex>
 
 namespace coroner {
 namespace {
@@ -34,6 +34,25 @@ std::optional<std::string> function_name(lldb::SBFrame& frame) {
     return std::string(name);
 }
 
+// The first dotted number in LLDB's version string ("lldb version 14.0.6" gives "14.0.6"); the whole
+// string where there is none.
+std::string version_number(const std::string& version) {
+    auto digit = [&](std::size_t i) { return i < version.size() && std::isdigit(static_cast<unsigned char>(version[i])); };
+    for (std::size_t i = 0; i < version.size(); i++) {
+        if (!digit(i)) continue;
+        std::size_t end = i, parts = 0;
+        while (digit(end)) {
+            while (digit(end)) end++;
+            parts++;
+            if (version[end] != '.' || !digit(end + 1)) break;
+            end++;
+        }
+        if (parts >= 2) return version.substr(i, end - i);
+        i = end;
+    }
+    return version;
+}
+
 lldb::SBThread thread_by_tid(lldb::SBProcess& process, std::int64_t tid) {
     return process.GetThreadByID(static_cast<lldb::tid_t>(tid));
 }
@@ -44,8 +63,7 @@ DebuggerInfo LldbDebugger::info() {
     DebuggerInfo info;
     info.name = "lldb";
     std::string version = lldb::SBDebugger::GetVersionString();
-    std::smatch m;
-    info.version = std::regex_search(version, m, std::regex("[0-9]+(\\.[0-9]+)+")) ? m.str() : version;
+    info.version = version_number(version);
     return info;
 }
 

@@ -12,6 +12,7 @@ packages=(
   libelf-dev elfutils                   # ELF cores; eu-readelf is the tests' independent oracle
   libcapstone-dev                       # decoding the faulting instruction
   libvectorscan-dev                     # the secret scanner's multi-pattern pass
+  libre2-dev                            # every rule pattern (linear time: no rule can wedge the debugger)
   libfmt-dev nlohmann-json3-dev libcli11-dev
   doctest-dev                           # unit tests
   clang-14 libclang-rt-14-dev           # bench/fuzz.sh: libFuzzer, ASan and UBSan with clang

@@ -11,21 +11,13 @@
 
 namespace coroner {
 
-std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc) {
+std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc, const std::string& source) {
     std::vector<SkipRule> rules;
-    for (const auto& r : doc.at("rules")) {
-        std::string id = r.value("id", "");
-        try {
-            std::string role = r.value("role", "skip");
-            if (role != "skip" && role != "entry" && role != "keep")
-                throw std::invalid_argument("role must be skip, entry or keep, not " + role);
-            SkipRule rule{id, role, std::regex(r.at("function").get<std::string>()), std::nullopt, r.value("why", "")};
-            if (r.contains("module")) rule.module = std::regex(r["module"].get<std::string>());
-            rules.push_back(std::move(rule));
-        } catch (const std::exception& e) {
-            throw UserError(fmt::format("blame rule '{}' is invalid: {}", id, e.what()),
-                            "fix its function/module pattern");
-        }
+    for (const RuleFields& r : rule_list(doc, "blame", source)) {
+        std::string role = r.text_or("role", "skip");
+        if (role != "skip" && role != "entry" && role != "keep")
+            r.fail(fmt::format("role is '{}'", role), "use skip, entry or keep");
+        rules.push_back({r.id(), role, r.pattern("function"), r.optional_pattern("module"), r.text_or("why", "")});
     }
     return rules;
 }
@@ -45,14 +37,7 @@ std::string user_rules_path() {
 std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rules_file) {
     std::vector<SkipRule> rules;
     auto add_file = [&rules](const std::string& path) {
-        std::vector<SkipRule> more;
-        try {
-            more = parse_skip_rules(load_rules_file(path, "coroner.blame-rules/1"));
-        } catch (const UserError& e) {
-            std::string what = e.what();
-            if (what.find(path) == std::string::npos) throw UserError(fmt::format("{}: {}", path, what), e.remedy());
-            throw;
-        }
+        std::vector<SkipRule> more = parse_skip_rules(load_rules_file(path, "coroner.blame-rules/1"), path);
         rules.insert(rules.end(), more.begin(), more.end());
     };
     if (rules_file) add_file(*rules_file);
@@ -65,8 +50,8 @@ const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& f
     if (!frame.function) return nullptr;
     std::string name = strip_parameters(*frame.function);
     for (const auto& rule : rules) {
-        if (!std::regex_match(name, rule.function)) continue;
-        if (rule.module && !(frame.module && std::regex_search(base_name(*frame.module), *rule.module))) continue;
+        if (!rule.function.full_match(name)) continue;
+        if (rule.module && !(frame.module && rule.module->partial_match(base_name(*frame.module)))) continue;
         return &rule;
     }
     return nullptr;

@@ -11,7 +11,7 @@ namespace coroner {
 std::string_view serialized_builtin_secret_databases();
 
 std::shared_ptr<const SecretRules> secret_rules(const std::optional<std::string>& rules_file) {
-    if (rules_file) return SecretRules::compile(load_rules_file(*rules_file, "coroner.secret-rules/1"));
+    if (rules_file) return SecretRules::compile(load_rules_file(*rules_file, "coroner.secret-rules/1"), *rules_file);
     static std::shared_ptr<const SecretRules> builtin;
     static std::once_flag once;
     std::call_once(once, [] {

@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include <regex>
 
 namespace coroner {
 namespace {
@@ -30,16 +29,31 @@ bool hits_stack_guard(const ProcessFacts& f, std::uint64_t fault) {
     return guard_like && fault < stack->start && stack->start - fault <= stack_guard_reach;
 }
 
+struct AbortRule {
+    std::string id, cls, summary;
+    Pattern function;
+};
+
+// rules/abort_causes.json, read and compiled once.
+const std::vector<AbortRule>& abort_rules() {
+    static const std::vector<AbortRule> rules = [] {
+        std::vector<AbortRule> out;
+        for (const RuleFields& r : rule_list(builtin_rules("abort_causes"), "abort", "the built-in rules"))
+            out.push_back({r.id(), r.text("class"), r.text("summary"), r.pattern("function")});
+        return out;
+    }();
+    return rules;
+}
+
 Cause abort_cause(const std::vector<Frame>& frames) {
-    for (const auto& rule : builtin_rules("abort_causes")["rules"]) {
-        std::regex pattern(rule["function"].get<std::string>());
+    for (const auto& rule : abort_rules()) {
         for (const auto& frame : frames) {
             if (!frame.function) continue;
-            if (std::regex_match(strip_parameters(*frame.function), pattern)) {
+            if (rule.function.full_match(strip_parameters(*frame.function))) {
                 Cause c;
-                c.cls = rule["class"].get<std::string>();
-                c.rule = rule["id"].get<std::string>();
-                c.summary = fmt::format("{} (frame #{} is {})", rule["summary"].get<std::string>(), frame.index,
+                c.cls = rule.cls;
+                c.rule = rule.id;
+                c.summary = fmt::format("{} (frame #{} is {})", rule.summary, frame.index,
                                         strip_parameters(*frame.function));
                 return c;
             }

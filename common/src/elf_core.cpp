@@ -80,6 +80,7 @@ struct ElfHandle {
 };
 
 constexpr std::uint64_t at_execfn = 31;
+constexpr std::uint64_t strings_reach = 16ull << 20;
 constexpr std::size_t longest_argument = 32 << 10, longest_command_line = 256 << 10, most_arguments = 1 << 16;
 
 }  // namespace
@@ -101,7 +102,11 @@ std::optional<std::string> ElfCore::command_line() const {
         std::memcpy(needle + 16 * i + 8, &auxv_[static_cast<std::size_t>(i)].second, 8);
     }
     const std::uint8_t* bytes = data_ + stack->offset;
-    const void* found = ::memmem(bytes, stack->filesz, needle, sizeof needle);
+    // The vector lies below the strings, which Linux limits to a quarter of the stack limit: search only
+    // that far below them (a core may claim a segment of a terabyte).
+    std::uint64_t window_start = std::max(stack->vaddr, *execfn > strings_reach ? *execfn - strings_reach : 0);
+    const std::uint8_t* window = bytes + (window_start - stack->vaddr);
+    const void* found = ::memmem(window, *execfn - window_start, needle, sizeof needle);
     if (!found) return std::nullopt;
     std::uint64_t at = stack->vaddr + static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(found) - bytes);
     auto word = [&](std::uint64_t address) -> std::optional<std::uint64_t> {
@@ -112,7 +117,8 @@ std::optional<std::string> ElfCore::command_line() const {
     // Back from the auxiliary vector: envp's NULL, envp[], argv's NULL, argv[], argc.
     std::uint64_t p = at - 8;
     if (word(p) != 0u) return std::nullopt;
-    for (p -= 8; word(p) && *word(p) != 0 && in_stack(*word(p)); p -= 8) {}
+    std::size_t envc = 0;
+    for (p -= 8; word(p) && *word(p) != 0 && in_stack(*word(p)) && envc < most_arguments; p -= 8) envc++;
     if (word(p) != 0u) return std::nullopt;
     std::size_t argc = 0;
     for (p -= 8; word(p) && in_stack(*word(p)) && argc < most_arguments; p -= 8) argc++;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <regex>
 #include <sstream>
 
 namespace coroner {
@@ -35,8 +34,8 @@ std::string strip_parameters(const std::string& function) {
 namespace {
 
 // A legacy-mangled Rust symbol ends in a hash segment: "::h0123456789abcdef".
-const std::regex& rust_hash() {
-    static const std::regex re(R"(::h[0-9a-f]{16}$)");
+const Pattern& rust_hash() {
+    static const Pattern re(R"(::h[0-9a-f]{16}$)");
     return re;
 }
 
@@ -101,22 +100,22 @@ std::string strip_rust_generics(const std::string& name) {
 }
 
 std::string normalize_rust_function(std::string name) {
-    name = std::regex_replace(name, rust_hash(), "");
+    name = rust_hash().replace_all(name, "");
     name = strip_rust_generics(decode_rust_escapes(name));
     // The legacy demangler says "{{closure}}", the DWARF name "{closure#0}".
-    static const std::regex closure(R"(\{closure#[0-9]+\})");
-    return std::regex_replace(name, closure, "{{closure}}");
+    static const Pattern closure(R"(\{closure#[0-9]+\})");
+    return closure.replace_all(name, "{{closure}}");
 }
 
 }  // namespace
 
-bool is_rust_name(const std::string& function) { return std::regex_search(function, rust_hash()); }
+bool is_rust_name(const std::string& function) { return rust_hash().partial_match(function); }
 
 std::string normalize_function(const std::string& function, bool rust) {
     // ".abi0": Go's assembly functions by their ELF symbol (LLDB), not their DWARF name (GDB).
-    static const std::regex clone_suffix(
+    static const Pattern clone_suffix(
         R"((\.(cold|isra|part|constprop|lto_priv|localalias)(\.[0-9]+)?|\.abi0|\.abiinternal)+$)");
-    std::string name = std::regex_replace(strip_parameters(function), clone_suffix, "");
+    std::string name = clone_suffix.replace_all(strip_parameters(function), "");
     if (rust || is_rust_name(name)) name = normalize_rust_function(name);
     const auto& aliases = builtin_rules("function_aliases")["aliases"];
     if (auto it = aliases.find(name); it != aliases.end()) return it->get<std::string>();

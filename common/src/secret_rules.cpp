@@ -24,7 +24,7 @@ namespace {
 // does not compile is a UserError naming its rule (ids[i] indexes `rules`).
 hs_database_t* compile_database(const std::vector<std::string>& patterns, const std::vector<unsigned>& flags,
                                 const std::vector<unsigned>& ids, bool literal, const std::vector<SecretRule>& rules,
-                                const std::vector<std::size_t>& rule_of) {
+                                const std::vector<std::size_t>& rule_of, const std::string& source) {
     std::vector<const char*> texts;
     std::vector<std::size_t> lengths;
     for (const auto& p : patterns) {
@@ -44,7 +44,8 @@ hs_database_t* compile_database(const std::vector<std::string>& patterns, const 
                          ? rules[rule_of[static_cast<std::size_t>(error->expression)]].id
                          : "?";
     if (error) hs_free_compile_error(error);
-    throw UserError(fmt::format("secret rule '{}' does not compile: {}", id, what), "simplify its pattern");
+    throw UserError(fmt::format("secret rule '{}' in {}: \"pattern\" does not compile: {}", id, source, what),
+                    "simplify its pattern");
 }
 
 // The longest text the rule's pattern can match, as Vectorscan works it out (most vendor formats have a
@@ -63,41 +64,38 @@ std::size_t widest_match(const SecretRule& rule) {
     return widest;
 }
 
+// Reads one rule, every field checked (see RuleFields).
+SecretRule read_secret_rule(const RuleFields& r) {
+    SecretRule rule;
+    rule.id = r.id();
+    rule.name = r.text_or("name", rule.id);
+    rule.confidence = r.text_or("confidence", "medium");
+    if (rule.confidence != "high" && rule.confidence != "medium" && rule.confidence != "low")
+        r.fail(fmt::format("confidence is '{}'", rule.confidence), "use high, medium or low");
+    rule.pattern = r.text("pattern");
+    rule.caseless = r.flag("caseless", false);
+    rule.recheck = r.pattern("pattern", rule.caseless);
+    rule.group = static_cast<int>(r.count("group", 0, 0, 99));
+    if (rule.group > rule.recheck.capture_count())
+        r.fail(fmt::format("\"group\" is {}, but the pattern has {} capture(s)", rule.group, rule.recheck.capture_count()));
+    rule.entropy_min = r.number("entropy_min");
+    rule.placeholders = r.flag("placeholders", false);
+    rule.luhn = r.flag("luhn", false);
+    rule.max_length = r.count("max_length", 512, 1, max_secret_length);
+    rule.anchors = r.texts("anchors");
+    rule.digit_run = r.count("digit_run", 0, 0, 64);
+    rule.max_length = std::min(rule.max_length, widest_match(rule));
+    return rule;
+}
+
 }  // namespace
 
-std::shared_ptr<SecretRules> SecretRules::parse(const nlohmann::json& doc) {
+std::shared_ptr<SecretRules> SecretRules::parse(const nlohmann::json& doc, const std::string& source) {
     std::shared_ptr<SecretRules> set(new SecretRules());
-    for (const auto& r : doc.at("rules")) {
-        SecretRule rule;
-        rule.id = r.value("id", "");
-        try {
-            rule.name = r.value("name", rule.id);
-            rule.confidence = r.value("confidence", "medium");
-            rule.pattern = r.at("pattern").get<std::string>();
-            rule.caseless = r.value("caseless", false);
-            rule.group = r.value("group", 0);
-            if (r.contains("entropy_min")) rule.entropy_min = r["entropy_min"].get<double>();
-            rule.placeholders = r.value("placeholders", false);
-            rule.luhn = r.value("luhn", false);
-            rule.max_length = r.value("max_length", std::size_t{512});
-            rule.anchors = r.value("anchors", std::vector<std::string>{});
-            rule.digit_run = r.value("digit_run", std::size_t{0});
-            for (const auto& a : rule.anchors)
-                if (a.empty()) throw std::invalid_argument("an anchor is empty");
-            rule.max_length = std::min(rule.max_length, widest_match(rule));
-            auto flags = std::regex::ECMAScript | std::regex::optimize;
-            if (rule.caseless) flags |= std::regex::icase;
-            rule.recheck = std::regex(rule.pattern, flags);
-        } catch (const std::exception& e) {
-            throw UserError(fmt::format("secret rule '{}' is invalid: {}", rule.id, e.what()),
-                            "fix its pattern or fields");
-        }
-        if (rule.confidence != "high" && rule.confidence != "medium" && rule.confidence != "low")
-            throw UserError(fmt::format("secret rule '{}' has confidence '{}'", rule.id, rule.confidence),
-                            "use high, medium or low");
-        set->rules_.push_back(std::move(rule));
-    }
-    if (set->rules_.empty()) throw UserError("the secret rules are empty", "give at least one rule");
+    set->source_ = source;
+    for (const RuleFields& r : rule_list(doc, "secret", source)) set->rules_.push_back(read_secret_rule(r));
+    if (set->rules_.empty())
+        throw UserError(fmt::format("the secret rules of {} are empty", source), "give at least one rule");
     for (std::size_t i = 0; i < set->rules_.size(); i++) {
         const SecretRule& rule = set->rules_[i];
         for (std::size_t k = 0; k < rule.anchors.size(); k++) set->anchor_rules_.push_back(i);
@@ -135,14 +133,14 @@ void SecretRules::compile_databases() {
             unanchored_rule_of.push_back(i);
         }
     }
-    database_ = compile_database(patterns, flags, ids, false, rules, rule_of);
-    if (!anchors.empty()) anchor_database_ = compile_database(anchors, anchor_flags, anchor_ids, true, rules, anchor_rules_);
+    database_ = compile_database(patterns, flags, ids, false, rules, rule_of, source_);
+    if (!anchors.empty()) anchor_database_ = compile_database(anchors, anchor_flags, anchor_ids, true, rules, anchor_rules_, source_);
     if (!unanchored.empty())
-        unanchored_database_ = compile_database(unanchored, unanchored_flags, unanchored_ids, false, rules, unanchored_rule_of);
+        unanchored_database_ = compile_database(unanchored, unanchored_flags, unanchored_ids, false, rules, unanchored_rule_of, source_);
 }
 
-std::shared_ptr<const SecretRules> SecretRules::compile(const nlohmann::json& doc) {
-    auto set = parse(doc);
+std::shared_ptr<const SecretRules> SecretRules::compile(const nlohmann::json& doc, const std::string& source) {
+    auto set = parse(doc, source);
     set->compile_databases();
     return set;
 }
@@ -164,7 +162,7 @@ std::string SecretRules::serialized() const {
 }
 
 std::shared_ptr<const SecretRules> SecretRules::load(const nlohmann::json& doc, std::string_view serialized) {
-    auto set = parse(doc);
+    auto set = parse(doc, "the built-in rules");
     if (!set->deserialize(serialized)) set->compile_databases();
     return set;
 }

@@ -2,6 +2,7 @@
 
 #include <hs/hs.h>
 #include <emmintrin.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cctype>
@@ -264,9 +265,9 @@ void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t s
 
 // The capture that is the secret: the first from the rule's group on that took part in the match (a
 // pattern with alternatives has one capture each), else the whole match.
-std::size_t secret_group(const SecretRule& rule, const std::smatch& m) {
+std::size_t secret_group(const SecretRule& rule, const std::vector<re2::StringPiece>& m) {
     for (std::size_t g = static_cast<std::size_t>(std::max(rule.group, 0)); g > 0 && g < m.size(); g++)
-        if (m[g].matched) return g;
+        if (m[g].data() != nullptr) return g;
     return 0;
 }
 
@@ -325,12 +326,19 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
         const SecretRule& rule = rules.rules()[c.rule];
         std::size_t to = std::min(c.to, size);
         std::size_t from = to > rule.max_length ? to - rule.max_length : 0;
-        std::string text(reinterpret_cast<const char*>(text_bytes + from), to - from);
-        for (std::sregex_iterator it(text.begin(), text.end(), rule.recheck), end; it != end; ++it) {
-            const std::smatch& m = *it;
+        // Every match in the stretch, as std::sregex_iterator went: each search starts where the last match
+        // ended (one further after an empty one), with the text before it still seen by \b and ^.
+        re2::StringPiece text(reinterpret_cast<const char*>(text_bytes + from), to - from);
+        const re2::RE2& re = rule.recheck.re2();
+        // Only the whole match where the rule names no group: RE2 then needs no submatch pass.
+        std::vector<re2::StringPiece> m(rule.group > 0 ? static_cast<std::size_t>(rule.recheck.capture_count()) + 1 : 1);
+        for (std::size_t pos = 0; pos <= text.size() &&
+                                  re.Match(text, pos, text.size(), re2::RE2::UNANCHORED, m.data(), static_cast<int>(m.size()));) {
+            std::size_t end = static_cast<std::size_t>(m[0].data() - text.data()) + m[0].size();
+            pos = m[0].empty() ? end + 1 : end;
             std::size_t g = secret_group(rule, m);
-            std::size_t at = from + static_cast<std::size_t>(m.position(g));
-            std::string value = m.str(g);
+            std::size_t at = from + static_cast<std::size_t>(m[g].data() - text.data());
+            std::string value(m[g].data(), m[g].size());
             if (!passes_filters(rule, value) || !seen.insert({c.rule, at}).second) continue;
             SecretHit h;
             h.rule = c.rule;

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 
 namespace coroner {
 namespace {
@@ -18,7 +17,7 @@ namespace {
 struct StateRule {
     std::string id;
     std::string state;
-    std::regex function;
+    Pattern function;
 };
 
 struct StateRules {
@@ -31,9 +30,8 @@ const StateRules& state_rules() {
         StateRules r;
         const auto& doc = builtin_rules("thread_states");
         r.depth = doc.value("depth", 8);
-        for (const auto& rule : doc.at("rules"))
-            r.rules.push_back({rule.at("id").get<std::string>(), rule.at("state").get<std::string>(),
-                               std::regex(rule.at("function").get<std::string>())});
+        for (const RuleFields& rule : rule_list(doc, "thread-state", "the built-in rules"))
+            r.rules.push_back({rule.id(), rule.text("state"), rule.pattern("function")});
         return r;
     }();
     return rules;
@@ -62,7 +60,7 @@ std::string guess_thread_state(const std::vector<Frame>& frames) {
     std::size_t depth = std::min(frames.size(), r.depth);
     for (const auto& rule : r.rules)
         for (std::size_t i = 0; i < depth; i++)
-            if (frames[i].function && std::regex_match(strip_parameters(*frames[i].function), rule.function))
+            if (frames[i].function && rule.function.full_match(strip_parameters(*frames[i].function)))
                 return rule.state;
     return "running";
 }

@@ -10,6 +10,7 @@ import shutil
 import struct
 import sys
 import tempfile
+import time
 
 import harness
 from harness import check
@@ -40,11 +41,11 @@ class Debugger:
         argv = [self.kind, self.frontend] + ([] if self.kind == "gdb" else [self.lldb_executable])
         return harness.Debugger(argv).live_json(command, binary)
 
-    def run(self, commands, binary=None, core=None, frontend=None):
+    def run(self, commands, binary=None, core=None, frontend=None, env=None, timeout=harness.TIMEOUT):
         frontend = frontend or self.frontend
         if self.kind == "gdb":
-            return harness.gdb(frontend, commands, binary, core)
-        status, out, err = harness.lldb(frontend, commands, binary, core, self.lldb_executable)
+            return harness.gdb(frontend, commands, binary, core, env=env, timeout=timeout)
+        status, out, err = harness.lldb(frontend, commands, binary, core, self.lldb_executable, env, timeout)
         return status, harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
 
 
@@ -57,6 +58,89 @@ def expect_one_line_error(status, out, err, fragment, command="pm-triage"):
     check(line.startswith(command + ": error: ") and line.rstrip().endswith(")"),
           "not of the form '%s: error: what (what to do)': %s" % (command, line))
     check(fragment in line, "%r not in %r" % (fragment, line))
+
+
+# Hostile rule files must be handled this fast; the bound only detects a wedged debugger (std::regex took
+# minutes, or for ever), it is no performance target.
+HANG = 60
+
+
+def rules_doc(schema, rules):
+    return json.dumps({"schema": schema, "rules": rules})
+
+
+def run_bounded(debugger, commands, binary, core, env=None):
+    start = time.monotonic()
+    status, out, err = debugger.run(commands, binary, core, env=env, timeout=HANG)
+    check(time.monotonic() - start < HANG, "%s took %.0f s" % (commands, time.monotonic() - start))
+    return status, out, err
+
+
+def hostile_secret_rules(debugger, binary, core, scratch):
+    """Patterns that crashed (stack overflow in std::regex) or wedged every debugger: now a result or one line."""
+    path = os.path.join(scratch, "hostile-secrets.json")
+    long_span = {"id": "LONG-SPAN", "pattern": "[^\\x01]+\\x02", "max_length": 10000000}
+    with open(path, "w") as f:
+        f.write(rules_doc("coroner.secret-rules/1", [long_span]))
+    for command in ("pm-secrets-scan", "pm-redact %s" % os.path.join(scratch, "out.core")):
+        expect_one_line_error(*run_bounded(debugger, ["%s --rules %s" % (command, path)], binary, core),
+                              "LONG-SPAN", command.split()[0])
+    # The same pattern within the bound, and one that backtracked for minutes: both scan the whole core.
+    long_span["max_length"] = 16384
+    nested = {"id": "NESTED", "pattern": "(\\x00+)+\\x01|\\x02", "confidence": "low"}
+    with open(path, "w") as f:
+        f.write(rules_doc("coroner.secret-rules/1", [long_span, nested]))
+    status, out, err = run_bounded(debugger, ["pm-secrets-scan --json --rules " + path], binary, core)
+    harness.no_traceback(out, err)
+    check(status == 0, "the scan failed:\n" + out + err)
+    report = harness.json_object(out)
+    # Every match ends in a control byte, and a value holding one is never text: the right answer is none.
+    check(report["scanned_bytes"] > 0 and report["findings"] == [], "findings: %s" % report["findings"][:3])
+
+
+def hostile_blame_rule(debugger, bin_dir, core_dir, scratch):
+    """A user's own blame rule that backtracks without end made every pm-triage hang (on the long names of
+    the abort path: __pthread_kill_implementation, __assert_fail_base)."""
+    config = os.path.join(scratch, "config")
+    os.makedirs(os.path.join(config, "coroner"))
+    with open(os.path.join(config, "coroner", "blame_rules.json"), "w") as f:
+        f.write(rules_doc("coroner.blame-rules/1", [{"id": "SLOW", "function": "(.*.*)*X"}]))
+    status, out, err = run_bounded(debugger, ["pm-triage --json"], os.path.join(bin_dir, "assert_fail"),
+                                   os.path.join(core_dir, "assert_fail.core"), env={"XDG_CONFIG_HOME": config})
+    harness.no_traceback(out, err)
+    check(status == 0, "pm-triage failed:\n" + out + err)
+    report = harness.json_object(out)
+    check(report["cause"]["class"] == "assert-failed" and report["blame"]["function"] == "check_balance",
+          "wrong verdict with the user's rule: %s, %s" % (report["cause"], report["blame"]))
+
+
+def malformed_rules_files(debugger, binary, core, scratch):
+    """Files that are not rule files: one line naming the file (and the rule), never an internal error,
+    never a read without bound or a wait on a FIFO."""
+    fifo = os.path.join(scratch, "rules.fifo")
+    os.mkfifo(fifo)
+    numbers = os.path.join(scratch, "numbers.json")
+    with open(numbers, "w") as f:
+        f.write(rules_doc("coroner.secret-rules/1", [1, 2, 3]))
+    numeric_id = os.path.join(scratch, "numeric-id.json")
+    with open(numeric_id, "w") as f:
+        f.write(rules_doc("coroner.blame-rules/1", [{"id": 7, "function": "get_total"}]))
+    big = os.path.join(scratch, "big.json")
+    with open(big, "w") as f:
+        f.truncate(100 << 20)
+    cases = [("pm-secrets-scan", "/dev/zero", "/dev/zero is not a regular file"),
+             ("pm-blame-frame", "/dev/zero", "/dev/zero is not a regular file"),
+             ("pm-secrets-scan", fifo, fifo + " is not a regular file"),
+             ("pm-redact %s" % os.path.join(scratch, "out.core"), fifo, fifo + " is not a regular file"),
+             ("pm-blame-frame", fifo, fifo + " is not a regular file"),
+             ("pm-secrets-scan", big, "more than the 16 MiB"),
+             ("pm-secrets-scan", numbers, "secret rule #1 in %s: is a number in JSON, not an object" % numbers),
+             ("pm-blame-frame", numeric_id, "blame rule #1 in %s: \"id\" is a number" % numeric_id)]
+    for command, path, fragment in cases:
+        status, out, err = run_bounded(debugger, ["%s --rules %s" % (command, path)], binary, core)
+        check("internal error" not in out + err, "an internal error:\n" + out + err)
+        expect_one_line_error(status, out, err, fragment, command.split()[0])
+    check(not os.path.exists(os.path.join(scratch, "out.core")), "pm-redact wrote a copy despite bad rules")
 
 
 def test(argv):
@@ -173,6 +257,12 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
                               "pm-secrets-scan")
         expect_one_line_error(*debugger.run(["pm-secrets-scan --min-confidence certain"], binary, core), "certain",
                               "pm-secrets-scan")
+    elif case == "hostile-secret-rules":
+        hostile_secret_rules(debugger, binary, core, scratch)
+    elif case == "hostile-blame-rule":
+        hostile_blame_rule(debugger, bin_dir, os.path.dirname(core), scratch)
+    elif case == "malformed-rules-files":
+        malformed_rules_files(debugger, binary, core, scratch)
     elif case == "select":
         # null_call: the blamed frame is dispatch, the debugger's frame 1; --select makes it the selected one.
         null_call = os.path.join(bin_dir, "null_call")

@@ -21,17 +21,18 @@ def check(condition, message):
         raise Failure(message)
 
 
-def run(argv, timeout=TIMEOUT, cwd=None):
-    """Runs argv with no standard input; returns (exit status, stdout, stderr)."""
+def run(argv, timeout=TIMEOUT, cwd=None, env=None):
+    """Runs argv with no standard input (and `env` added to the environment); returns (exit status, stdout,
+    stderr)."""
     try:
         p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                           timeout=timeout, cwd=cwd)
+                           timeout=timeout, cwd=cwd, env=dict(os.environ, **env) if env else None)
     except subprocess.TimeoutExpired:
         raise Failure("timed out after %ds (a wedged debugger?): %s" % (timeout, " ".join(argv)))
     return p.returncode, p.stdout, p.stderr
 
 
-def gdb(script, commands, binary=None, core=None, extra=()):
+def gdb(script, commands, binary=None, core=None, extra=(), env=None, timeout=TIMEOUT):
     argv = ["gdb", "-nx", "-batch", "-x", script]
     for command in commands:
         argv += ["-ex", command]
@@ -40,10 +41,10 @@ def gdb(script, commands, binary=None, core=None, extra=()):
         argv.append(binary)
     if core:
         argv.append(core)
-    return run(argv)
+    return run(argv, timeout, env=env)
 
 
-def lldb(plugin, commands, binary=None, core=None, lldb_executable="lldb"):
+def lldb(plugin, commands, binary=None, core=None, lldb_executable="lldb", env=None, timeout=TIMEOUT):
     """lldb in batch mode with the plugin loaded; the target is created after the plugin loads."""
     argv = [lldb_executable, "--no-lldbinit", "-b", "-o", "plugin load " + plugin]
     if binary or core:
@@ -55,7 +56,7 @@ def lldb(plugin, commands, binary=None, core=None, lldb_executable="lldb"):
         argv += ["-o", create]
     for command in commands:
         argv += ["-o", command]
-    return run(argv)
+    return run(argv, timeout, env=env)
 
 
 def lldb_noise_removed(text):

@@ -204,3 +204,19 @@ TEST_CASE("random bytes hold no findings, and a rule that does not compile names
                           {"rules", {{{"id", "broken"}, {"pattern", "(unclosed"}, {"confidence", "high"}}}}};
     CHECK_THROWS_WITH_AS(SecretRules::compile(bad), doctest::Contains("broken"), UserError);
 }
+
+TEST_CASE("a list of environment variable names to pass on is not a password") {
+    // tox's passenv (pass_env since tox 4) names the variables a test environment gets.
+    for (const char* text : {" TOX_TESTENV_PASSENV=OPENBLAS_* ", " passenv = HOME LANG ", " pass_env=FOO_* "}) {
+        CAPTURE(text);
+        CHECK(hit_of(scan(text), "password-assignment") == nullptr);
+    }
+    // Passwords next to it still are: the key only must not be "pass" then "env".
+    for (const char* text : {" PASSWORD=Ovo9Kjs2 ", " DB_PASS=Ovo9Kjs2 ", " PASS_ENCRYPTED=Ovo9Kjs2 ", " pass=Ovo9Kjs2 "}) {
+        CAPTURE(text);
+        auto hits = scan(text);
+        const SecretHit* h = hit_of(hits, "password-assignment");
+        REQUIRE(h != nullptr);
+        CHECK(h->value == "Ovo9Kjs2");
+    }
+}

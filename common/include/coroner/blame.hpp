@@ -2,11 +2,11 @@
 #pragma once
 
 #include "coroner/model.hpp"
+#include "coroner/pattern.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -15,13 +15,13 @@ namespace coroner {
 struct SkipRule {
     std::string id;
     std::string role;  // "skip", "entry", or "keep" (a user's override: blame this frame if reached)
-    std::regex function;
-    std::optional<std::regex> module;
+    Pattern function;               // matched against the whole name, parameters stripped
+    std::optional<Pattern> module;  // searched for in the module's file name
     std::string why;
 };
 
-// Parses a coroner.blame-rules/1 document; an invalid pattern names its rule in a UserError.
-std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc);
+// Parses a coroner.blame-rules/1 document; a malformed rule is a UserError naming it and `source`.
+std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc, const std::string& source = "the built-in rules");
 const std::vector<SkipRule>& builtin_skip_rules();
 
 // The rules in force, the first match winning: those of `rules_file` (--rules), then the user's own

@@ -3,11 +3,12 @@
 // run around what the anchors found (and over all memory for a rule without anchors).
 #pragma once
 
+#include "coroner/pattern.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,10 @@
 struct hs_database;
 
 namespace coroner {
+
+// The longest match a rule may declare (max_length): the scan's windows overlap by this much, so that no
+// match is cut in two.
+constexpr std::size_t max_secret_length = 16u << 10;
 
 struct SecretRule {
     std::string id;
@@ -29,14 +34,15 @@ struct SecretRule {
     std::size_t max_length = 512;   // the longest match: how far before a match's end the re-check looks
     std::vector<std::string> anchors;  // literals of which every match holds one
     std::size_t digit_run = 0;      // or: every match holds this many digits, broken only by single ' ' or '-'
-    std::regex recheck;             // the same pattern, for the exact span and the group
+    Pattern recheck;                // the same pattern, for the exact span and the group
 };
 
 class SecretRules {
 public:
-    // Parses and compiles a coroner.secret-rules/1 document; a rule that does not compile is a
-    // UserError naming it.
-    static std::shared_ptr<const SecretRules> compile(const nlohmann::json& doc);
+    // Parses and compiles a coroner.secret-rules/1 document; a rule that is malformed or does not compile
+    // is a UserError naming it and `source` (the file it came from).
+    static std::shared_ptr<const SecretRules> compile(const nlohmann::json& doc,
+                                                      const std::string& source = "the built-in rules");
     // The same, with the databases taken from serialized() of the same document where this machine can
     // load them (compiling takes a few tenths of a second; loading, none): the built-in rules are
     // compiled once, at build time.
@@ -59,10 +65,11 @@ public:
 private:
     static constexpr const char* serialized_format = "coroner-secret-databases/1";
     SecretRules() = default;
-    static std::shared_ptr<SecretRules> parse(const nlohmann::json& doc);
+    static std::shared_ptr<SecretRules> parse(const nlohmann::json& doc, const std::string& source);
     void compile_databases();
     bool deserialize(std::string_view serialized);
     std::vector<SecretRule> rules_;
+    std::string source_;  // the rules file, for messages
     hs_database* database_ = nullptr;
     hs_database* anchor_database_ = nullptr;
     std::vector<std::size_t> anchor_rules_;
