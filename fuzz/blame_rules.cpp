@@ -1,9 +1,9 @@
 // A user's blame-rule file, as pm-blame-frame --rules and $XDG_CONFIG_HOME/coroner/blame_rules.json load it:
 // read from disk, checked against its schema, its patterns compiled, then matched against a crashing stack
 // (the first match wins, ahead of the built-in rules) and a signature built from the blamed frame.
-#include "coroner/blame.hpp"
-#include "coroner/error.hpp"
-#include "coroner/signature.hpp"
+#include "coroner/analysis/blame.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/analysis/signature.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -3,9 +3,9 @@
 // adapters' part, here a SnapshotDebugger), then pm-triage, pm-blame-frame --explain, pm-threads,
 // pm-symbols and pm-secrets-scan run through the command table. A command may fail only with one line
 // "pm-NAME: error: ..." that is not an internal error (an exception that is not a UserError).
-#include "coroner/commands.hpp"
-#include "coroner/elf_core.hpp"
-#include "coroner/error.hpp"
+#include "coroner/commands/commands.hpp"
+#include "coroner/core/elf_core.hpp"
+#include "coroner/base/error.hpp"
 
 #include "../tests/support/snapshot_debugger.hpp"
 #include "fuzz_support.hpp"

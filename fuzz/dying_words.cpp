@@ -1,8 +1,8 @@
 // The dying words read from a core's memory over arbitrary bytes: the core is parsed as the elf_core target
 // does, then searched for the C++ exception that reached std::terminate (unwind header, type_info chain,
 // mangled names demangled, what()), and glibc's __abort_msg read through the libc that NT_FILE names.
-#include "coroner/dying_words.hpp"
-#include "coroner/error.hpp"
+#include "coroner/analysis/runtimes/dying_words.hpp"
+#include "coroner/base/error.hpp"
 
 #include <cstdint>
 #include <vector>

@@ -1,10 +1,10 @@
 // The ELF core reader over arbitrary bytes: every note (NT_PRSTATUS, NT_PRPSINFO, NT_SIGINFO, NT_FILE,
 // NT_AUXV) and PT_LOAD segment, then what the analyses ask of a core: facts, reads, the build-ids of the
 // ELF images its memory holds, and the classification of the signal.
-#include "coroner/classify.hpp"
-#include "coroner/elf_core.hpp"
-#include "coroner/error.hpp"
-#include "coroner/module_file.hpp"
+#include "coroner/analysis/classify.hpp"
+#include "coroner/core/elf_core.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/core/module_file.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -33,6 +33,12 @@ void use_core(ElfCore& core) {
     for (const auto& [key, value] : core.auxv())
         if (key == 31)  // AT_EXECFN: the executable's path, on the stack
             if (auto name = read_c_string(core, value, 4096)) bytes += name->size();
+    // What pm-redact and the text redaction read: the whole command line from the stack, the notes' bytes
+    // and NT_PRPSINFO's psargs within the file.
+    if (auto args = core.command_line()) bytes += args->size();
+    for (const auto& [offset, size] : core.note_ranges())
+        if (size) bytes += core.file_bytes(offset)[size - 1];
+    if (auto psargs = core.psargs_offset()) bytes += core.file_bytes(*psargs)[79];
     Cause cause = classify(facts, {});
     bytes += cause.summary.size();
     // Keeps the work above from being optimized away.

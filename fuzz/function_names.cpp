@@ -2,12 +2,12 @@
 // symbolized them from the program's own, possibly hostile, symbol tables) through every analysis that
 // matches them against the built-in rules: abort causes (classify), thread states, security ratings,
 // blame skip rules, name normalization and the signature.
-#include "coroner/blame.hpp"
-#include "coroner/classify.hpp"
-#include "coroner/names.hpp"
-#include "coroner/security.hpp"
-#include "coroner/signature.hpp"
-#include "coroner/thread_groups.hpp"
+#include "coroner/analysis/blame.hpp"
+#include "coroner/analysis/classify.hpp"
+#include "coroner/analysis/names.hpp"
+#include "coroner/analysis/security.hpp"
+#include "coroner/analysis/signature.hpp"
+#include "coroner/analysis/thread_groups.hpp"
 
 #include <cstdint>
 #include <string>

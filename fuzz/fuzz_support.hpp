@@ -4,7 +4,7 @@
 // left for the fuzzer to find is a crash, a sanitizer report, a hang or memory in proportion to a claim.
 #pragma once
 
-#include "coroner/memory.hpp"
+#include "coroner/core/memory.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -2,7 +2,7 @@
 // type descriptor and name, its string or error text, and the frame-pointer walk of the goroutine's stack.
 // The input is the process's memory at 0xc000000000 (where Go's heap starts), and a small executable
 // written once to a file puts the symbols runtime.allgs and runtime.types at the input's first byte.
-#include "coroner/go_panic.hpp"
+#include "coroner/analysis/runtimes/go_panic.hpp"
 
 #include "fuzz_support.hpp"
 

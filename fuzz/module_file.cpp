@@ -1,7 +1,7 @@
 // Module files as pm-symbols and the runtimes read them: the input is written to a file and read as an
 // executable or library (build-id note, .gnu_debuglink, debug sections, symbol tables), and read again
 // as the target's memory holding that ELF image (the build-id the core kept of a module's first page).
-#include "coroner/module_file.hpp"
+#include "coroner/core/module_file.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -2,7 +2,7 @@
 // Location with file, line and column beside a &dyn Any payload whose vtable says String or &str).
 // The input is the thread's stack, sp at its first byte; once as a mapped stack, once with no mapping
 // known (then the reader looks 64 KiB above sp).
-#include "coroner/rust_panic.hpp"
+#include "coroner/analysis/runtimes/rust_panic.hpp"
 
 #include "fuzz_support.hpp"
 

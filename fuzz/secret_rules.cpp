@@ -1,9 +1,9 @@
 // A user's secret-rule file (--rules) as pm-secrets-scan and pm-redact load it: the JSON parsed, the
 // rules compiled into Vectorscan databases and their re-check patterns, then run over a small text and
 // over the input itself, as a scan of memory would run them.
-#include "coroner/error.hpp"
-#include "coroner/secret_rules.hpp"
-#include "coroner/secret_scan.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/secrets/secret_rules.hpp"
+#include "coroner/secrets/secret_scan.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,9 +1,10 @@
 // _coroner: the bridge between GDB's Python and libcoroner. It exposes the Debugger interface for the
 // Python adapter to implement, and run_command() for the GDB commands to call. No analysis here.
-#include "coroner/commands.hpp"
-#include "coroner/debugger.hpp"
-#include "coroner/error.hpp"
-#include "coroner/interrupt.hpp"
+#include "coroner/commands/commands.hpp"
+#include "coroner/arch/arch.hpp"
+#include "coroner/core/debugger.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/base/interrupt.hpp"
 
 #include <fmt/format.h>
 

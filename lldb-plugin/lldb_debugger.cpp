@@ -1,6 +1,7 @@
 #include "lldb_debugger.hpp"
 
-#include "coroner/mapped_core.hpp"
+#include "coroner/core/mapped_core.hpp"
+#include "coroner/arch/arch.hpp"
 
 #include <lldb/API/SBError.h>
 #include <lldb/API/SBFileSpec.h>

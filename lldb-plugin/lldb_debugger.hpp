@@ -2,7 +2,7 @@
 // leaves every judgement to libcoroner; it never changes the selected thread or frame.
 #pragma once
 
-#include "coroner/debugger.hpp"
+#include "coroner/core/debugger.hpp"
 
 #include <lldb/API/SBDebugger.h>
 

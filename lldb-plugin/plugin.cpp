@@ -2,8 +2,8 @@
 // and an LldbDebugger to run_command() and printing what comes back. Nothing is decided here.
 #include "lldb_debugger.hpp"
 
-#include "coroner/commands.hpp"
-#include "coroner/interrupt.hpp"
+#include "coroner/commands/commands.hpp"
+#include "coroner/base/interrupt.hpp"
 
 #include <lldb/API/SBCommandInterpreter.h>
 #include <lldb/API/SBCommandReturnObject.h>

@@ -1,8 +1,8 @@
 // Build step: compiles the built-in secret rules (common/rules/secrets.json) into their Vectorscan
 // databases and writes them as a C++ source file, so that no command pays for compiling them.
 // usage: serialize_secret_rules OUTPUT.cpp
-#include "coroner/rules.hpp"
-#include "coroner/secret_rules.hpp"
+#include "coroner/base/rules.hpp"
+#include "coroner/secrets/secret_rules.hpp"
 
 #include <cstdio>
 #include <exception>

@@ -1,7 +1,7 @@
 // A Debugger made of plain data, for unit tests: what a frontend would have collected, fixed up front.
 #pragma once
 
-#include "coroner/debugger.hpp"
+#include "coroner/core/debugger.hpp"
 
 #include <map>
 

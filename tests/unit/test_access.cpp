@@ -1,5 +1,5 @@
-#include "coroner/access.hpp"
-#include "coroner/classify.hpp"
+#include "coroner/analysis/access.hpp"
+#include "coroner/analysis/classify.hpp"
 
 #include <doctest/doctest.h>
 

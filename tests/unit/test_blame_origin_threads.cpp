@@ -1,7 +1,7 @@
-#include "coroner/blame.hpp"
-#include "coroner/error.hpp"
-#include "coroner/thread_groups.hpp"
-#include "coroner/value_origin.hpp"
+#include "coroner/analysis/blame.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/analysis/thread_groups.hpp"
+#include "coroner/analysis/value_origin.hpp"
 
 #include "../support/snapshot_debugger.hpp"
 

@@ -1,6 +1,6 @@
-#include "coroner/blame.hpp"
-#include "coroner/names.hpp"
-#include "coroner/signature.hpp"
+#include "coroner/analysis/blame.hpp"
+#include "coroner/analysis/names.hpp"
+#include "coroner/analysis/signature.hpp"
 
 #include "../support/snapshot_debugger.hpp"
 

@@ -1,5 +1,5 @@
-#include "coroner/classify.hpp"
-#include "coroner/security.hpp"
+#include "coroner/analysis/classify.hpp"
+#include "coroner/analysis/security.hpp"
 
 #include "../support/snapshot_debugger.hpp"
 

@@ -1,4 +1,4 @@
-#include "coroner/commands.hpp"
+#include "coroner/commands/commands.hpp"
 
 #include "../support/core_builder.hpp"
 #include "../support/snapshot_debugger.hpp"

@@ -1,5 +1,5 @@
-#include "coroner/elf_core.hpp"
-#include "coroner/error.hpp"
+#include "coroner/core/elf_core.hpp"
+#include "coroner/base/error.hpp"
 
 #include "../support/core_builder.hpp"
 

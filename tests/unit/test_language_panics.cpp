@@ -1,4 +1,4 @@
-#include "coroner/rust_panic.hpp"
+#include "coroner/analysis/runtimes/rust_panic.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,9 +1,9 @@
 // What coroner prints and writes: secrets in text from the core shown as previews, and the files it writes
 // (unnamed until whole, sparse where the source is, refused over what it must not replace).
-#include "coroner/error.hpp"
-#include "coroner/output_file.hpp"
-#include "coroner/secret_rules.hpp"
-#include "coroner/text_redaction.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/base/output_file.hpp"
+#include "coroner/secrets/secret_rules.hpp"
+#include "coroner/secrets/text_redaction.hpp"
 
 #include <doctest/doctest.h>
 

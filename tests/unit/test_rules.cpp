@@ -1,10 +1,10 @@
 // Rule files from users: every malformed form is one UserError naming the file and the rule, no file is
 // read without bound or blocks, and no pattern takes more than linear time.
-#include "coroner/blame.hpp"
-#include "coroner/error.hpp"
-#include "coroner/pattern.hpp"
-#include "coroner/rules.hpp"
-#include "coroner/secret_scan.hpp"
+#include "coroner/analysis/blame.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/base/pattern.hpp"
+#include "coroner/base/rules.hpp"
+#include "coroner/secrets/secret_scan.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
-#include "coroner/error.hpp"
-#include "coroner/rules.hpp"
-#include "coroner/secret_scan.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/base/rules.hpp"
+#include "coroner/secrets/secret_scan.hpp"
 
 #include <doctest/doctest.h>
 

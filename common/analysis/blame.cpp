@@ -1,0 +1,94 @@
+#include "coroner/analysis/blame.hpp"
+
+#include "coroner/base/error.hpp"
+#include "coroner/analysis/names.hpp"
+#include "coroner/base/text.hpp"
+#include "coroner/base/rules.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace coroner {
+
+std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc, const std::string& source) {
+    std::vector<SkipRule> rules;
+    for (const RuleFields& r : rule_list(doc, "blame", source)) {
+        std::string role = r.text_or("role", "skip");
+        if (role != "skip" && role != "entry" && role != "keep")
+            r.fail(fmt::format("role is '{}'", role), "use skip, entry or keep");
+        rules.push_back({r.id(), role, r.pattern("function"), r.optional_pattern("module"), r.text_or("why", "")});
+    }
+    return rules;
+}
+
+const std::vector<SkipRule>& builtin_skip_rules() {
+    static const std::vector<SkipRule> rules = parse_skip_rules(builtin_rules("blame_skip"));
+    return rules;
+}
+
+std::string user_rules_path() {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    std::string base = xdg && *xdg ? xdg : std::string(home ? home : "") + "/.config";
+    return base + "/coroner/blame_rules.json";
+}
+
+std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rules_file) {
+    std::vector<SkipRule> rules;
+    auto add_file = [&rules](const std::string& path) {
+        std::vector<SkipRule> more = parse_skip_rules(load_rules_file(path, "coroner.blame-rules/1"), path);
+        rules.insert(rules.end(), more.begin(), more.end());
+    };
+    if (rules_file) add_file(*rules_file);
+    if (std::string user = user_rules_path(); ::access(user.c_str(), F_OK) == 0) add_file(user);
+    rules.insert(rules.end(), builtin_skip_rules().begin(), builtin_skip_rules().end());
+    return rules;
+}
+
+const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame) {
+    if (!frame.function) return nullptr;
+    std::string name = strip_parameters(*frame.function);
+    for (const auto& rule : rules) {
+        if (!rule.function.full_match(name)) continue;
+        if (rule.module && !(frame.module && rule.module->partial_match(base_name(*frame.module)))) continue;
+        return &rule;
+    }
+    return nullptr;
+}
+
+Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& executable,
+            const std::vector<SkipRule>& rules) {
+    Blame b;
+    std::optional<int> first_library;
+    for (std::size_t i = 0; i < frames.size(); i++) {
+        const Frame& f = frames[i];
+        if (const SkipRule* rule = matching_rule(rules, f)) {
+            if (rule->role == "keep") {
+                b.frame = static_cast<int>(i);
+                b.reason = fmt::format("kept by rule {}: {}", rule->id, rule->why);
+                return b;
+            }
+            if (rule->role == "skip") b.skipped.push_back({f.index, f.function, rule->id, rule->why});
+            continue;
+        }
+        bool in_program = executable && f.module && *f.module == *executable;
+        if (in_program) {
+            b.frame = static_cast<int>(i);
+            b.reason = f.function ? "first frame in the program's own code"
+                                  : "first frame in the program's own code (no symbols: see pm-symbols)";
+            return b;
+        }
+        if (f.function && !first_library) first_library = static_cast<int>(i);
+    }
+    if (first_library) {
+        b.frame = first_library;
+        b.reason = "no frame of the program itself; first library frame with symbols that no rule skips";
+        return b;
+    }
+    b.reason = frames.empty() ? "the crashing thread has no frames" : "no frame has symbols or is in the program";
+    return b;
+}
+
+}  // namespace coroner

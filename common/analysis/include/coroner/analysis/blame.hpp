@@ -1,0 +1,55 @@
+// The frame a human should look at first, by skip rules kept as data (rules/blame_skip.json).
+#pragma once
+
+#include "coroner/base/model.hpp"
+#include "coroner/base/pattern.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+struct SkipRule {
+    std::string id;
+    std::string role;  // "skip", "entry", or "keep" (a user's override: blame this frame if reached)
+    Pattern function;               // matched against the whole name, parameters stripped
+    std::optional<Pattern> module;  // searched for in the module's file name
+    std::string why;
+};
+
+// Parses a coroner.blame-rules/1 document; a malformed rule is a UserError naming it and `source`.
+std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc, const std::string& source = "the built-in rules");
+const std::vector<SkipRule>& builtin_skip_rules();
+
+// The rules in force, the first match winning: those of `rules_file` (--rules), then the user's own
+// ($XDG_CONFIG_HOME/coroner/blame_rules.json, or ~/.config/coroner/...), then the built-in ones. A file that
+// cannot be read or parsed is a UserError naming it.
+std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rules_file = std::nullopt);
+
+// Where the user's own rules file is, whether or not it exists.
+std::string user_rules_path();
+
+// The first rule that matches the frame, if any.
+const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame);
+
+struct SkippedFrame {
+    int frame = 0;
+    std::optional<std::string> function;
+    std::string rule;
+    std::string why;
+};
+
+struct Blame {
+    std::optional<int> frame;  // index into the frames; empty when nothing can be blamed
+    std::string reason;
+    std::vector<SkippedFrame> skipped;
+};
+
+// `executable` is the main program's path: a frame in it wins over a library frame.
+Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& executable,
+            const std::vector<SkipRule>& rules);
+
+}  // namespace coroner

@@ -1,0 +1,253 @@
+#include "coroner/commands/commands.hpp"
+
+#include "coroner/commands/blame_report.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/commands/triage_render.hpp"
+#include "coroner/commands/redact_report.hpp"
+#include "coroner/commands/secrets_report.hpp"
+#include "coroner/commands/session.hpp"
+#include "coroner/commands/symbols_report.hpp"
+#include "coroner/secrets/text_redaction.hpp"
+#include "coroner/commands/threads_report.hpp"
+#include "coroner/commands/triage_report.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <functional>
+#include <memory>
+
+namespace coroner {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string json_line(const Json& j) {
+    // Replace invalid UTF-8 (a core's argv can hold anything) instead of throwing.
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+// What a command prints: text from the core (dying words, arguments, names, quoted source) with every
+// secret shown as its preview, unless the user asked for --reveal.
+std::string printed(Json j, bool reveal) {
+    if (!reveal) redact_secrets_in_json(j, *secret_rules());
+    return json_line(j);
+}
+
+std::string printed(const std::string& text, bool reveal) {
+    return reveal ? text : redact_secrets_in_text(text, *secret_rules());
+}
+
+// CLI::PositiveNumber explains itself with a range of doubles 400 characters long.
+const CLI::Validator thread_number(
+    [](std::string& value) {
+        try {
+            std::size_t used = 0;
+            if (std::stol(value, &used) >= 1 && used == value.size()) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "a thread number is 1 or more, as pm-threads lists them, not " + value;
+    },
+    "THREAD");
+
+constexpr const char* reveal_help = "show secrets in text that came from the core (redacted otherwise)";
+
+// One command: its options bound to a parser, and what it does once they are parsed.
+struct Command {
+    std::unique_ptr<CLI::App> app;
+    std::function<std::string(Debugger&)> run;
+};
+
+Command make_triage() {
+    struct Options {
+        bool json = false;
+        bool reveal = false;
+        TriageOptions triage;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("Why did the process die? Signal, cause, crashing thread, blamed frame, "
+                                          "bucket, symbol problems.",
+                                          "pm-triage");
+    app->add_flag("--json", options->json, "print one coroner.triage/1 JSON object");
+    app->add_flag("--reveal", options->reveal, reveal_help);
+    app->add_option("--thread", options->triage.thread, "analyse this thread (the debugger's number) instead")
+        ->check(thread_number);
+    app->add_option("--frames", options->triage.frames, "how many frames to show (default 32)")
+        ->check(CLI::Range(1, 100000));
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                TriageReport report = triage(session, options->triage);
+                return options->json ? printed(triage_json(report), options->reveal)
+                                     : printed(triage_text(report), options->reveal);
+            }};
+}
+
+Command make_blame() {
+    struct Options {
+        bool json = false;
+        bool reveal = false;
+        BlameOptions blame;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("Which frame should a human look at first? Skips signal, abort, assert, "
+                                          "allocator and runtime frames by rules kept as data.",
+                                          "pm-blame-frame");
+    app->add_flag("--json", options->json, "print one coroner.blame/1 JSON object");
+    app->add_flag("--reveal", options->reveal, reveal_help);
+    app->add_flag("--explain", options->blame.explain,
+                  "say why each skipped frame was skipped, and trace the bad value up the stack");
+    app->add_flag("--select", options->blame.select, "make the blamed frame the debugger's selected frame");
+    app->add_option("--rules", options->blame.rules_file,
+                    "a coroner.blame-rules/1 file whose rules come before the user's and the built-in ones");
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                BlameReport report = blame_report(session, options->blame);
+                return options->json ? printed(blame_json(report), options->reveal)
+                                     : printed(blame_text(report), options->reveal);
+            }};
+}
+
+Command make_secrets_scan() {
+    struct Options {
+        bool json = false;
+        SecretsOptions scan;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("What credentials does this core hold? Values are redacted unless --reveal.",
+                                          "pm-secrets-scan");
+    app->add_flag("--json", options->json, "print one coroner.secrets/1 JSON object");
+    app->add_flag("--reveal", options->scan.reveal, "show the secrets' values (they are redacted otherwise)");
+    app->add_option("--rules", options->scan.rules_file, "a coroner.secret-rules/1 file to use instead of the built-in rules");
+    app->add_option("--regions", options->scan.regions, "scan only these kinds: heap,stack,data,bss,anon,file");
+    app->add_option("--min-confidence", options->scan.min_confidence,
+                    "list only findings this confident or more: high, medium or low (all by default)");
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                SecretsReport report = scan_secrets(session, options->scan);
+                return options->json ? printed(secrets_json(report), options->scan.reveal)
+                                     : printed(secrets_text(report), options->scan.reveal);
+            }};
+}
+
+Command make_redact() {
+    struct Options {
+        bool json = false;
+        RedactOptions redact;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("Writes a copy of the loaded core with every secret overwritten in place "
+                                          "(mode 0600); the original is never modified.",
+                                          "pm-redact");
+    app->add_option("OUTPUT", options->redact.output, "where to write the copy")->required();
+    app->add_flag("--force", options->redact.force, "replace OUTPUT if it exists");
+    app->add_flag("--json", options->json, "print one coroner.redact/1 JSON object");
+    app->add_option("--rules", options->redact.rules_file, "a coroner.secret-rules/1 file to use instead");
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                RedactResult result = redact_core(session, options->redact);
+                return options->json ? printed(redact_json(result), false) : printed(redact_text(result), false);
+            }};
+}
+
+Command make_symbols() {
+    auto json = std::make_shared<bool>(false);
+    auto app = std::make_unique<CLI::App>("Can the backtrace be trusted? Per module: build-id on disk and in the core, "
+                                          "debug info (embedded, separate, none), and how to get what is missing.",
+                                          "pm-symbols");
+    app->add_flag("--json", *json, "print one coroner.symbols/1 JSON object");
+    return {std::move(app), [json](Debugger& debugger) {
+                Session session = open_session(debugger);
+                auto modules = symbols_report(session);
+                return *json ? printed(symbols_json(modules), false) : printed(symbols_text(modules), false);
+            }};
+}
+
+Command make_threads() {
+    struct Options {
+        bool json = false;
+        bool reveal = false;
+        int frames = 16;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>("What were the other threads doing? Every thread's stack, identical stacks "
+                                          "grouped, the crashing thread's group first.",
+                                          "pm-threads");
+    app->add_flag("--json", options->json, "print one coroner.threads/1 JSON object");
+    app->add_flag("--reveal", options->reveal, reveal_help);
+    app->add_option("--frames", options->frames, "frames per thread to unwind and compare (default 16)")
+        ->check(CLI::Range(1, 100000));
+    return {std::move(app), [options](Debugger& debugger) {
+                Session session = open_session(debugger);
+                ThreadsReport report = threads_report(session, options->frames);
+                return options->json ? printed(threads_json(report), options->reveal)
+                                     : printed(threads_text(report), options->reveal);
+            }};
+}
+
+struct CommandEntry {
+    CommandInfo info;
+    std::function<Command()> make;
+};
+
+const std::vector<CommandEntry>& registry() {
+    static const std::vector<CommandEntry> entries{
+        {{"pm-triage", "Why did the process die? Cause, crashing thread, blamed frame, bucket."}, make_triage},
+        {{"pm-blame-frame", "Which frame to look at first, why, and where the bad value came from."}, make_blame},
+        {{"pm-threads", "What were the other threads doing? Identical stacks grouped, crashing thread first."},
+         make_threads},
+        {{"pm-secrets-scan", "What credentials does this core hold? Redacted unless --reveal."}, make_secrets_scan},
+        {{"pm-redact", "Write a copy of the core with every secret overwritten, safe to share."}, make_redact},
+        {{"pm-symbols", "Can the backtrace be trusted? Build-ids and debug info of every module."}, make_symbols},
+    };
+    return entries;
+}
+
+std::string one_line(std::string s) {
+    for (auto& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+const std::vector<CommandInfo>& command_infos() {
+    static const std::vector<CommandInfo> infos = [] {
+        std::vector<CommandInfo> v;
+        for (const auto& e : registry()) v.push_back(e.info);
+        return v;
+    }();
+    return infos;
+}
+
+CommandOutcome run_command(const std::string& name, const std::string& arguments, Debugger& debugger) {
+    CommandOutcome outcome;
+    auto fail = [&](const std::string& what, const std::string& todo) {
+        outcome.ok = false;
+        outcome.error = printed(fmt::format("{}: error: {} ({})", name, one_line(what), one_line(todo)), false);
+        return outcome;
+    };
+    const CommandEntry* entry = nullptr;
+    for (const auto& e : registry())
+        if (e.info.name == name) entry = &e;
+    if (!entry) return fail("no such command", "see `help user-defined` or the README for the pm-* commands");
+    try {
+        Command command = entry->make();
+        try {
+            command.app->parse(arguments, false);
+        } catch (const CLI::CallForHelp&) {
+            outcome.output = command.app->help();
+            return outcome;
+        } catch (const CLI::ParseError& e) {
+            return fail(e.what(), fmt::format("see {} --help", name));
+        }
+        outcome.output = command.run(debugger);
+    } catch (const UserError& e) {
+        return fail(e.what(), e.remedy());
+    } catch (const std::exception& e) {
+        return fail(fmt::format("internal error: {}", e.what()), "please report it with the command and the core");
+    }
+    return outcome;
+}
+
+}  // namespace coroner

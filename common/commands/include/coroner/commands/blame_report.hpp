@@ -1,0 +1,38 @@
+// pm-blame-frame: the frame to look at first, why the frames above it were passed over, and where the
+// bad value came from.
+#pragma once
+
+#include "coroner/analysis/blame.hpp"
+#include "coroner/commands/session.hpp"
+#include "coroner/analysis/value_origin.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+struct BlameOptions {
+    bool explain = false;                   // list the skipped frames and trace the bad value
+    bool select = false;                    // make the blamed frame the debugger's selected frame
+    std::optional<std::string> rules_file;  // --rules FILE, ahead of the user's and the built-in rules
+    int frames = 64;
+};
+
+struct BlameReport {
+    std::vector<Frame> frames;
+    Blame blame;
+    bool explain = false;
+    std::optional<ValueOrigin> origin;
+    bool selected = false;
+    std::string debugger;  // "gdb" or "lldb": the text speaks its command syntax
+};
+
+BlameReport blame_report(const Session& session, const BlameOptions& options);
+
+nlohmann::ordered_json blame_json(const BlameReport& report);
+std::string blame_text(const BlameReport& report);
+
+}  // namespace coroner

@@ -1,0 +1,34 @@
+// pm-redact: a copy of the core without the credentials pm-secrets-scan finds, and its text and JSON.
+#pragma once
+
+#include "coroner/commands/session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace coroner {
+
+struct RedactOptions {
+    std::string output;
+    bool force = false;
+    std::optional<std::string> rules_file;
+};
+
+struct RedactResult {
+    std::string output;                 // absolute path
+    std::size_t findings = 0;           // in memory and in the notes
+    std::size_t findings_in_notes = 0;  // the command line in NT_PRPSINFO, file paths in NT_FILE
+    std::uint64_t bytes_overwritten = 0;
+    std::size_t findings_after = 0;     // what a scan of the written copy finds (0 is the point)
+};
+
+// Writes a copy of the loaded core with every finding in memory and in the notes overwritten in place
+// (mode 0600, sparse where the core is), scans the copy, and only then gives it its name.
+RedactResult redact_core(const Session& session, const RedactOptions& options);
+
+nlohmann::ordered_json redact_json(const RedactResult& result);
+std::string redact_text(const RedactResult& result);
+
+}  // namespace coroner

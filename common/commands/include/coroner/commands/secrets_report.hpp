@@ -1,0 +1,51 @@
+// pm-secrets-scan: the credentials a core holds and where they are, and its text and JSON.
+#pragma once
+
+#include "coroner/secrets/secret_scan.hpp"
+#include "coroner/commands/session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+struct MemoryRegion {
+    std::string kind;                   // heap | stack | data | bss | anon | file
+    std::string name;                   // "[heap]", "thread 4242 stack", "prog .data", a file's path
+    std::optional<std::int64_t> thread; // for a stack
+};
+
+// What a target address is, by the mappings and the threads' stack pointers.
+MemoryRegion region_of(const Session& session, std::uint64_t address);
+
+struct SecretFinding {
+    SecretHit hit;
+    MemoryRegion region;
+    std::optional<std::string> symbol;  // the global variable that covers the address, if one does
+};
+
+struct SecretsOptions {
+    bool reveal = false;
+    std::optional<std::string> rules_file;
+    std::optional<std::string> regions;  // comma-separated kinds to scan; all when empty
+    std::optional<std::string> min_confidence;  // list only findings this confident or more (high, medium, low)
+};
+
+struct SecretsReport {
+    std::uint64_t scanned_bytes = 0;
+    std::size_t regions_scanned = 0;
+    double seconds = 0;
+    std::vector<SecretFinding> findings;  // sorted by confidence, then rule, then address
+    std::shared_ptr<const SecretRules> rules;
+    bool reveal = false;
+};
+
+SecretsReport scan_secrets(const Session& session, const SecretsOptions& options);
+
+nlohmann::ordered_json secrets_json(const SecretsReport& report);
+std::string secrets_text(const SecretsReport& report);
+
+}  // namespace coroner

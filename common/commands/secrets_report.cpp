@@ -1,0 +1,147 @@
+#include "coroner/commands/secrets_report.hpp"
+#include "coroner/secrets/core_scan.hpp"
+
+#include "coroner/base/error.hpp"
+#include "coroner/base/interrupt.hpp"
+#include "coroner/base/json_util.hpp"
+#include "coroner/core/module_file.hpp"
+#include "coroner/base/text.hpp"
+#include "coroner/core/process_map.hpp"
+#include "coroner/base/output_file.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <fcntl.h>
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace coroner {
+namespace {
+
+constexpr std::uint64_t brk_randomization = (1ull << 30) + (32ull << 20);  // how far past the program Linux puts the heap (1 GiB of randomization on x86-64 since 5.18)
+constexpr std::size_t live_block = 1u << 20;
+
+std::vector<std::string> split_list(const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream in(list);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules, std::vector<SecretHit> hits) {
+    std::vector<SecretFinding> findings;
+    const std::vector<Mapping> on_disk = s.mappings_on_disk();
+    for (auto& h : without_contained_hits(std::move(hits), rules)) {
+        SecretFinding f;
+        f.region = region_of(s, h.address);
+        if (f.region.kind == "data" || f.region.kind == "bss") {
+            // bss follows its module's data: the module is the last file-backed mapping at or below it.
+            std::string module;
+            for (const auto& m : on_disk)
+                if (m.start <= h.address && !m.path.empty() && m.path[0] == '/') module = m.path;
+            if (auto base = module_base(on_disk, module))
+                f.symbol = object_symbol_at(module, h.address - *base + read_module_file(module).link_base);
+        }
+        f.hit = std::move(h);
+        findings.push_back(std::move(f));
+    }
+    std::stable_sort(findings.begin(), findings.end(), [&rules](const SecretFinding& a, const SecretFinding& b) {
+        int ca = confidence_rank(a.hit.confidence), cb = confidence_rank(b.hit.confidence);
+        if (ca != cb) return ca < cb;
+        return rules.rules()[a.hit.rule].id < rules.rules()[b.hit.rule].id;
+    });
+    return findings;
+}
+
+}  // namespace
+
+MemoryRegion region_of(const Session& s, std::uint64_t address) {
+    const Mapping* m = find_mapping(s.facts.mappings, address);
+    if (!m) return {"anon", "unmapped", std::nullopt};
+    if (s.core)
+        for (const auto& t : s.core->threads())
+            if (t.sp >= m->start && t.sp < m->end)
+                return {"stack", fmt::format("thread {} stack", t.tid), t.tid};
+    if (m->path == "[stack]") return {"stack", "[stack]", s.facts.pid};
+    if (m->path == "[heap]") return {"heap", "[heap]", std::nullopt};
+    if (!m->path.empty() && m->path[0] == '/')
+        return m->writable ? MemoryRegion{"data", base_name(m->path) + " .data", std::nullopt}
+                           : MemoryRegion{"file", m->path, std::nullopt};
+    // Anonymous: a module's bss right after it, the brk heap a little past the program, or else anon.
+    const Mapping* below = m > s.facts.mappings.data() ? m - 1 : nullptr;
+    if (below && below->end == m->start && !below->path.empty() && below->writable)
+        return {"bss", base_name(below->path) + " .bss", std::nullopt};
+    if (s.executable.path_in_core) {
+        std::uint64_t program_end = 0;
+        for (const auto& other : s.facts.mappings)
+            if (other.path == *s.executable.path_in_core) program_end = std::max(program_end, other.end);
+        if (program_end && m->start >= program_end && m->start - program_end <= brk_randomization + (1u << 20) &&
+            m->writable)
+            return {"heap", "[heap]", std::nullopt};
+    }
+    return {"anon", fmt::format("anonymous {:#x}-{:#x}", m->start, m->end), std::nullopt};
+}
+
+SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    SecretsReport report;
+    report.rules = secret_rules(options.rules_file);
+    report.reveal = options.reveal;
+    const std::string least = options.min_confidence.value_or("low");
+    if (least != "high" && least != "medium" && least != "low")
+        throw UserError(fmt::format("unknown confidence '{}'", least), "give high, medium or low");
+    std::vector<std::string> wanted = options.regions ? split_list(*options.regions) : std::vector<std::string>{};
+    for (const auto& kind : wanted)
+        if (kind != "heap" && kind != "stack" && kind != "data" && kind != "bss" && kind != "anon" && kind != "file")
+            throw UserError(fmt::format("unknown region kind '{}'", kind),
+                            "give a comma-separated list of heap, stack, data, bss, anon, file");
+    auto selected = [&](std::uint64_t address) {
+        return wanted.empty() || std::find(wanted.begin(), wanted.end(), region_of(s, address).kind) != wanted.end();
+    };
+    std::vector<SecretHit> hits;
+    if (s.core) {
+        hits = scan_core_segments(*s.core, *report.rules, [&](const CoreSegment& seg) { return selected(seg.vaddr); },
+                         report.scanned_bytes, report.regions_scanned);
+    } else {
+        // A live process's memory, read through the debugger in blocks that reach a margin into the next
+        // one, so that a secret across a block edge is seen whole; each block keeps the hits that start in it.
+        for (const auto& m : s.facts.mappings) {
+            if (!m.readable || !selected(m.start)) continue;
+            bool any = false;
+            for (std::uint64_t at = m.start; at < m.end; at += live_block) {
+                if (interrupted()) throw_interrupted();
+                std::uint64_t keep_to = std::min<std::uint64_t>(m.end, at + live_block);
+                auto bytes = s.memory->read(at, static_cast<std::size_t>(std::min<std::uint64_t>(live_block + chunk_overlap, m.end - at)));
+                if (!bytes) bytes = s.memory->read(at, static_cast<std::size_t>(keep_to - at));
+                if (!bytes) continue;
+                for (auto& h : scan_for_secrets(*report.rules, bytes->data(), bytes->size(), at))
+                    if (h.address < keep_to) hits.push_back(std::move(h));
+                report.scanned_bytes += keep_to - at;
+                any = true;
+            }
+            report.regions_scanned += any;
+        }
+    }
+    // Fewer to list, not fewer to redact: pm-redact never sets a floor.
+    hits.erase(std::remove_if(hits.begin(), hits.end(),
+                              [&](const SecretHit& h) { return confidence_rank(h.confidence) > confidence_rank(least); }),
+               hits.end());
+    report.findings = attribute(s, *report.rules, std::move(hits));
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return report;
+}
+
+}  // namespace coroner

@@ -1,0 +1,260 @@
+#include "coroner/commands/session.hpp"
+#include "coroner/arch/arch.hpp"
+
+#include "coroner/base/error.hpp"
+#include "coroner/core/module_file.hpp"
+#include "coroner/analysis/names.hpp"
+#include "coroner/base/text.hpp"
+#include "coroner/core/process_map.hpp"
+#include "coroner/analysis/signals.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <map>
+
+namespace coroner {
+namespace {
+
+constexpr std::uint64_t at_phdr = 3, at_entry = 9;
+
+// The executable's mapping in the core: the one holding the program entry point (auxv), named by NT_FILE.
+std::optional<std::string> executable_path_in_core(const ElfCore& core) {
+    for (auto [key, value] : core.auxv())
+        if (key == at_entry || key == at_phdr)
+            for (const auto& m : core.file_mappings())
+                if (m.start <= value && value < m.end) return m.path;
+    return std::nullopt;
+}
+
+// The debugger answers for memory that the core and the files on disk do not hold, but not for the part of
+// a core segment the kernel left out: GDB reads such a gap as zeros (the code of a library that is not on
+// this machine, say), and decoding zeros as code gave `add byte ptr [rax], al`. Bytes from nowhere are
+// unknown, never zeros.
+class DebuggerOutsideCoreGaps final : public MemoryReader {
+public:
+    DebuggerOutsideCoreGaps(const ElfCore& core, MemoryReader& debugger) : core_(core), debugger_(debugger) {}
+    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
+        for (const auto& seg : core_.segments()) {
+            std::uint64_t gap_start = seg.vaddr + seg.filesz, gap_end = seg.vaddr + seg.memsz;
+            if (address < gap_end && address + size > gap_start) return std::nullopt;
+        }
+        return debugger_.read(address, size);
+    }
+
+private:
+    const ElfCore& core_;
+    MemoryReader& debugger_;
+};
+
+ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
+    ExecutableCheck check;
+    check.path_in_core = executable_path_in_core(core);
+    check.build_id_on_disk = read_module_file(opened).build_id;
+    if (!check.path_in_core) return check;
+    for (const auto& m : core.file_mappings())
+        if (m.path == *check.path_in_core && m.file_offset == 0) {
+            check.build_id_in_core = build_id_in_memory(core, m.start);
+            break;
+        }
+    if (check.build_id_in_core && check.build_id_on_disk && *check.build_id_in_core != *check.build_id_on_disk) {
+        if (base_name(*check.path_in_core) != base_name(opened))
+            throw UserError(fmt::format("the core was written by {} (build-id {}), but the executable loaded is {} "
+                                        "(build-id {})",
+                                        *check.path_in_core, *check.build_id_in_core, opened,
+                                        *check.build_id_on_disk),
+                            "open the core with the program that produced it");
+        check.mismatched = true;
+    }
+    return check;
+}
+
+// Why the core's path is unknown, if the adapter knows, and how to reload it in the debugger at hand.
+UserError core_file_unknown(const Session& s) {
+    std::string why = s.target.description.empty() ? "" : ": " + s.target.description;
+    std::string reload = s.debugger_info.name == "lldb" ? "`target create PROG -c CORE`" : "`core-file CORE`";
+    return UserError("the debugger does not say which core file is loaded" + why,
+                     fmt::format("reload it with {}", reload));
+}
+
+}  // namespace
+
+Session open_session(Debugger& debugger) {
+    Session s;
+    s.debugger = &debugger;
+    s.debugger_info = debugger.info();
+    s.target = debugger.target();
+    switch (s.target.kind) {
+    case TargetKind::none:
+        throw UserError("no core file or process is loaded",
+                        "open one first: `gdb PROG CORE`, `target create PROG -c CORE`, or run the program");
+    case TargetKind::live_running:
+        throw UserError("the process is running", "interrupt it, or wait until it stops on a signal");
+    case TargetKind::unsupported:
+        throw UserError(fmt::format("the debugger's target is a {} connection, not a core file or a process of this "
+                                    "machine", s.target.description),
+                        "open the core file, or debug the process on the machine it runs on");
+    case TargetKind::core: {
+        if (!s.target.executable)
+            throw UserError("a core file is loaded without its executable",
+                            "load the program that produced the core: `file PROG` or `gdb PROG CORE`");
+        if (!s.target.core_file) throw core_file_unknown(s);
+        s.core = ElfCore::open(*s.target.core_file);
+        s.facts = s.core->facts();
+        s.executable = check_executable(*s.core, *s.target.executable);
+        break;
+    }
+    case TargetKind::live_stopped: {
+        if (!s.target.pid) throw UserError("the debugger gives no pid for the live process", "reattach to it");
+        s.facts = live_process_facts(*s.target.pid);
+        if (auto raw = debugger.live_signal()) s.facts.signal = keep_meaningful_fields(*raw);
+        s.facts.crashing_tid = debugger.selected_tid();
+        if (s.target.executable) s.executable.path_in_core = s.target.executable;
+        break;
+    }
+    }
+    std::map<std::string, std::string> renamed;
+    if (s.executable.path_in_core && s.target.executable) renamed[*s.executable.path_in_core] = *s.target.executable;
+    s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
+    if (s.core)
+        s.debugger_memory = std::make_unique<DebuggerOutsideCoreGaps>(*s.core, debugger);
+    s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{
+        s.core.get(), s.files.get(), s.debugger_memory ? s.debugger_memory.get() : &debugger});
+
+    if (s.target.executable && read_module_file(*s.target.executable).readable)
+        s.go_panic = coroner::go_panic(*s.memory, s.mappings_on_disk(), *s.target.executable);
+
+    s.threads = debugger.threads();
+    if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
+    // A core records one name, the process's; GDB shows none per thread and LLDB gives every thread that
+    // one. Name the main thread only, whichever debugger asked.
+    if (s.target.kind == TargetKind::core)
+        for (auto& t : s.threads) t.name = t.tid == s.facts.pid ? s.facts.program : std::nullopt;
+    s.crashing_thread = s.threads.front();
+    if (s.facts.crashing_tid)
+        for (const auto& t : s.threads)
+            if (t.tid == *s.facts.crashing_tid) s.crashing_thread = t;
+    if (!s.crashing_thread.name && s.crashing_thread.tid == s.facts.pid) s.crashing_thread.name = s.facts.program;
+    if (s.target.kind != TargetKind::core && s.facts.crash_registers.empty()) {
+        s.facts.crash_registers = debugger.registers(s.crashing_thread.tid);
+        add_32bit_register_names(s.facts.crash_registers);
+    }
+    if (!s.facts.crash_pc) {
+        auto top = debugger.frames(s.crashing_thread.tid, 1);
+        if (!top.empty()) {
+            s.facts.crash_pc = top.front().pc;
+            s.facts.crash_sp = top.front().sp;
+        }
+    }
+    return s;
+}
+
+namespace {
+
+// GDB gives a source file's real path (symlinks resolved), LLDB the path the debug info records
+// (Debian's Go: /usr/lib/go-1.19/src is a link to /usr/share/go-1.19/src). Where the file is here,
+// both become its real path.
+std::string real_source_path(const std::string& path) {
+    static std::map<std::string, std::string> cache;
+    auto it = cache.find(path);
+    if (it != cache.end()) return it->second;
+    std::string out = path;
+    if (!path.empty() && path[0] == '/')
+        if (char* real = ::realpath(path.c_str(), nullptr)) {
+            out = real;
+            std::free(real);
+        }
+    return cache.emplace(path, out).first->second;
+}
+
+// Where a backtrace ends: at `main` (Go's `main.main`), as GDB does (what called it is start-up); for Rust at the
+// crate's `main`, which GDB knows from the debug info and LLDB does not (the next frame is std's
+// lang_start plumbing, starting with a FnOnce::call_once).
+bool is_outermost(const std::vector<Frame>& frames, std::size_t i) {
+    if (frames[i].function == "main" || frames[i].function == "main.main") return true;  // C, C++; Go
+    return frames[i].function && ends_with(*frames[i].function, "::main") && i + 1 < frames.size() &&
+           frames[i + 1].function && frames[i + 1].function->rfind("core::ops::function::FnOnce::call_once", 0) == 0;
+}
+
+// Go's inlining is in its DWARF, which GDB reads and LLDB does not: GDB shows `runtime.mPark` inlined in
+// `runtime.stopm`, LLDB only `stopm`, at the inlined code's line. Both become LLDB's view: an inlined Go
+// frame folds into its caller, which keeps the innermost file, line and pc.
+void fold_go_inlined_frames(std::vector<Frame>& frames) {
+    for (std::size_t i = 0; i + 1 < frames.size();) {
+        if (frames[i].inlined && frames[i].file && ends_with(*frames[i].file, ".go")) {
+            frames[i + 1].file = frames[i].file;
+            frames[i + 1].line = frames[i].line;
+            frames[i + 1].pc = frames[i].pc;
+            frames.erase(frames.begin() + static_cast<std::ptrdiff_t>(i));
+            continue;
+        }
+        i++;
+    }
+    for (std::size_t i = 0; i < frames.size(); i++) frames[i].index = static_cast<int>(i);
+}
+
+}  // namespace
+
+std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
+    if (thread.tid == crashing_thread.tid && crash_frames_walked()) {
+        std::vector<Frame> walked = frames_at(go_panic->stack);
+        if (limit > 0 && walked.size() > static_cast<std::size_t>(limit)) walked.resize(static_cast<std::size_t>(limit));
+        return walked;
+    }
+    return finished(debugger->frames(thread.tid, limit));
+}
+
+std::vector<Frame> Session::frames_at(const std::vector<std::uint64_t>& pcs) const {
+    std::vector<Frame> frames;
+    for (std::size_t i = 0; i < pcs.size(); i++) {
+        // Past the innermost frame a pc is a return address: its call is the instruction before it.
+        Frame f = debugger->symbolize(i == 0 ? pcs[i] : pcs[i] - 1);
+        f.index = static_cast<int>(i);
+        f.pc = pcs[i];
+        frames.push_back(std::move(f));
+    }
+    return finished(std::move(frames));
+}
+
+std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
+    for (auto& f : frames) {
+        bool rust = f.file && ends_with(*f.file, ".rs");
+        if (f.function) f.function = normalize_function(*f.function, rust);
+        if (f.file) f.file = normalize_source_path(real_source_path(*f.file));
+    }
+    fold_go_inlined_frames(frames);
+    for (std::size_t i = 0; i < frames.size(); i++)
+        if (is_outermost(frames, i)) {
+            frames.resize(i + 1);
+            break;
+        }
+    for (std::size_t i = 0; i < frames.size(); i++) {
+        Frame& f = frames[i];
+        // An inlined frame and the frame it is inlined into are one physical frame: one pc. (GDB gives
+        // both the same pc; LLDB gives the outer one the start of the inlined range.)
+        if (i > 0 && frames[i - 1].inlined) f.pc = frames[i - 1].pc;
+        f.module.reset();
+        const Mapping* m = find_mapping(facts.mappings, f.pc);
+        // Past the innermost frame, a pc outside executable memory means the unwinder lost the stack
+        // (a smashed stack, say): what follows is garbage, which GDB prints and LLDB does not.
+        if (i > 0 && (!m || !m->executable)) {
+            frames.resize(i);
+            break;
+        }
+        if (m && !m->path.empty()) {
+            bool is_program = executable.path_in_core && m->path == *executable.path_in_core;
+            f.module = is_program && target.executable ? *target.executable : m->path;
+        }
+    }
+    return frames;
+}
+
+std::vector<Mapping> Session::mappings_on_disk() const {
+    std::vector<Mapping> mappings = facts.mappings;
+    if (executable.path_in_core && target.executable)
+        for (auto& m : mappings)
+            if (m.path == *executable.path_in_core) m.path = *target.executable;
+    return mappings;
+}
+
+}  // namespace coroner

@@ -1,0 +1,56 @@
+// The one interface a debugger frontend implements. It collects facts the debugger knows best and
+// reads memory; it decides nothing. Calls are lazy so that a command fetches only what it uses
+// (a 2,000-thread core must not be unwound in full for one crashing thread).
+#pragma once
+
+#include "coroner/core/memory.hpp"
+#include "coroner/base/model.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coroner {
+
+// unsupported: a target coroner cannot read, e.g. a remote process (its pid is not one of this machine).
+enum class TargetKind { none, core, live_stopped, live_running, unsupported };
+
+struct TargetState {
+    TargetKind kind = TargetKind::none;
+    std::optional<std::string> executable;  // absolute path of the loaded program, if any
+    std::optional<std::string> core_file;   // absolute path, for kind == core
+    std::optional<std::int64_t> pid;        // for live processes
+    // For unsupported: what the target is ("remote"); for a core without core_file: why it is not known.
+    std::string description;
+};
+
+struct DebuggerInfo {
+    std::string name;     // "gdb" or "lldb"
+    std::string version;  // e.g. "13.1"
+};
+
+class Debugger : public MemoryReader {
+public:
+    ~Debugger() override = default;
+    virtual DebuggerInfo info() = 0;
+    virtual TargetState target() = 0;
+    virtual std::vector<ThreadInfo> threads() = 0;
+    // Frames of one thread, innermost first, at most `limit` of them (limit <= 0: all).
+    virtual std::vector<Frame> frames(std::int64_t tid, int limit) = 0;
+    // What the debug info (or, without it, the symbol table) says of a code address: function, file and
+    // line; `pc` is set, the rest is empty when nothing is known.
+    virtual Frame symbolize(std::uint64_t pc) = 0;
+    // The arguments and locals of a thread's frame, by the debugger's own frame number.
+    virtual std::vector<Variable> variables(std::int64_t tid, int debugger_index) = 0;
+    // Makes that frame the debugger's selected one (what `frame N` does); false if there is no such frame.
+    virtual bool select_frame(std::int64_t tid, int debugger_index) = 0;
+    // For a live process: the signal the selected thread stopped with, and that thread's tid.
+    virtual std::optional<SignalInfo> live_signal() = 0;
+    virtual std::optional<std::int64_t> selected_tid() = 0;
+    // For a live process: the general-purpose registers of a thread's innermost frame, by name
+    // ("rax", "rsp", ...). A core's registers come from its notes instead.
+    virtual std::map<std::string, std::uint64_t> registers(std::int64_t tid) = 0;
+};
+
+}  // namespace coroner

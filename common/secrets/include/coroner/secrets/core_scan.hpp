@@ -1,0 +1,23 @@
+// Scanning a core file's dumped memory for secrets, straight from the mapped file and on every CPU.
+#pragma once
+
+#include "coroner/core/elf_core.hpp"
+#include "coroner/secrets/secret_scan.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace coroner {
+
+// How far each parallel chunk is scanned past its edges: as long as any rule's match may be (rule files
+// may not set a longer max_length), so that a match across an edge is seen whole.
+constexpr std::uint64_t chunk_overlap = max_secret_length;
+
+// The hits in the segments `wanted` picks, each once; adds what it scanned to the two counts. Stops with
+// the interrupted error when the user asks to.
+std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules& rules,
+                                          const std::function<bool(const CoreSegment&)>& wanted,
+                                          std::uint64_t& scanned_bytes, std::size_t& segments_scanned);
+
+}  // namespace coroner

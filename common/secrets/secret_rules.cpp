@@ -1,0 +1,200 @@
+#include "coroner/secrets/secret_rules.hpp"
+
+#include "coroner/base/error.hpp"
+#include "coroner/base/rules.hpp"
+
+#include <fmt/format.h>
+#include <hs/hs.h>
+
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+
+namespace coroner {
+
+SecretRules::~SecretRules() {
+    for (hs_database_t* db : {database_, anchor_database_, unanchored_database_})
+        if (db) hs_free_database(db);
+}
+
+namespace {
+
+// Compiles patterns (or, with `literal`, literal strings) into one block-mode database; a pattern that
+// does not compile is a UserError naming its rule (ids[i] indexes `rules`).
+hs_database_t* compile_database(const std::vector<std::string>& patterns, const std::vector<unsigned>& flags,
+                                const std::vector<unsigned>& ids, bool literal, const std::vector<SecretRule>& rules,
+                                const std::vector<std::size_t>& rule_of, const std::string& source) {
+    std::vector<const char*> texts;
+    std::vector<std::size_t> lengths;
+    for (const auto& p : patterns) {
+        texts.push_back(p.c_str());
+        lengths.push_back(p.size());
+    }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* error = nullptr;
+    auto count = static_cast<unsigned>(patterns.size());
+    hs_error_t status = literal ? hs_compile_lit_multi(texts.data(), flags.data(), ids.data(), lengths.data(), count,
+                                                       HS_MODE_BLOCK, nullptr, &db, &error)
+                                : hs_compile_multi(texts.data(), flags.data(), ids.data(), count, HS_MODE_BLOCK,
+                                                   nullptr, &db, &error);
+    if (status == HS_SUCCESS) return db;
+    std::string what = error && error->message ? error->message : "unknown error";
+    std::string id = error && error->expression >= 0 && static_cast<std::size_t>(error->expression) < rule_of.size()
+                         ? rules[rule_of[static_cast<std::size_t>(error->expression)]].id
+                         : "?";
+    if (error) hs_free_compile_error(error);
+    throw UserError(fmt::format("secret rule '{}' in {}: \"pattern\" does not compile: {}", id, source, what),
+                    "simplify its pattern");
+}
+
+// The longest text the rule's pattern can match, as Vectorscan works it out (most vendor formats have a
+// fixed length); the largest size_t where it is unbounded or the pattern does not compile (compiling the
+// database reports that). The re-check and the stretch scanned around an anchor are no longer than this.
+std::size_t widest_match(const SecretRule& rule) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* error = nullptr;
+    std::size_t widest = SIZE_MAX;
+    if (hs_expression_info(rule.pattern.c_str(), rule.caseless ? HS_FLAG_CASELESS : 0u, &info, &error) == HS_SUCCESS) {
+        if (info->max_width != UINT_MAX) widest = info->max_width;
+        std::free(info);
+    } else if (error) {
+        hs_free_compile_error(error);
+    }
+    return widest;
+}
+
+// Reads one rule, every field checked (see RuleFields).
+SecretRule read_secret_rule(const RuleFields& r) {
+    SecretRule rule;
+    rule.id = r.id();
+    rule.name = r.text_or("name", rule.id);
+    rule.confidence = r.text_or("confidence", "medium");
+    if (rule.confidence != "high" && rule.confidence != "medium" && rule.confidence != "low")
+        r.fail(fmt::format("confidence is '{}'", rule.confidence), "use high, medium or low");
+    rule.pattern = r.text("pattern");
+    rule.caseless = r.flag("caseless", false);
+    rule.recheck = r.pattern("pattern", rule.caseless);
+    rule.group = static_cast<int>(r.count("group", 0, 0, 99));
+    if (rule.group > rule.recheck.capture_count())
+        r.fail(fmt::format("\"group\" is {}, but the pattern has {} capture(s)", rule.group, rule.recheck.capture_count()));
+    rule.entropy_min = r.number("entropy_min");
+    rule.placeholders = r.flag("placeholders", false);
+    rule.luhn = r.flag("luhn", false);
+    rule.max_length = r.count("max_length", 512, 1, max_secret_length);
+    rule.anchors = r.texts("anchors");
+    rule.digit_run = r.count("digit_run", 0, 0, 64);
+    rule.max_length = std::min(rule.max_length, widest_match(rule));
+    return rule;
+}
+
+}  // namespace
+
+std::shared_ptr<SecretRules> SecretRules::parse(const nlohmann::json& doc, const std::string& source) {
+    std::shared_ptr<SecretRules> set(new SecretRules());
+    set->source_ = source;
+    for (const RuleFields& r : rule_list(doc, "secret", source)) set->rules_.push_back(read_secret_rule(r));
+    if (set->rules_.empty())
+        throw UserError(fmt::format("the secret rules of {} are empty", source), "give at least one rule");
+    for (std::size_t i = 0; i < set->rules_.size(); i++) {
+        const SecretRule& rule = set->rules_[i];
+        for (std::size_t k = 0; k < rule.anchors.size(); k++) set->anchor_rules_.push_back(i);
+        if (rule.digit_run) {
+            set->digit_run_ = set->digit_run_ ? std::min(set->digit_run_, rule.digit_run) : rule.digit_run;
+            set->digit_run_reach_ = std::max(set->digit_run_reach_, rule.max_length);
+        }
+    }
+    return set;
+}
+
+void SecretRules::compile_databases() {
+    const auto& rules = rules_;
+    // Ends only: asking Vectorscan for each match's start too (SOM) made the generic rules take seconds to
+    // compile; the re-check finds the start.
+    std::vector<std::string> patterns, anchors, unanchored;
+    std::vector<unsigned> flags, ids, anchor_flags, anchor_ids, unanchored_flags, unanchored_ids;
+    std::vector<std::size_t> rule_of, unanchored_rule_of;
+    for (std::size_t i = 0; i < rules.size(); i++) {
+        const SecretRule& rule = rules[i];
+        unsigned caseless = rule.caseless ? HS_FLAG_CASELESS : 0u;
+        patterns.push_back(rule.pattern);
+        flags.push_back(caseless);
+        ids.push_back(static_cast<unsigned>(i));
+        rule_of.push_back(i);
+        for (const auto& a : rule.anchors) {
+            anchor_ids.push_back(static_cast<unsigned>(anchors.size()));
+            anchors.push_back(a);
+            anchor_flags.push_back(caseless);
+        }
+        if (rule.anchors.empty() && !rule.digit_run) {
+            unanchored.push_back(rule.pattern);
+            unanchored_flags.push_back(caseless);
+            unanchored_ids.push_back(static_cast<unsigned>(i));
+            unanchored_rule_of.push_back(i);
+        }
+    }
+    database_ = compile_database(patterns, flags, ids, false, rules, rule_of, source_);
+    if (!anchors.empty()) anchor_database_ = compile_database(anchors, anchor_flags, anchor_ids, true, rules, anchor_rules_, source_);
+    if (!unanchored.empty())
+        unanchored_database_ = compile_database(unanchored, unanchored_flags, unanchored_ids, false, rules, unanchored_rule_of, source_);
+}
+
+std::shared_ptr<const SecretRules> SecretRules::compile(const nlohmann::json& doc, const std::string& source) {
+    auto set = parse(doc, source);
+    set->compile_databases();
+    return set;
+}
+
+// The three databases, each as its length (8 bytes, little-endian; 0 for none) and Vectorscan's own
+// serialization, after a line naming the format and the number of rules they were built from.
+std::string SecretRules::serialized() const {
+    std::string out = fmt::format("{} {}\n", serialized_format, rules_.size());
+    for (hs_database_t* db : {database_, anchor_database_, unanchored_database_}) {
+        char* bytes = nullptr;
+        std::size_t length = 0;
+        if (db && hs_serialize_database(db, &bytes, &length) != HS_SUCCESS)
+            throw std::runtime_error("cannot serialize a Vectorscan database");
+        for (int b = 0; b < 8; b++) out += static_cast<char>((length >> (8 * b)) & 0xff);
+        out.append(bytes ? bytes : "", length);
+        std::free(bytes);
+    }
+    return out;
+}
+
+std::shared_ptr<const SecretRules> SecretRules::load(const nlohmann::json& doc, std::string_view serialized) {
+    auto set = parse(doc, "the built-in rules");
+    if (!set->deserialize(serialized)) set->compile_databases();
+    return set;
+}
+
+// False, with nothing loaded, where `serialized` is not of these rules or Vectorscan cannot load it on
+// this machine (built for other CPU features).
+bool SecretRules::deserialize(std::string_view serialized) {
+    std::string header = fmt::format("{} {}\n", serialized_format, rules_.size());
+    if (serialized.substr(0, header.size()) != header) return false;
+    std::size_t at = header.size();
+    hs_database_t* loaded[3] = {nullptr, nullptr, nullptr};
+    bool ok = true;
+    for (auto& db : loaded) {
+        std::size_t length = 0;
+        for (int b = 0; ok && b < 8; b++) {
+            ok = at < serialized.size();
+            if (ok) length |= static_cast<std::size_t>(static_cast<unsigned char>(serialized[at++])) << (8 * b);
+        }
+        ok = ok && length <= serialized.size() - at;
+        if (ok && length > 0) ok = hs_deserialize_database(serialized.data() + at, length, &db) == HS_SUCCESS;
+        if (!ok) break;
+        at += length;
+    }
+    if (!ok || !loaded[0]) {
+        for (hs_database_t* db : loaded)
+            if (db) hs_free_database(db);
+        return false;
+    }
+    database_ = loaded[0];
+    anchor_database_ = loaded[1];
+    unanchored_database_ = loaded[2];
+    return true;
+}
+
+}  // namespace coroner

@@ -1,0 +1,466 @@
+#include "coroner/secrets/secret_scan.hpp"
+
+#include <hs/hs.h>
+#include <emmintrin.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <tuple>
+#include <set>
+#include <stdexcept>
+
+namespace coroner {
+namespace {
+
+constexpr std::size_t window = 64u << 20;   // bytes per Vectorscan call
+constexpr std::size_t overlap = 16u << 10;  // longer than any match, so none is cut by a window edge
+// Characters in a UTF-16 run worth narrowing: 12 or more, so that a run always covers one of the
+// 16-byte windows the search tests.
+constexpr std::size_t shortest_utf16 = 12;
+
+struct Candidate {
+    unsigned rule;
+    std::size_t to;  // where a match ends; the re-check finds where it starts
+};
+
+int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* context) {
+    static_cast<std::vector<Candidate>*>(context)->push_back({id, static_cast<std::size_t>(to)});
+    return 0;
+}
+
+// Vectorscan's scratch space, one per thread (allocating it anew costs more than scanning a small block),
+// grown where the rules' databases need more (hs_alloc_scratch leaves a big enough one alone).
+hs_scratch_t* scratch_for(const SecretRules& rules) {
+    struct Scratch {
+        hs_scratch_t* scratch = nullptr;
+        ~Scratch() { hs_free_scratch(scratch); }
+    };
+    thread_local Scratch mine;
+    for (hs_database_t* db : {rules.database(), rules.anchor_database(), rules.unanchored_database()})
+        if (db && hs_alloc_scratch(db, &mine.scratch) != HS_SUCCESS)
+            throw std::runtime_error("cannot allocate Vectorscan scratch");
+    return mine.scratch;
+}
+
+// A stretch of the scanned text where a match may lie.
+struct Span {
+    std::size_t from, to;
+};
+
+// A repeat reports a match at every end it can reach: keep the last of each run of consecutive ends.
+std::vector<Candidate> last_ends(std::vector<Candidate> found) {
+    std::sort(found.begin(), found.end(),
+              [](const Candidate& a, const Candidate& b) { return a.rule != b.rule ? a.rule < b.rule : a.to < b.to; });
+    std::vector<Candidate> kept;
+    for (std::size_t i = 0; i < found.size(); i++) {
+        bool continued = i + 1 < found.size() && found[i + 1].rule == found[i].rule && found[i + 1].to <= found[i].to + 1;
+        if (!continued) kept.push_back(found[i]);
+    }
+    return kept;
+}
+
+bool looks_like_placeholder(const std::string& value) {
+    std::string v;
+    for (char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // A weak real password ("secret") is still a finding; a value naming the thing itself ("password",
+    // "IAMUserChangePassword") or standing in for one is not.
+    static const char* words[] = {"example", "changeme", "change_me", "your", "xxxx", "****",
+                                  "redacted", "dummy", "placeholder", "${", "{{", "#{",
+                                  "%s", "null", "none", "undefined", "true", "false", "env.", "process.",
+                                  "getenv", "os.environ", "config.", "settings.", "foobar",
+                                  "1234567890", "abcdef", "a1b2c3", "00000000"};
+    for (const char* w : words)
+        if (v.find(w) != std::string::npos) return true;
+    // A shell, PHP or PowerShell variable ("$db_pass"): what is stored is the reference, not a password.
+    if (value.size() > 1 && value[0] == '$' &&
+        (std::isalpha(static_cast<unsigned char>(value[1])) || value[1] == '_' || value[1] == '('))
+        return true;
+    // "<your-token>"; a lone '>' or '<' is just a character of a random secret.
+    auto open = v.find('<');
+    if (open != std::string::npos && v.find('>', open) != std::string::npos) return true;
+    // The thing's own name ("password"), or a path or anchor that mentions it ("#add-password").
+    if (v.find("password") != std::string::npos &&
+        (v == "password" || v.find_first_of("/#:") != std::string::npos || v.find("change") != std::string::npos))
+        return true;
+    return std::all_of(value.begin(), value.end(), [&](char c) { return c == value.front(); });
+}
+
+// A few card numbers the networks publish for testing: found, but said to be test numbers.
+bool is_test_card(const std::string& digits) {
+    static const char* known[] = {"4111111111111111", "4242424242424242", "4012888888881881", "5555555555554444",
+                                  "5105105105105100", "378282246310005", "371449635398431", "6011111111111117",
+                                  "4000056655665556", "5200828282828210"};
+    return std::find(std::begin(known), std::end(known), digits) != std::end(known);
+}
+
+std::string digits_of(const std::string& text) {
+    std::string digits;
+    for (char c : text)
+        if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+    return digits;
+}
+
+// Runs `db` over [data, data+size) in windows Vectorscan can take, adding each match's end (plus
+// `offset`) to `out`.
+void scan_all(hs_database_t* db, hs_scratch_t* scratch, const std::uint8_t* data, std::size_t size, std::size_t offset,
+              std::vector<Candidate>& out) {
+    for (std::size_t start = 0; start < size; start += window) {
+        std::size_t length = std::min(size - start, window + overlap);
+        std::vector<Candidate> found;
+        hs_scan(db, reinterpret_cast<const char*>(data + start), static_cast<unsigned>(length), 0, scratch, on_match,
+                &found);
+        for (auto& c : found) {
+            // A match ending in the overlap is the next window's (it sees the match whole).
+            if (start + window < size && c.to > window) continue;
+            out.push_back({c.rule, c.to + start + offset});
+        }
+        if (start + window >= size) break;
+    }
+}
+
+// Around each anchor found, the stretch its rule's matches could cover: a match holds the anchor and is
+// at most max_length long.
+void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std::uint8_t* data, std::size_t size,
+                      std::vector<Span>& spans) {
+    std::vector<Candidate> anchors;
+    scan_all(rules.anchor_database(), scratch, data, size, 0, anchors);
+    for (const auto& a : anchors) {
+        std::size_t reach = rules.rules()[rules.anchor_rules()[a.rule]].max_length;
+        spans.push_back({a.to > reach ? a.to - reach : 0, std::min(size, a.to + reach)});
+    }
+}
+
+bool is_digit(std::uint8_t c) { return c >= '0' && c <= '9'; }
+bool is_digit_break(std::uint8_t c) { return c == ' ' || c == '-'; }
+
+struct DigitRun {
+    std::size_t from, to, digits;
+};
+
+// The run of digits (broken only by single spaces or dashes) that holds the digit at `at`, not reaching
+// back before `floor`.
+DigitRun digit_run_at(const std::uint8_t* data, std::size_t size, std::size_t at, std::size_t floor) {
+    std::size_t from = at;
+    while (from > floor && (is_digit(data[from - 1]) ||
+                            (from >= floor + 2 && is_digit_break(data[from - 1]) && is_digit(data[from - 2]))))
+        from--;
+    DigitRun run{from, from, 0};
+    while (run.to < size && (is_digit(data[run.to]) || (run.to > from && is_digit_break(data[run.to]) &&
+                                                         run.to + 1 < size && is_digit(data[run.to + 1])))) {
+        run.digits += is_digit(data[run.to]);
+        run.to++;
+    }
+    return run;
+}
+
+bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
+
+// A run of UTF-16LE printable ASCII characters: [from, to) in bytes.
+struct WideRun {
+    std::size_t from, to;
+};
+
+// One SSE2 pass, sixteen bytes a step, for what the anchors cannot find:
+// - around each run of at least `min_digits` digits (0: none wanted) broken only by single spaces or dashes
+//   (a card number as people write it), the stretch a match could cover. Four digits in a row start every
+//   such run, and memory seldom holds them, so the step tests for four (with the last three bytes of the
+//   step before, for a run across the edge); only then is a run measured byte by byte;
+// - with `wide`, each run of at least shortest_utf16 UTF-16LE printable characters: every eight bytes, the
+//   sixteen from there are tested for zero bytes at every odd (or every even) position; a candidate is then
+//   extended byte by byte. A run of 12 characters always covers one such test.
+void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
+               std::vector<Span>& spans, std::vector<WideRun>* wide) {
+    const __m128i shift = _mm_set1_epi8(static_cast<char>(-128 - '0'));
+    const __m128i limit = _mm_set1_epi8(static_cast<char>(-128 + 10));
+    const __m128i zero = _mm_setzero_si128();
+    std::size_t digits_done = 0;              // digit runs end before here
+    std::size_t wide_done[2] = {0, 0};        // runs of characters at even (odd) addresses end before here
+    auto measure_digits = [&](std::size_t at) {
+        if (at < digits_done) return;
+        DigitRun run = digit_run_at(data, size, at, digits_done);
+        if (run.digits >= min_digits)
+            spans.push_back({run.from > reach ? run.from - reach : 0, std::min(size, run.to + reach)});
+        digits_done = std::max(run.to, at + 1);
+    };
+    auto test_wide = [&](std::size_t at16, unsigned zeros) {  // zeros: a bit for each of data[at16..at16+16)
+        for (std::size_t align = 0; align < 2; align++) {
+            // Characters at even offsets have their zero high bytes at odd ones, and the other way round.
+            unsigned high = align == 0 ? 0xAAAAu : 0x5554u;
+            std::size_t at = at16 + align;
+            if ((zeros & high) != high || at < wide_done[align] || !printable(data[at])) continue;
+            std::size_t from = at, to = at;
+            while (from >= 2 && from - 2 >= wide_done[align] && data[from - 1] == 0 && printable(data[from - 2])) from -= 2;
+            while (to + 1 < size && data[to + 1] == 0 && printable(data[to])) to += 2;
+            if ((to - from) / 2 >= shortest_utf16) wide->push_back({from, to});
+            wide_done[align] = to;
+        }
+    };
+    auto maybe_wide = [](unsigned zeros) { return (zeros & 0xAAAAu) == 0xAAAAu || (zeros & 0x5554u) == 0x5554u; };
+    unsigned previous_digits = 0, previous_zeros = 0;  // of the last sixteen bytes, a bit each
+    std::size_t i = 0;
+    for (; i + 16 <= size; i += 16) {
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+        if (min_digits) {
+            auto digits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
+            unsigned last19 = (digits << 3) | (previous_digits >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
+            previous_digits = digits;
+            unsigned pairs = last19 & (last19 >> 1);
+            // Bit k: four digits from data[i-3+k] on.
+            for (unsigned fours = pairs & (pairs >> 2); fours != 0; fours &= fours - 1) {
+                std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(fours));
+                if (at >= 3) measure_digits(at - 3);
+            }
+        }
+        if (wide) {
+            auto zeros = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero)));
+            unsigned straddling = ((zeros << 16 | previous_zeros) >> 8) & 0xFFFFu;  // data[i-8..i+8)
+            previous_zeros = zeros;
+            if (__builtin_expect(i >= 8 && maybe_wide(straddling), 0)) test_wide(i - 8, straddling);
+            if (__builtin_expect(maybe_wide(zeros), 0)) test_wide(i, zeros);
+        }
+    }
+    // The last bytes, fewer than a step.
+    if (min_digits)
+        for (std::size_t at = i >= 3 ? i - 3 : 0; at < size; at++)
+            if (is_digit(data[at])) measure_digits(at);
+    if (wide && i >= 8 && i + 8 <= size) {
+        auto zeros = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i - 8)), zero)));
+        test_wide(i - 8, zeros);
+    }
+}
+
+// Sorted, with stretches that overlap or nearly touch joined: one Vectorscan call each.
+std::vector<Span> merged(std::vector<Span> spans) {
+    constexpr std::size_t near = 256;  // a call costs about as much as scanning this many bytes
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.from < b.from; });
+    std::vector<Span> out;
+    for (const auto& s : spans) {
+        if (!out.empty() && s.from <= out.back().to + near)
+            out.back().to = std::max(out.back().to, s.to);
+        else
+            out.push_back(s);
+    }
+    return out;
+}
+
+// Candidate matches of every rule in [data, data+size): the anchors and digit runs first, in one fast
+// pass, then the full patterns only around them (and over everything for a rule with neither).
+// With `wide`, the UTF-16 runs found on the way.
+void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t size, std::vector<Candidate>& out,
+               std::vector<WideRun>* wide = nullptr) {
+    hs_scratch_t* scratch = scratch_for(rules);
+    std::vector<Span> spans;
+    if (rules.anchor_database()) add_anchor_spans(rules, scratch, data, size, spans);
+    if (rules.digit_run() || wide) find_runs(data, size, rules.digit_run(), rules.digit_run_reach(), spans, wide);
+    for (const auto& span : merged(std::move(spans)))
+        scan_all(rules.database(), scratch, data + span.from, span.to - span.from, span.from, out);
+    if (rules.unanchored_database()) scan_all(rules.unanchored_database(), scratch, data, size, 0, out);
+}
+
+// The capture that is the secret: the first from the rule's group on that took part in the match (a
+// pattern with alternatives has one capture each), else the whole match.
+std::size_t secret_group(const SecretRule& rule, const std::vector<re2::StringPiece>& m) {
+    for (std::size_t g = static_cast<std::size_t>(std::max(rule.group, 0)); g > 0 && g < m.size(); g++)
+        if (m[g].data() != nullptr) return g;
+    return 0;
+}
+
+// The length of the UTF-8 character of two to four bytes at value[i], or 0 where there is none.
+std::size_t utf8_length(const std::string& value, std::size_t i) {
+    auto c = static_cast<unsigned char>(value[i]);
+    if (c < 0xC2 || c > 0xF4) return 0;
+    std::size_t length = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (i + length > value.size()) return 0;
+    for (std::size_t k = 1; k < length; k++)
+        if ((static_cast<unsigned char>(value[i + k]) & 0xC0) != 0x80) return 0;
+    return length;
+}
+
+// Text as programs store it: UTF-8 without control characters other than line breaks and tabs. Random
+// bytes that happen to follow a keyword ("pwd=" and then binary) seldom are.
+bool is_text(const std::string& value) {
+    for (std::size_t i = 0; i < value.size();) {
+        auto c = static_cast<unsigned char>(value[i]);
+        bool line_break = c == '\n' || c == '\r' || c == '\t';  // a PEM key spans lines
+        if (c < 0x80) {
+            if ((c < 0x20 && !line_break) || c == 0x7f) return false;
+            i++;
+        } else {
+            std::size_t length = utf8_length(value, i);
+            if (length == 0) return false;
+            i += length;
+        }
+    }
+    return true;
+}
+
+// The rule's filters on a value the re-check found.
+bool passes_filters(const SecretRule& rule, const std::string& value) {
+    if (value.empty() || !is_text(value)) return false;
+    if (rule.entropy_min && shannon_entropy(value) < *rule.entropy_min) return false;
+    if (rule.placeholders && looks_like_placeholder(value)) return false;
+    if (rule.luhn) {
+        std::string digits = digits_of(value);
+        if (digits.size() < 13 || digits.size() > 19 || !luhn_valid(digits)) return false;
+    }
+    return true;
+}
+
+// Re-checks each candidate with the rule's regex over the bytes before its end, recovering the exact
+// start, length and secret group, then filters and keeps each (rule, start) once.
+// `address_of` turns an offset in the scanned text into the target address it came from.
+void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::size_t size,
+              const std::vector<Candidate>& candidates, bool utf16,
+              const std::function<std::uint64_t(std::size_t)>& address_of, std::vector<SecretHit>& hits) {
+    std::set<std::pair<std::size_t, std::size_t>> seen;  // (rule, start of the secret)
+    // Latest end first: where a match could end at a word boundary and further on, the longer one wins.
+    auto ends = last_ends(candidates);
+    for (auto c_it = ends.rbegin(); c_it != ends.rend(); ++c_it) {
+        const Candidate& c = *c_it;
+        const SecretRule& rule = rules.rules()[c.rule];
+        std::size_t to = std::min(c.to, size);
+        std::size_t from = to > rule.max_length ? to - rule.max_length : 0;
+        // Every match in the stretch, as std::sregex_iterator went: each search starts where the last match
+        // ended (one further after an empty one), with the text before it still seen by \b and ^.
+        re2::StringPiece text(reinterpret_cast<const char*>(text_bytes + from), to - from);
+        const re2::RE2& re = rule.recheck.re2();
+        // Only the whole match where the rule names no group: RE2 then needs no submatch pass.
+        std::vector<re2::StringPiece> m(rule.group > 0 ? static_cast<std::size_t>(rule.recheck.capture_count()) + 1 : 1);
+        for (std::size_t pos = 0; pos <= text.size() &&
+                                  re.Match(text, pos, text.size(), re2::RE2::UNANCHORED, m.data(), static_cast<int>(m.size()));) {
+            std::size_t end = static_cast<std::size_t>(m[0].data() - text.data()) + m[0].size();
+            pos = m[0].empty() ? end + 1 : end;
+            std::size_t g = secret_group(rule, m);
+            std::size_t at = from + static_cast<std::size_t>(m[g].data() - text.data());
+            std::string value(m[g].data(), m[g].size());
+            if (!passes_filters(rule, value) || !seen.insert({c.rule, at}).second) continue;
+            SecretHit h;
+            h.rule = c.rule;
+            h.value = value;
+            h.utf16 = utf16;
+            h.address = address_of(at);
+            h.length = utf16 ? 2 * value.size() : value.size();
+            h.confidence = rule.luhn && is_test_card(digits_of(value)) ? "low" : rule.confidence;
+            hits.push_back(std::move(h));
+        }
+    }
+}
+
+}  // namespace
+
+double shannon_entropy(const std::string& text) {
+    if (text.empty()) return 0;
+    std::map<char, std::size_t> counts;
+    for (char c : text) counts[c]++;
+    double bits = 0;
+    for (const auto& [c, n] : counts) {
+        double p = static_cast<double>(n) / static_cast<double>(text.size());
+        bits -= p * std::log2(p);
+    }
+    return bits;
+}
+
+bool luhn_valid(const std::string& digits) {
+    int sum = 0;
+    bool twice = false;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+        int d = *it - '0';
+        if (twice) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+        sum += d;
+        twice = !twice;
+    }
+    return !digits.empty() && sum % 10 == 0;
+}
+
+std::string secret_preview(const std::string& value) {
+    std::size_t k = std::min<std::size_t>(4, value.size() / 8);
+    return printable_value(value.substr(0, k)) + "…" + printable_value(value.substr(value.size() - k));
+}
+
+std::string printable_value(const std::string& value) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < value.size();) {
+        auto c = static_cast<unsigned char>(value[i]);
+        std::size_t length = c >= 0x80 ? utf8_length(value, i) : 0;
+        if (length > 0) {  // a UTF-8 character ("Grüße") prints as itself
+            out.append(value, i, length);
+            i += length;
+        } else if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+            i++;
+        } else {
+            out += "\\x";
+            out += digits[c >> 4];
+            out += digits[c & 15];
+            i++;
+        }
+    }
+    return out;
+}
+
+int confidence_rank(const std::string& confidence) {
+    return confidence == "high" ? 0 : confidence == "medium" ? 1 : 2;
+}
+
+std::vector<SecretHit> without_contained_hits(std::vector<SecretHit> hits, const SecretRules& rules) {
+    auto rank = [&rules](const SecretHit& h) {
+        return std::make_tuple(confidence_rank(h.confidence), h.rule, h.address, ~h.length);
+    };
+    std::sort(hits.begin(), hits.end(), [&](const SecretHit& a, const SecretHit& b) { return rank(a) < rank(b); });
+    std::size_t longest = 0;
+    for (const auto& r : rules.rules()) longest = std::max(longest, 2 * r.max_length);  // UTF-16 doubles
+    std::multimap<std::uint64_t, std::uint64_t> kept;  // start -> end
+    std::vector<SecretHit> out;
+    for (auto& h : hits) {
+        bool inside = false;
+        for (auto it = kept.upper_bound(h.address); it != kept.begin() && !inside;) {
+            --it;
+            if (it->first + longest < h.address) break;
+            inside = it->second >= h.address + h.length;
+        }
+        if (inside) continue;
+        kept.emplace(h.address, h.address + h.length);
+        out.push_back(std::move(h));
+    }
+    std::sort(out.begin(), out.end(), [](const SecretHit& a, const SecretHit& b) {
+        return a.address != b.address ? a.address < b.address : a.rule < b.rule;
+    });
+    return out;
+}
+
+std::vector<SecretHit> scan_for_secrets(const SecretRules& rules, const std::uint8_t* data, std::size_t size,
+                                        std::uint64_t base) {
+    std::vector<SecretHit> hits;
+    if (size == 0) return hits;
+    std::vector<Candidate> candidates;
+    std::vector<WideRun> wide;
+    scan_text(rules, data, size, candidates, &wide);
+    add_hits(rules, data, size, candidates, false, [base](std::size_t offset) { return base + offset; }, hits);
+    // UTF-16LE runs of printable ASCII, narrowed to one byte a character and scanned the same way.
+    std::vector<std::uint8_t> narrow;
+    std::vector<std::uint64_t> addresses;
+    for (const auto& run : wide) {
+        for (std::size_t k = run.from; k < run.to; k += 2) {
+            narrow.push_back(data[k]);
+            addresses.push_back(base + k);
+        }
+        narrow.push_back('\n');  // runs do not join into one match
+        addresses.push_back(base + run.to);
+    }
+    if (!narrow.empty()) {
+        std::vector<Candidate> narrow_candidates;
+        scan_text(rules, narrow.data(), narrow.size(), narrow_candidates);
+        add_hits(rules, narrow.data(), narrow.size(), narrow_candidates, true,
+                 [&addresses](std::size_t offset) { return addresses[offset]; }, hits);
+    }
+    return hits;
+}
+
+}  // namespace coroner

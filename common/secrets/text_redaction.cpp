@@ -1,0 +1,42 @@
+#include "coroner/secrets/text_redaction.hpp"
+
+#include "coroner/secrets/secret_scan.hpp"
+
+#include <algorithm>
+
+namespace coroner {
+
+std::string redact_secrets_in_text(const std::string& text, const SecretRules& rules) {
+    if (text.empty()) return text;
+    auto hits = scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), 0);
+    if (hits.empty()) return text;
+    // Overlapping hits (two rules on one secret) become one range, so no byte of either is left out.
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (const auto& h : hits) ranges.emplace_back(h.address, h.address + h.length);
+    std::sort(ranges.begin(), ranges.end());
+    std::vector<std::pair<std::size_t, std::size_t>> merged;
+    for (const auto& r : ranges)
+        if (!merged.empty() && r.first <= merged.back().second)
+            merged.back().second = std::max(merged.back().second, r.second);
+        else
+            merged.push_back(r);
+    std::string out;
+    std::size_t at = 0;
+    for (const auto& [from, to] : merged) {
+        out.append(text, at, from - at);
+        out += secret_preview(text.substr(from, to - from));
+        at = to;
+    }
+    out.append(text, at, std::string::npos);
+    return out;
+}
+
+void redact_secrets_in_json(nlohmann::ordered_json& document, const SecretRules& rules) {
+    if (document.is_string()) {
+        document = redact_secrets_in_text(document.get<std::string>(), rules);
+    } else if (document.is_structured()) {
+        for (auto& child : document) redact_secrets_in_json(child, rules);
+    }
+}
+
+}  // namespace coroner
