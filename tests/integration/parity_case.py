@@ -35,14 +35,12 @@ def json_objects(stdout, count):
 
 def test(argv):
     script, plugin, lldb_executable, name, binary, core = argv
-    status, out, err = harness.gdb(script, COMMANDS, binary, core)
-    check(status == 0, "gdb failed:\n" + err)
-    from_gdb = json_objects(out, len(COMMANDS))
-    status, out, err = harness.lldb(plugin, COMMANDS, binary, core, lldb_executable)
-    out, err = harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
-    harness.no_traceback(out, err)
-    check(status == 0, "lldb exited %d:\n%s\n%s" % (status, out, err))
-    from_lldb = json_objects(out, len(COMMANDS))
+    from_gdb, from_lldb = [], []
+    for debugger, objects in ((harness.Debugger(["gdb", script]), from_gdb),
+                              (harness.Debugger(["lldb", plugin, lldb_executable]), from_lldb)):
+        status, out, err = debugger.run(COMMANDS, binary, core)
+        check(status == 0, "%s exited %d:\n%s\n%s" % (debugger.kind, status, out, err))
+        objects += json_objects(out, len(COMMANDS))
     triage_gdb, triage_lldb = from_gdb[0], from_lldb[0]
     check(triage_gdb["debugger"]["name"] == "gdb" and triage_lldb["debugger"]["name"] == "lldb", "debugger names")
     del triage_gdb["debugger"], triage_lldb["debugger"]

@@ -87,13 +87,10 @@ def check_expectations(report, expect, binary):
     check(report["process"]["executable"] == binary, "executable %s" % report["process"]["executable"])
 
 
-def check_blame_frame(script, binary, core, report, expect):
+def check_blame_frame(gdb, binary, core, report, expect):
     """pm-blame-frame agrees with pm-triage's blame, names the expected function, and with --explain traces
     the bad value: `origin=FUNCTION:VARIABLE` (where it first appears as a local) or `FUNCTION:computed`."""
-    status, out, err = harness.gdb(script, ["pm-blame-frame --json --explain"], binary, core)
-    harness.no_traceback(out, err)
-    check(status == 0, "pm-blame-frame exited %d:\n%s" % (status, err))
-    b = harness.json_object(out)
+    b = gdb.json("pm-blame-frame --json --explain", binary, core)
     check(b["schema"] == "coroner.blame/1", "schema %r" % b["schema"])
     for key in ("frame", "function", "module", "file", "line", "reason", "skipped", "origin"):
         check(key in b, "pm-blame-frame lacks %s" % key)
@@ -123,10 +120,8 @@ def check_blame_frame(script, binary, core, report, expect):
 
 def test(argv):
     script, name, binary, core, source = argv
-    status, out, err = harness.gdb(script, ["pm-triage --json"], binary, core)
-    harness.no_traceback(out, err)
-    check(status == 0, "gdb exited %d:\n%s" % (status, err))
-    report = harness.json_object(out)
+    gdb = harness.Debugger(["gdb", script])
+    report = gdb.json("pm-triage --json", binary, core)
     check_shape(report)
     check(report["debugger"]["name"] == "gdb", "debugger %r" % report["debugger"])
     check(report["process"]["core_file"] == core, "core_file %s" % report["process"]["core_file"])
@@ -135,11 +130,10 @@ def test(argv):
     if name.endswith("_stripped"):
         check(binary in report["symbols"]["missing_debug_info"], "stripped binary not listed as missing symbols")
 
-    check_blame_frame(script, binary, core, report, harness.expectations(source))
+    check_blame_frame(gdb, binary, core, report, harness.expectations(source))
 
     # The text form says the same verdict, first.
-    status, out, err = harness.gdb(script, ["pm-triage"], binary, core)
-    harness.no_traceback(out, err)
+    status, out, err = gdb.run(["pm-triage"], binary, core)
     check(status == 0, "gdb exited %d on the text form" % status)
     verdict = "%s (" % report["signal"]["name"]
     check(any(l.startswith(verdict) and l.endswith(report["cause"]["class"]) for l in out.splitlines()),
