@@ -3,6 +3,7 @@
 #include "coroner/base/rules.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <sstream>
 
@@ -61,7 +62,11 @@ std::string decode_rust_escapes(const std::string& name) {
                 }
             if (done) continue;
             auto end = name.find('$', i + 1);
-            if (end != std::string::npos && name[i + 1] == 'u' && end - i - 2 <= 6) {
+            // "$u7b$": one to six hex digits. Anything else (a crafted or damaged symbol) stays as written.
+            auto is_hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+            if (end != std::string::npos && name[i + 1] == 'u' && end - i - 2 >= 1 && end - i - 2 <= 6 &&
+                std::all_of(name.begin() + static_cast<std::ptrdiff_t>(i) + 2,
+                            name.begin() + static_cast<std::ptrdiff_t>(end), is_hex)) {
                 out += static_cast<char>(std::stoul(name.substr(i + 2, end - i - 2), nullptr, 16));
                 i = end + 1;
                 continue;
