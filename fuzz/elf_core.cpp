@@ -39,7 +39,7 @@ void use_core(ElfCore& core) {
     for (const auto& [offset, size] : core.note_ranges())
         if (size) bytes += core.file_bytes(offset)[size - 1];
     if (auto psargs = core.psargs_offset()) bytes += core.file_bytes(*psargs)[79];
-    Cause cause = classify(facts, {});
+    Cause cause = classify(core.arch(), facts, {});
     bytes += cause.summary.size();
     // Keeps the work above from being optimized away.
     volatile std::size_t sink = bytes;

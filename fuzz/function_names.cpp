@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             seen += normalize_function(*f.function, is_rust_name(*f.function)).size();
             seen += signature_frame(f, facts.mappings).size();
         }
-    Cause cause = classify(facts, frames);
+    Cause cause = classify(x86_64_arch(), facts, frames);
     SecurityRating rating = rate(cause);
     std::string state = guess_thread_state(frames);
     Blame b = blame(frames, std::string("/app/prog"), builtin_skip_rules());

@@ -1,7 +1,6 @@
 // _coroner: the bridge between GDB's Python and libcoroner. It exposes the Debugger interface for the
 // Python adapter to implement, and run_command() for the GDB commands to call. No analysis here.
 #include "coroner/commands/commands.hpp"
-#include "coroner/arch/arch.hpp"
 #include "coroner/core/debugger.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/base/interrupt.hpp"
@@ -66,7 +65,9 @@ public:
     std::optional<std::int64_t> selected_tid() override {
         CORONER_FORWARD("selected thread", std::optional<std::int64_t>, selected_tid, );
     }
-    Registers registers(std::int64_t tid) override { CORONER_FORWARD("registers of a thread", Registers, registers, tid); }
+    Registers registers(std::int64_t tid, const std::vector<std::string>& names) override {
+        CORONER_FORWARD("registers of a thread", Registers, registers, tid, names);
+    }
     // bytes do not convert to std::vector through pybind11's list caster, so convert by hand.
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
         using Bytes = std::optional<std::vector<std::uint8_t>>;
@@ -158,7 +159,6 @@ PYBIND11_MODULE(_coroner, m) {
     py::class_<CommandInfo>(m, "CommandInfo")
         .def_readonly("name", &CommandInfo::name)
         .def_readonly("summary", &CommandInfo::summary);
-    m.def("general_registers", &general_registers, py::return_value_policy::copy);
     m.def("commands", &command_infos, py::return_value_policy::copy);
 
     py::class_<CommandOutcome>(m, "CommandOutcome")

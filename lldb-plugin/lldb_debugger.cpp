@@ -1,7 +1,6 @@
 #include "lldb_debugger.hpp"
 
 #include "coroner/core/mapped_core.hpp"
-#include "coroner/arch/arch.hpp"
 
 #include <lldb/API/SBError.h>
 #include <lldb/API/SBFileSpec.h>
@@ -237,12 +236,12 @@ std::optional<std::int64_t> LldbDebugger::selected_tid() {
     return static_cast<std::int64_t>(thread.GetThreadID());
 }
 
-std::map<std::string, std::uint64_t> LldbDebugger::registers(std::int64_t tid) {
+std::map<std::string, std::uint64_t> LldbDebugger::registers(std::int64_t tid, const std::vector<std::string>& names) {
     std::map<std::string, std::uint64_t> values;
     lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
     lldb::SBFrame frame = thread_by_tid(process, tid).GetFrameAtIndex(0);
     if (!frame.IsValid()) return values;
-    for (const auto& name : general_registers()) {
+    for (const auto& name : names) {
         lldb::SBValue reg = frame.FindRegister(name.c_str());
         lldb::SBError error;
         std::uint64_t value = reg.IsValid() ? reg.GetValueAsUnsigned(error, 0) : 0;

@@ -18,6 +18,8 @@ packages=(
   clang-14 libclang-rt-14-dev           # bench/fuzz.sh: libFuzzer, ASan and UBSan with clang
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
   rustc golang-go                       # the crash lab's Rust and Go programs
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb-multiarch
+                                        # an AArch64 core made at test time, which coroner must refuse
 )
 
 missing=()

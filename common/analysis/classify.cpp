@@ -16,8 +16,6 @@ constexpr int segv_accerr = 2, fpe_intdiv = 1;
 constexpr std::uint64_t null_page_limit = 0x10000;       // 64 KiB: NULL plus a field offset
 constexpr std::uint64_t stack_guard_reach = 1024 * 1024;  // the kernel's stack guard gap is 256 pages
 
-bool is_canonical(std::uint64_t a) { return a < 0x0000800000000000ULL || a >= 0xffff800000000000ULL; }
-
 // The fault is in the gap or guard below the stack that the stack pointer is in, or the stack pointer
 // has left every mapping.
 bool hits_stack_guard(const ProcessFacts& f, std::uint64_t fault) {
@@ -66,7 +64,7 @@ Cause abort_cause(const std::vector<Frame>& frames) {
     return c;
 }
 
-// " (mov rax, qword ptr [rdi + 0x18]; rdi = 0x0)": the instruction and the register that held the address.
+// " (INSTRUCTION; REGISTER = 0x0)": the instruction and the register that held the address.
 std::string how(const std::optional<FaultingAccess>& access) {
     if (!access) return "";
     std::string reg = access->base_register && access->base_value
@@ -82,7 +80,8 @@ std::string verb(const std::optional<FaultingAccess>& access, bool of_field = fa
     return *access->access == "read" ? "read from" : "write to";
 }
 
-Cause memory_fault(const ProcessFacts& f, const SignalInfo& s, const std::optional<FaultingAccess>& access) {
+Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
+                   const std::optional<FaultingAccess>& access) {
     Cause c;
     if (access) c.access = access->access;
     std::string sig = signal_name(s.number);
@@ -102,7 +101,7 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s, const std::option
     }
     // A return, call or jump to a non-canonical address faults on the instruction itself (general
     // protection, no address): the pc never got there, but it is a bad jump all the same.
-    if (access && access->transfer && access->target && !is_canonical(*access->target)) {
+    if (access && access->transfer && access->target && !arch.canonical(*access->target)) {
         c.cls = "bad-jump";
         c.access = "exec";
         if (*access->transfer == "ret") c.shape = "smashed-return";
@@ -115,8 +114,8 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s, const std::option
     }
     if (s.number == sigsegv && s.code == si_kernel) {
         c.cls = "non-canonical-address";
-        c.summary = fmt::format("general protection fault: {} a non-canonical address (the kernel reports none){}",
-                                verb(access), how(access));
+        c.summary = fmt::format("{}: {} a non-canonical address (the kernel reports none){}",
+                                arch.fault_without_address, verb(access), how(access));
         return c;
     }
     if (!s.fault_address) {
@@ -139,7 +138,7 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s, const std::option
                                             addr, how(access));
         return c;
     }
-    if (!is_canonical(addr)) {
+    if (!arch.canonical(addr)) {
         c.cls = "non-canonical-address";
         c.summary = fmt::format("{} the non-canonical address {:#x}{}", verb(access), addr, how(access));
         return c;
@@ -170,7 +169,7 @@ Cause memory_fault(const ProcessFacts& f, const SignalInfo& s, const std::option
 
 }  // namespace
 
-Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames,
+Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Frame>& frames,
                const std::optional<FaultingAccess>& access) {
     if (!facts.signal) {
         Cause c;
@@ -190,7 +189,7 @@ Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames,
     switch (s.number) {
     case sigsegv:
     case sigbus:
-        if (!sent) return memory_fault(facts, s, access);
+        if (!sent) return memory_fault(arch, facts, s, access);
         break;
     case sigabrt:
         return abort_cause(frames);
@@ -205,13 +204,15 @@ Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames,
     case sigill: {
         Cause c;
         c.cls = "illegal-instruction";
-        c.summary = "illegal instruction (ud2 / __builtin_trap, or a jump into data)";
+        c.summary =
+            fmt::format("illegal instruction ({} / __builtin_trap, or a jump into data)", arch.trap_instruction);
         return c;
     }
     case sigtrap: {
         Cause c;
         c.cls = "breakpoint";
-        c.summary = "breakpoint or trace trap outside a debugger (int3, __builtin_debugtrap)";
+        c.summary = fmt::format("breakpoint or trace trap outside a debugger ({}, __builtin_debugtrap)",
+                                arch.breakpoint_instruction);
         return c;
     }
     default:

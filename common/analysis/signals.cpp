@@ -14,7 +14,7 @@ struct SignalRow {
     const char* meaning;
 };
 
-// Linux x86-64 / AArch64 numbering (asm-generic).
+// Linux's generic numbering (asm-generic), which every CPU in supported_arches() uses.
 constexpr std::array<SignalRow, 31> signals{{
     {1, "SIGHUP", "hangup"},
     {2, "SIGINT", "interrupt from the terminal"},

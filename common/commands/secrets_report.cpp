@@ -30,7 +30,6 @@
 namespace coroner {
 namespace {
 
-constexpr std::uint64_t brk_randomization = (1ull << 30) + (32ull << 20);  // how far past the program Linux puts the heap (1 GiB of randomization on x86-64 since 5.18)
 constexpr std::size_t live_block = 1u << 20;
 
 std::vector<std::string> split_list(const std::string& list) {
@@ -88,8 +87,8 @@ MemoryRegion region_of(const Session& s, std::uint64_t address) {
         std::uint64_t program_end = 0;
         for (const auto& other : s.facts.mappings)
             if (other.path == *s.executable.path_in_core) program_end = std::max(program_end, other.end);
-        if (program_end && m->start >= program_end && m->start - program_end <= brk_randomization + (1u << 20) &&
-            m->writable)
+        if (program_end && m->start >= program_end &&
+            m->start - program_end <= s.arch->heap_randomization + (1u << 20) && m->writable)
             return {"heap", "[heap]", std::nullopt};
     }
     return {"anon", fmt::format("anonymous {:#x}-{:#x}", m->start, m->end), std::nullopt};

@@ -1,5 +1,4 @@
 #include "coroner/commands/session.hpp"
-#include "coroner/arch/arch.hpp"
 
 #include "coroner/base/error.hpp"
 #include "coroner/core/module_file.hpp"
@@ -29,8 +28,8 @@ std::optional<std::string> executable_path_in_core(const ElfCore& core) {
 
 // The debugger answers for memory that the core and the files on disk do not hold, but not for the part of
 // a core segment the kernel left out: GDB reads such a gap as zeros (the code of a library that is not on
-// this machine, say), and decoding zeros as code gave `add byte ptr [rax], al`. Bytes from nowhere are
-// unknown, never zeros.
+// this machine, say), and decoding zeros as code gave an instruction that was never there. Bytes from
+// nowhere are unknown, never zeros.
 class DebuggerOutsideCoreGaps final : public MemoryReader {
 public:
     DebuggerOutsideCoreGaps(const ElfCore& core, MemoryReader& debugger) : core_(core), debugger_(debugger) {}
@@ -69,6 +68,24 @@ ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
     return check;
 }
 
+// The CPU a live process runs on: its program's. (A core says which it is; a process of this machine may
+// still be another's, a 32-bit one say.)
+const Arch& live_process_arch(const Session& s) {
+    std::string program = s.target.executable.value_or(fmt::format("/proc/{}/exe", *s.target.pid));
+    const ModuleFile& file = read_module_file(program);
+    if (!file.readable)
+        throw UserError(fmt::format("cannot tell the CPU of process {}: its program {} is not a readable ELF file",
+                                    *s.target.pid, program),
+                        fmt::format("load the program the process runs: {}",
+                                    s.debugger_info.name == "lldb" ? "`target create PROG`" : "`file PROG`"));
+    const Arch* arch = arch_for_elf_machine(file.machine);
+    if (!arch)
+        throw UserError(fmt::format("process {} is {} process; coroner reads {} processes only", *s.target.pid,
+                                    elf_machine_name(file.machine), supported_arch_names()),
+                        "the debugger's own commands still work on it: a backtrace, the registers");
+    return *arch;
+}
+
 // Why the core's path is unknown, if the adapter knows, and how to reload it in the debugger at hand.
 UserError core_file_unknown(const Session& s) {
     std::string why = s.target.description.empty() ? "" : ": " + s.target.description;
@@ -100,12 +117,14 @@ Session open_session(Debugger& debugger) {
                             "load the program that produced the core: `file PROG` or `gdb PROG CORE`");
         if (!s.target.core_file) throw core_file_unknown(s);
         s.core = ElfCore::open(*s.target.core_file);
+        s.arch = &s.core->arch();
         s.facts = s.core->facts();
         s.executable = check_executable(*s.core, *s.target.executable);
         break;
     }
     case TargetKind::live_stopped: {
         if (!s.target.pid) throw UserError("the debugger gives no pid for the live process", "reattach to it");
+        s.arch = &live_process_arch(s);
         s.facts = live_process_facts(*s.target.pid);
         if (auto raw = debugger.live_signal()) s.facts.signal = keep_meaningful_fields(*raw);
         s.facts.crashing_tid = debugger.selected_tid();
@@ -122,7 +141,7 @@ Session open_session(Debugger& debugger) {
         s.core.get(), s.files.get(), s.debugger_memory ? s.debugger_memory.get() : &debugger});
 
     if (s.target.executable && read_module_file(*s.target.executable).readable)
-        s.go_panic = coroner::go_panic(*s.memory, s.mappings_on_disk(), *s.target.executable);
+        s.go_panic = coroner::go_panic(*s.arch, *s.memory, s.mappings_on_disk(), *s.target.executable);
 
     s.threads = debugger.threads();
     if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
@@ -136,8 +155,8 @@ Session open_session(Debugger& debugger) {
             if (t.tid == *s.facts.crashing_tid) s.crashing_thread = t;
     if (!s.crashing_thread.name && s.crashing_thread.tid == s.facts.pid) s.crashing_thread.name = s.facts.program;
     if (s.target.kind != TargetKind::core && s.facts.crash_registers.empty()) {
-        s.facts.crash_registers = debugger.registers(s.crashing_thread.tid);
-        add_32bit_register_names(s.facts.crash_registers);
+        s.facts.crash_registers = debugger.registers(s.crashing_thread.tid, s.arch->debugger_registers);
+        s.arch->add_low32_names(s.facts.crash_registers);
     }
     if (!s.facts.crash_pc) {
         auto top = debugger.frames(s.crashing_thread.tid, 1);

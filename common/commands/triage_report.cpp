@@ -81,9 +81,9 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
     }
     std::optional<FaultingAccess> access;
     if (facts.crash_pc && r.thread_is_crashing)
-        access = decode_faulting_access(*s.memory, *facts.crash_pc, facts.crash_registers,
+        access = decode_faulting_access(*s.arch, *s.memory, *facts.crash_pc, facts.crash_registers,
                                         facts.signal ? facts.signal->fault_address : std::nullopt);
-    r.cause = classify(facts, r.frames, access);
+    r.cause = classify(*s.arch, facts, r.frames, access);
     r.access = access;
     if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) add_dying_words(s, facts, r.cause);
     // Blame honours the user's own rules; the signature keeps to the built-in ones, so that buckets

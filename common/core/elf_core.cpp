@@ -1,8 +1,9 @@
 #include "coroner/core/elf_core.hpp"
-#include "coroner/arch/arch.hpp"
 
 #include "coroner/base/error.hpp"
+#include "coroner/core/elf_notes.hpp"
 #include "coroner/core/siginfo.hpp"
+#include "elf_descriptor.hpp"
 
 #include <fmt/format.h>
 #include <gelf.h>
@@ -10,9 +11,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <string_view>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,23 +29,26 @@ constexpr std::uint32_t nt_auxv = 6;
 constexpr std::uint32_t nt_siginfo = 0x53494749;
 constexpr std::uint32_t nt_file = 0x46494c45;
 
-// Layout of the notes on 64-bit Linux (struct elf_prstatus, elf_prpsinfo, siginfo_t).
+// Layout of the notes on 64-bit Linux, the same on every CPU (struct elf_prstatus, elf_prpsinfo,
+// siginfo_t, and NT_FILE's table); the registers in pr_reg are the CPU's (Arch::prstatus_registers).
 constexpr std::size_t prstatus_cursig = 12;
 constexpr std::size_t prstatus_pid = 32;
 constexpr std::size_t prstatus_regs = 112;
 constexpr std::size_t prpsinfo_uid = 16;
 constexpr std::size_t prpsinfo_pid = 24;
-constexpr std::size_t prpsinfo_ppid = 28;
-constexpr std::size_t prpsinfo_fname = 40;
-constexpr std::size_t prpsinfo_psargs = 56;
+constexpr std::size_t prpsinfo_fname = 40, prpsinfo_fname_size = 16;
+constexpr std::size_t prpsinfo_psargs = 56, prpsinfo_psargs_size = 80;
 constexpr std::size_t prpsinfo_size = 136;
+constexpr std::size_t siginfo_signo = 0;
+constexpr std::size_t siginfo_code = 8;
+constexpr std::size_t siginfo_addr = 16;  // _sifields._sigfault.si_addr, for a fault
+constexpr std::size_t siginfo_pid = 16;   // _sifields._kill.si_pid, for a signal a process sent: the same bytes
+constexpr std::size_t siginfo_uid = 20;   // _sifields._kill.si_uid
 constexpr std::size_t siginfo_size = 128;
-
-struct RegisterLayout {
-    std::size_t count, pc, sp;
-};
-constexpr RegisterLayout x86_64_regs{27, 16, 19};   // user_regs_struct: rip, rsp
-constexpr RegisterLayout aarch64_regs{34, 32, 31};  // user_pt_regs: x0..x30, sp, pc, pstate
+// NT_FILE: {count, page_size}, then `count` entries {start, end, offset in pages}, then their paths.
+constexpr std::size_t file_count = 0, file_page_size = 8, file_header_size = 16;
+constexpr std::size_t file_start = 0, file_end = 8, file_offset_pages = 16, file_entry_size = 24;
+constexpr std::size_t auxv_entry_size = 16;  // NT_AUXV: {a_type, a_val} pairs up to AT_NULL
 
 template <typename T>
 T load(const std::uint8_t* p) {
@@ -72,13 +78,6 @@ std::string iso_utc(std::int64_t seconds) {
     throw UserError(fmt::format("core file {} is corrupt: {}", path, what),
                     "re-collect the core, or check that the file was copied whole");
 }
-
-struct ElfHandle {
-    Elf* elf = nullptr;
-    ~ElfHandle() {
-        if (elf) elf_end(elf);
-    }
-};
 
 constexpr std::uint64_t at_execfn = 31;
 constexpr std::uint64_t strings_reach = 16ull << 20;
@@ -205,28 +204,31 @@ void ElfCore::parse() {
     if (size_ < sizeof(Elf64_Ehdr) || std::memcmp(data_, ELFMAG, SELFMAG) != 0)
         throw UserError(fmt::format("{} is not an ELF core file ({} bytes, no ELF header)", path_, size_),
                         "give the path of a core dump");
-    if (data_[EI_CLASS] != ELFCLASS64 || data_[EI_DATA] != ELFDATA2LSB)
-        throw UserError(fmt::format("core file {} is not a 64-bit little-endian core", path_),
-                        "coroner reads x86-64 and AArch64 cores");
-    auto ehdr = load<Elf64_Ehdr>(data_);
-    if (ehdr.e_type != ET_CORE)
+    // e_type and e_machine are where they are in every ELF header, in the byte order the header gives.
+    bool big_endian = data_[EI_DATA] == ELFDATA2MSB;
+    auto half = [&](std::size_t offset) {
+        auto value = load<std::uint16_t>(data_ + offset);
+        return big_endian ? static_cast<std::uint16_t>(value >> 8 | value << 8) : value;
+    };
+    if (half(offsetof(Elf64_Ehdr, e_type)) != ET_CORE)
         throw UserError(fmt::format("{} is an ELF file but not a core dump", path_),
                         "give the core file, not a program or a library");
-    if (ehdr.e_machine == EM_X86_64)
-        arch_ = CoreArch::x86_64;
-    else if (ehdr.e_machine == EM_AARCH64)
-        arch_ = CoreArch::aarch64;
-    else
-        throw UserError(fmt::format("core file {} is for an unsupported machine ({})", path_, ehdr.e_machine),
-                        "coroner reads x86-64 and AArch64 cores");
+    std::uint16_t machine = half(offsetof(Elf64_Ehdr, e_machine));
+    arch_ = arch_for_elf_machine(machine);
+    if (!arch_)
+        throw UserError(fmt::format("core file {} is of {} process; coroner reads {} cores only", path_,
+                                    elf_machine_name(machine), supported_arch_names()),
+                        "the debugger's own commands still work on it: a backtrace, the registers");
+    if (data_[EI_CLASS] != ELFCLASS64 || data_[EI_DATA] != ELFDATA2LSB)
+        throw UserError(fmt::format("core file {} is not a 64-bit little-endian core", path_),
+                        fmt::format("coroner reads 64-bit {} cores", supported_arch_names()));
+    auto ehdr = load<Elf64_Ehdr>(data_);
 
-    elf_version(EV_CURRENT);
-    ElfHandle h;
-    h.elf = elf_memory(reinterpret_cast<char*>(const_cast<std::uint8_t*>(data_)), size_);
-    if (!h.elf) corrupt(path_, elf_errmsg(-1));
+    ElfDescriptor elf = ElfDescriptor::over_memory(data_, size_);
+    if (!elf) corrupt(path_, elf_errmsg(-1));
 
     std::size_t phnum = 0;
-    if (elf_getphdrnum(h.elf, &phnum) != 0) corrupt(path_, "unreadable program header count");
+    if (elf_getphdrnum(elf.get(), &phnum) != 0) corrupt(path_, "unreadable program header count");
     if (phnum == 0) corrupt(path_, "no program headers");
     if (ehdr.e_phoff > size_ || phnum > (size_ - ehdr.e_phoff) / sizeof(Elf64_Phdr))
         throw UserError(fmt::format("core file {} is truncated: its {} program headers end past its {} bytes",
@@ -237,7 +239,7 @@ void ElfCore::parse() {
     std::vector<GElf_Phdr> notes;
     for (std::size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
-        if (!gelf_getphdr(h.elf, static_cast<int>(i), &ph)) corrupt(path_, fmt::format("program header {}", i));
+        if (!gelf_getphdr(elf.get(), static_cast<int>(i), &ph)) corrupt(path_, fmt::format("program header {}", i));
         if (ph.p_offset > UINT64_MAX - ph.p_filesz) corrupt(path_, fmt::format("segment {} has an absurd size", i));
         needed = std::max<std::uint64_t>(needed, ph.p_offset + ph.p_filesz);
         if (ph.p_type == PT_NOTE) notes.push_back(ph);
@@ -256,22 +258,13 @@ void ElfCore::parse() {
 
     for (const auto& ph : notes) {
         note_ranges_.emplace_back(ph.p_offset, ph.p_filesz);
-        Elf_Data* data = elf_getdata_rawchunk(h.elf, static_cast<int64_t>(ph.p_offset), ph.p_filesz, ELF_T_NHDR);
+        Elf_Data* data = elf_getdata_rawchunk(elf.get(), static_cast<int64_t>(ph.p_offset), ph.p_filesz, ELF_T_NHDR);
         if (!data) corrupt(path_, "unreadable note segment");
-        std::size_t offset = 0;
-        while (offset < data->d_size) {
-            GElf_Nhdr nhdr;
-            std::size_t name_off = 0, desc_off = 0;
-            std::size_t next = gelf_getnote(data, offset, &nhdr, &name_off, &desc_off);
-            if (next == 0 || next <= offset) corrupt(path_, fmt::format("malformed note at offset {}", offset));
-            if (desc_off > data->d_size || nhdr.n_descsz > data->d_size - desc_off)
-                corrupt(path_, fmt::format("note at offset {} runs past its segment", offset));
-            const char* name = static_cast<const char*>(data->d_buf) + name_off;
-            if (nhdr.n_namesz == 5 && std::memcmp(name, "CORE", 5) == 0)
-                parse_note(nhdr.n_type, static_cast<const std::uint8_t*>(data->d_buf) + desc_off, nhdr.n_descsz,
-                           ph.p_offset + desc_off);
-            offset = next;
-        }
+        ElfNotes notes_in_segment(static_cast<const std::uint8_t*>(data->d_buf), data->d_size);
+        while (auto note = notes_in_segment.next())
+            if (note->name == std::string_view("CORE", 5))
+                parse_note(note->type, note->desc, note->desc_size, ph.p_offset + note->desc_offset);
+        if (auto at = notes_in_segment.malformed_at()) corrupt(path_, fmt::format("malformed note at offset {}", *at));
     }
     if (threads_.empty()) corrupt(path_, "no thread status (NT_PRSTATUS) note");
 }
@@ -279,15 +272,15 @@ void ElfCore::parse() {
 void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size_t size, std::uint64_t desc_offset) {
     switch (type) {
     case nt_prstatus: {
-        const RegisterLayout& layout = arch_ == CoreArch::x86_64 ? x86_64_regs : aarch64_regs;
-        if (size < prstatus_regs + layout.count * 8) corrupt(path_, "short NT_PRSTATUS note");
+        std::size_t count = arch_->prstatus_registers.size();
+        if (size < prstatus_regs + count * 8) corrupt(path_, "short NT_PRSTATUS note");
         CoreThread t;
         t.current_signal = load<std::int16_t>(desc + prstatus_cursig);
         t.tid = load<std::int32_t>(desc + prstatus_pid);
-        t.registers.resize(layout.count);
-        std::memcpy(t.registers.data(), desc + prstatus_regs, layout.count * 8);
-        t.pc = t.registers[layout.pc];
-        t.sp = t.registers[layout.sp];
+        t.registers.resize(count);
+        std::memcpy(t.registers.data(), desc + prstatus_regs, count * 8);
+        t.pc = t.registers[arch_->prstatus_index(arch_->pc)];
+        t.sp = t.registers[arch_->prstatus_index(arch_->sp)];
         threads_.push_back(std::move(t));
         break;
     }
@@ -296,9 +289,8 @@ void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size
         CoreProcess p;
         p.uid = load<std::uint32_t>(desc + prpsinfo_uid);
         p.pid = load<std::int32_t>(desc + prpsinfo_pid);
-        p.ppid = load<std::int32_t>(desc + prpsinfo_ppid);
-        p.program = fixed_string(desc + prpsinfo_fname, 16);
-        p.args = fixed_string(desc + prpsinfo_psargs, 80);
+        p.program = fixed_string(desc + prpsinfo_fname, prpsinfo_fname_size);
+        p.args = fixed_string(desc + prpsinfo_psargs, prpsinfo_psargs_size);
         process_ = std::move(p);
         psargs_offset_ = desc_offset + prpsinfo_psargs;
         break;
@@ -306,28 +298,29 @@ void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size
     case nt_siginfo: {
         if (size < siginfo_size) corrupt(path_, "short NT_SIGINFO note");
         SignalInfo raw;
-        raw.number = load<std::int32_t>(desc + 0);
-        raw.code = load<std::int32_t>(desc + 8);
-        raw.fault_address = load<std::uint64_t>(desc + 16);
-        raw.sender_pid = load<std::int32_t>(desc + 16);
-        raw.sender_uid = load<std::uint32_t>(desc + 20);
+        raw.number = load<std::int32_t>(desc + siginfo_signo);
+        raw.code = load<std::int32_t>(desc + siginfo_code);
+        raw.fault_address = load<std::uint64_t>(desc + siginfo_addr);
+        raw.sender_pid = load<std::int32_t>(desc + siginfo_pid);
+        raw.sender_uid = load<std::uint32_t>(desc + siginfo_uid);
         SignalInfo s = keep_meaningful_fields(raw);
         siginfo_ = s;
         break;
     }
     case nt_file: {
-        if (size < 16) corrupt(path_, "short NT_FILE note");
-        auto count = load<std::uint64_t>(desc);
-        auto page_size = load<std::uint64_t>(desc + 8);
-        if (count > (size - 16) / 24) corrupt(path_, "NT_FILE note counts more files than it holds");
-        const std::uint8_t* names = desc + 16 + count * 24;
+        if (size < file_header_size) corrupt(path_, "short NT_FILE note");
+        auto count = load<std::uint64_t>(desc + file_count);
+        auto page_size = load<std::uint64_t>(desc + file_page_size);
+        if (count > (size - file_header_size) / file_entry_size)
+            corrupt(path_, "NT_FILE note counts more files than it holds");
+        const std::uint8_t* names = desc + file_header_size + count * file_entry_size;
         const std::uint8_t* end = desc + size;
         for (std::uint64_t i = 0; i < count; i++) {
-            const std::uint8_t* entry = desc + 16 + i * 24;
+            const std::uint8_t* entry = desc + file_header_size + i * file_entry_size;
             CoreFileMapping m;
-            m.start = load<std::uint64_t>(entry);
-            m.end = load<std::uint64_t>(entry + 8);
-            m.file_offset = load<std::uint64_t>(entry + 16) * page_size;
+            m.start = load<std::uint64_t>(entry + file_start);
+            m.end = load<std::uint64_t>(entry + file_end);
+            m.file_offset = load<std::uint64_t>(entry + file_offset_pages) * page_size;
             const std::uint8_t* nul = std::find(names, end, std::uint8_t{0});
             m.path.assign(reinterpret_cast<const char*>(names), static_cast<std::size_t>(nul - names));
             names = nul == end ? end : nul + 1;
@@ -336,7 +329,7 @@ void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size
         break;
     }
     case nt_auxv:
-        for (std::size_t off = 0; off + 16 <= size; off += 16) {
+        for (std::size_t off = 0; off + auxv_entry_size <= size; off += auxv_entry_size) {
             auto key = load<std::uint64_t>(desc + off);
             if (key == 0) break;
             auxv_.emplace_back(key, load<std::uint64_t>(desc + off + 8));
@@ -373,16 +366,7 @@ ProcessFacts ElfCore::facts() const {
     f.crashing_tid = crashing.tid;
     f.crash_pc = crashing.pc;
     f.crash_sp = crashing.sp;
-    if (arch_ == CoreArch::x86_64) {
-        // user_regs_struct order.
-        static const char* const names[] = {"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
-                                            "r8",  "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip",
-                                            "cs",  "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es",
-                                            "fs",  "gs"};
-        for (std::size_t i = 0; i < crashing.registers.size() && i < std::size(names); i++)
-            f.crash_registers[names[i]] = crashing.registers[i];
-        add_32bit_register_names(f.crash_registers);
-    }
+    f.crash_registers = arch_->named_registers(crashing.registers);
     if (siginfo_) {
         f.signal = siginfo_;
     } else if (crashing.current_signal != 0) {
@@ -408,10 +392,6 @@ ProcessFacts ElfCore::facts() const {
     }
     if (mtime_) f.core_time = iso_utc(*mtime_);
     return f;
-}
-
-void ElfCore::release(const CoreSegment& segment) const {
-    if (segment.filesz > 0) release(data_ + segment.offset, static_cast<std::size_t>(segment.filesz));
 }
 
 void ElfCore::populate(const std::uint8_t* bytes, std::size_t size) const {

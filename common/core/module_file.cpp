@@ -1,7 +1,8 @@
 #include "coroner/core/module_file.hpp"
 
+#include "coroner/core/elf_notes.hpp"
 #include "coroner/core/process_map.hpp"
-#include "coroner/base/regular_file.hpp"
+#include "elf_descriptor.hpp"
 
 #include <fmt/format.h>
 #include <gelf.h>
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <unistd.h>
 
 namespace coroner {
@@ -25,21 +27,12 @@ std::string hex(const std::uint8_t* p, std::size_t n) {
     return s;
 }
 
-// Walks the notes in [buf, buf+size) for GNU build-id.
+// The GNU build-id among the notes in [buf, buf+size).
 std::optional<std::string> build_id_in_notes(const std::uint8_t* buf, std::size_t size) {
-    std::size_t off = 0;
-    while (off + 12 <= size) {
-        std::uint32_t namesz, descsz, type;
-        std::memcpy(&namesz, buf + off, 4);
-        std::memcpy(&descsz, buf + off + 4, 4);
-        std::memcpy(&type, buf + off + 8, 4);
-        std::size_t name_off = off + 12;
-        std::size_t desc_off = name_off + ((namesz + 3u) & ~3u);
-        if (desc_off > size || descsz > size - desc_off) return std::nullopt;
-        if (type == nt_gnu_build_id && namesz == 4 && std::memcmp(buf + name_off, "GNU", 4) == 0 && descsz > 0)
-            return hex(buf + desc_off, descsz);
-        off = desc_off + ((descsz + 3u) & ~3u);
-    }
+    ElfNotes notes(buf, size);
+    while (auto note = notes.next())
+        if (note->type == nt_gnu_build_id && note->name == std::string_view("GNU", 4) && note->desc_size > 0)
+            return hex(note->desc, note->desc_size);
     return std::nullopt;
 }
 
@@ -47,13 +40,12 @@ std::optional<std::string> build_id_in_notes(const std::uint8_t* buf, std::size_
 
 ModuleFile read_module_file_uncached(const std::string& path) {
     ModuleFile mf;
-    int fd = open_regular_file(path);
-    if (fd < 0) return mf;
-    elf_version(EV_CURRENT);
-    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    ElfDescriptor file = ElfDescriptor::open_file(path);
+    Elf* elf = file.get();
     std::size_t shstrndx = 0;
     if (elf && elf_kind(elf) == ELF_K_ELF && elf_getshdrstrndx(elf, &shstrndx) == 0) {
         mf.readable = true;
+        if (GElf_Ehdr eh; gelf_getehdr(elf, &eh)) mf.machine = eh.e_machine;
         std::size_t phnum = 0;
         if (elf_getphdrnum(elf, &phnum) == 0)
             for (std::size_t i = 0; i < phnum; i++) {
@@ -82,8 +74,6 @@ ModuleFile read_module_file_uncached(const std::string& path) {
             }
         }
     }
-    if (elf) elf_end(elf);
-    ::close(fd);
     return mf;
 }
 
@@ -152,10 +142,8 @@ std::optional<std::string> build_id_in_memory(MemoryReader& memory, std::uint64_
 }
 
 std::optional<std::uint64_t> symbol_address(const std::string& path, const std::string& name) {
-    int fd = open_regular_file(path);
-    if (fd < 0) return std::nullopt;
-    elf_version(EV_CURRENT);
-    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    ElfDescriptor file = ElfDescriptor::open_file(path);
+    Elf* elf = file.get();
     std::optional<std::uint64_t> found;
     for (Elf64_Word wanted : {SHT_SYMTAB, SHT_DYNSYM}) {
         for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn && !found; scn = elf_nextscn(elf, scn)) {
@@ -176,8 +164,6 @@ std::optional<std::uint64_t> symbol_address(const std::string& path, const std::
         }
         if (found) break;
     }
-    if (elf) elf_end(elf);
-    ::close(fd);
     return found;
 }
 
@@ -192,11 +178,9 @@ std::optional<std::string> object_symbol_at(const std::string& path, std::uint64
     auto it = cache.find(path);
     if (it == cache.end()) {
         std::vector<Object> objects;
-        int fd = open_regular_file(path);
-        if (fd >= 0) {
-            elf_version(EV_CURRENT);
-            Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-            for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn; scn = elf_nextscn(elf, scn)) {
+        if (ElfDescriptor file = ElfDescriptor::open_file(path)) {
+            Elf* elf = file.get();
+            for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
                 GElf_Shdr sh;
                 if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
                     continue;
@@ -210,8 +194,6 @@ std::optional<std::string> object_symbol_at(const std::string& path, std::uint64
                         objects.push_back({sym.st_value, sym.st_size, n});
                 }
             }
-            if (elf) elf_end(elf);
-            ::close(fd);
         }
         std::sort(objects.begin(), objects.end(), [](const Object& a, const Object& b) { return a.start < b.start; });
         it = cache.emplace(path, std::move(objects)).first;

@@ -1,7 +1,8 @@
 #include "coroner/secrets/secret_scan.hpp"
 
+#include "coroner/secrets/byte_masks.hpp"
+
 #include <hs/hs.h>
-#include <emmintrin.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -165,7 +166,8 @@ struct WideRun {
     std::size_t from, to;
 };
 
-// One SSE2 pass, sixteen bytes a step, for what the anchors cannot find:
+// One pass, sixteen bytes a step (SSE2 where the host has it, see byte_masks.hpp), for what the anchors
+// cannot find:
 // - around each run of at least `min_digits` digits (0: none wanted) broken only by single spaces or dashes
 //   (a card number as people write it), the stretch a match could cover. Four digits in a row start every
 //   such run, and memory seldom holds them, so the step tests for four (with the last three bytes of the
@@ -175,9 +177,6 @@ struct WideRun {
 //   extended byte by byte. A run of 12 characters always covers one such test.
 void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
                std::vector<Span>& spans, std::vector<WideRun>* wide) {
-    const __m128i shift = _mm_set1_epi8(static_cast<char>(-128 - '0'));
-    const __m128i limit = _mm_set1_epi8(static_cast<char>(-128 + 10));
-    const __m128i zero = _mm_setzero_si128();
     std::size_t digits_done = 0;              // digit runs end before here
     std::size_t wide_done[2] = {0, 0};        // runs of characters at even (odd) addresses end before here
     auto measure_digits = [&](std::size_t at) {
@@ -204,9 +203,8 @@ void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digit
     unsigned previous_digits = 0, previous_zeros = 0;  // of the last sixteen bytes, a bit each
     std::size_t i = 0;
     for (; i + 16 <= size; i += 16) {
-        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
         if (min_digits) {
-            auto digits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
+            unsigned digits = byte_masks::digits16(data + i);
             unsigned last19 = (digits << 3) | (previous_digits >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
             previous_digits = digits;
             unsigned pairs = last19 & (last19 >> 1);
@@ -217,7 +215,7 @@ void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digit
             }
         }
         if (wide) {
-            auto zeros = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero)));
+            unsigned zeros = byte_masks::zeros16(data + i);
             unsigned straddling = ((zeros << 16 | previous_zeros) >> 8) & 0xFFFFu;  // data[i-8..i+8)
             previous_zeros = zeros;
             if (__builtin_expect(i >= 8 && maybe_wide(straddling), 0)) test_wide(i - 8, straddling);
@@ -229,9 +227,7 @@ void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digit
         for (std::size_t at = i >= 3 ? i - 3 : 0; at < size; at++)
             if (is_digit(data[at])) measure_digits(at);
     if (wide && i >= 8 && i + 8 <= size) {
-        auto zeros = static_cast<unsigned>(_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i - 8)), zero)));
-        test_wide(i - 8, zeros);
+        test_wide(i - 8, byte_masks::zeros16(data + i - 8));
     }
 }
 

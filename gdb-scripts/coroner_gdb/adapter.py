@@ -9,7 +9,7 @@ import gdb
 
 import _coroner
 
-# `info target` names the core as "`PATH', file type elf64-x86-64." where PATH may hold newlines.
+# `info target` names the core as "`PATH', file type BFD-FORMAT." where PATH may hold newlines.
 _CORE_FILE = re.compile(r"Local core dump file:\s*`(.*?)', file type [^\n]*\.\n", re.DOTALL)
 
 
@@ -311,7 +311,7 @@ class GdbDebugger(_coroner.Debugger):
             return None
         return _lwp(thread) if thread is not None else None
 
-    def registers(self, tid):
+    def registers(self, tid, names):
         thread = _thread(tid)
         values = {}
         if thread is None:
@@ -321,7 +321,7 @@ class GdbDebugger(_coroner.Debugger):
             frame = gdb.newest_frame()
         except gdb.error:
             return values
-        for name in _coroner.general_registers():
+        for name in names:
             try:
                 values[name] = int(frame.read_register(name)) & 0xFFFFFFFFFFFFFFFF
             except (gdb.error, ValueError):

@@ -47,6 +47,9 @@ foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch l
            COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} gdb ${gdb_script} ${CRASH_LAB_BIN} ${cores})
 endforeach()
 
+# A core of another CPU (AArch64, made at test time with a cross compiler and qemu): one line naming it.
+add_test(NAME "gdb: aarch64-core" COMMAND ${INTEGRATION_PYTHON} ${integration}/foreign_arch.py gdb ${gdb_script})
+
 # Every LLDB the plugin was built for: parity with GDB on every core, and the same errors.
 set(previous_plugin "")
 foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
@@ -68,6 +71,8 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
                    ${cores} ${PROJECT_SOURCE_DIR}/fixtures/collect-core.sh)
   add_test(NAME "lldb ${major}: threads"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/threads_case.py lldb ${plugin} ${lldb} ${CRASH_LAB_BIN} ${cores})
+  add_test(NAME "lldb ${major}: aarch64-core"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/foreign_arch.py lldb ${plugin} ${lldb})
   foreach(case IN LISTS common_error_cases ITEMS live-process)
     add_test(NAME "lldb ${major}: ${case}"
              COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} lldb ${plugin} ${lldb} ${CRASH_LAB_BIN}

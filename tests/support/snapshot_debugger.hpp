@@ -50,7 +50,9 @@ public:
     }
     std::optional<SignalInfo> live_signal() override { return signal; }
     std::optional<std::int64_t> selected_tid() override { return selected; }
-    std::map<std::string, std::uint64_t> registers(std::int64_t) override { return {}; }
+    std::map<std::string, std::uint64_t> registers(std::int64_t, const std::vector<std::string>&) override {
+        return {};
+    }
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t, std::size_t) override { return std::nullopt; }
 };
 

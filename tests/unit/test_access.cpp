@@ -9,6 +9,8 @@ using namespace coroner;
 
 namespace {
 
+const Arch& x86 = x86_64_arch();
+
 // Memory holding one instruction at a fixed pc.
 class Code final : public MemoryReader {
 public:
@@ -30,7 +32,7 @@ private:
 
 TEST_CASE("a load through a register is a read, and names the register and its value") {
     Code code(0x401000, {0x48, 0x8b, 0x40, 0x18});  // mov rax, qword ptr [rax + 0x18]
-    auto a = decode_faulting_access(code, 0x401000, {{"rax", 0}}, 0x18);
+    auto a = decode_faulting_access(x86, code, 0x401000, {{"rax", 0}}, 0x18);
     REQUIRE(a);
     CHECK(a->instruction == "mov rax, qword ptr [rax + 0x18]");
     CHECK(a->access == "read");
@@ -40,11 +42,11 @@ TEST_CASE("a load through a register is a read, and names the register and its v
 
 TEST_CASE("a store is a write, and push is a write to the stack") {
     Code store(0x401000, {0x89, 0x10});  // mov dword ptr [rax], edx
-    auto a = decode_faulting_access(store, 0x401000, {{"rax", 0x1337beef000}}, 0x1337beef000);
+    auto a = decode_faulting_access(x86, store, 0x401000, {{"rax", 0x1337beef000}}, 0x1337beef000);
     REQUIRE(a);
     CHECK(a->access == "write");
     Code push(0x401000, {0x55});  // push rbp
-    auto p = decode_faulting_access(push, 0x401000, {{"rsp", 0x7ff000000000}}, 0x7fefffffff8);
+    auto p = decode_faulting_access(x86, push, 0x401000, {{"rsp", 0x7ff000000000}}, 0x7fefffffff8);
     REQUIRE(p);
     CHECK(p->access == "write");
     CHECK(p->base_register == "rsp");
@@ -52,10 +54,10 @@ TEST_CASE("a store is a write, and push is a write to the stack") {
 
 TEST_CASE("with two memory operands the one at the fault address decides") {
     Code movs(0x401000, {0xa4});  // movsb byte ptr [rdi], byte ptr [rsi]
-    auto from_source = decode_faulting_access(movs, 0x401000, {{"rsi", 0xdead000}, {"rdi", 0x1000}}, 0xdead000);
+    auto from_source = decode_faulting_access(x86, movs, 0x401000, {{"rsi", 0xdead000}, {"rdi", 0x1000}}, 0xdead000);
     REQUIRE(from_source);
     CHECK(from_source->access == "read");
-    auto to_destination = decode_faulting_access(movs, 0x401000, {{"rsi", 0x1000}, {"rdi", 0xdead000}}, 0xdead000);
+    auto to_destination = decode_faulting_access(x86, movs, 0x401000, {{"rsi", 0x1000}, {"rdi", 0xdead000}}, 0xdead000);
     REQUIRE(to_destination);
     CHECK(to_destination->access == "write");
 }
@@ -70,12 +72,12 @@ TEST_CASE("ret, call and jmp say where they were sending the program counter") {
             return std::nullopt;
         }
     } memory;
-    auto ret = decode_faulting_access(memory, 0x401000, {{"rsp", 0x7ff000000000}}, std::nullopt);
+    auto ret = decode_faulting_access(x86, memory, 0x401000, {{"rsp", 0x7ff000000000}}, std::nullopt);
     REQUIRE(ret);
     CHECK(ret->transfer == "ret");
     CHECK(ret->target == 0x4141414141414141ULL);
     Code call(0x401000, {0xff, 0xd0});  // call rax
-    auto c = decode_faulting_access(call, 0x401000, {{"rax", 0xdead0000beef0000ULL}}, std::nullopt);
+    auto c = decode_faulting_access(x86, call, 0x401000, {{"rax", 0xdead0000beef0000ULL}}, std::nullopt);
     REQUIRE(c);
     CHECK(c->transfer == "call");
     CHECK(c->target == 0xdead0000beef0000ULL);
@@ -83,7 +85,7 @@ TEST_CASE("ret, call and jmp say where they were sending the program counter") {
 
 TEST_CASE("unreadable code gives no access, and the classifier says so plainly") {
     Code code(0x401000, {0x90});
-    CHECK_FALSE(decode_faulting_access(code, 0x500000, {}, 0x18));
+    CHECK_FALSE(decode_faulting_access(x86, code, 0x500000, {}, 0x18));
 }
 
 TEST_CASE("the classifier puts the access and the instruction in the summary") {
@@ -100,7 +102,7 @@ TEST_CASE("the classifier puts the access and the instruction in the summary") {
     s.fault_address = 0x18;
     f.signal = s;
     FaultingAccess a{"mov rax, qword ptr [rax + 0x18]", "read", "rax", 0};
-    Cause c = classify(f, {}, a);
+    Cause c = classify(x86, f, {}, a);
     CHECK(c.access == "read");
     CHECK(c.summary == "NULL pointer dereference: read of the field at offset 0x18 "
                        "(mov rax, qword ptr [rax + 0x18]; rax = 0x0)");

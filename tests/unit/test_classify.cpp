@@ -10,6 +10,12 @@ using coroner::test::frame;
 
 namespace {
 
+// The processes below ran on x86-64, as the crash lab's do.
+Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames,
+               const std::optional<FaultingAccess>& access = std::nullopt) {
+    return coroner::classify(x86_64_arch(), facts, frames, access);
+}
+
 Mapping mapping(std::uint64_t start, std::uint64_t end, const char* perms, std::string path = "") {
     Mapping m;
     m.start = start;

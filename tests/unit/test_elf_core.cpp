@@ -1,12 +1,16 @@
 #include "coroner/core/elf_core.hpp"
 #include "coroner/base/error.hpp"
+#include "coroner/core/elf_notes.hpp"
+#include "coroner/core/module_file.hpp"
 
 #include "../support/core_builder.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <random>
 #include <unistd.h>
 
@@ -191,4 +195,57 @@ TEST_CASE("a sparse core's holes are not what it stores, so nothing reads them")
         CHECK(in_memory->stored_parts(segment) == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, segment.filesz}});
     ::close(fd);
     ::unlink(path);
+}
+
+TEST_CASE("ELF notes are walked once for cores and build-ids, and a note that does not fit stops the walk") {
+    // "CORE" (5 bytes, padded to 8) with a 6-byte description (padded to 8), then "GNU" with 4 bytes.
+    std::vector<std::uint8_t> notes = {5, 0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 'C', 'O', 'R', 'E', 0, 0, 0, 0,
+                                       1, 2, 3, 4, 5, 6, 0, 0,
+                                       4, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0, 0xab, 0xcd, 0xef, 0x01};
+    coroner::ElfNotes walk(notes.data(), notes.size());
+    auto first = walk.next();
+    REQUIRE(first);
+    CHECK(first->type == 1);
+    CHECK(first->name == std::string_view("CORE", 5));
+    CHECK(first->desc_size == 6);
+    CHECK(first->desc_offset == 20);
+    CHECK(first->desc[5] == 6);
+    auto second = walk.next();
+    REQUIRE(second);
+    CHECK(second->name == std::string_view("GNU", 4));
+    CHECK(second->desc_offset == 40);
+    CHECK_FALSE(walk.next());
+    CHECK_FALSE(walk.malformed_at());
+
+    SUBCASE("a header cut short") {
+        coroner::ElfNotes cut(notes.data(), 28 + 6);
+        REQUIRE(cut.next());
+        CHECK_FALSE(cut.next());
+        CHECK(cut.malformed_at() == 28u);
+    }
+    SUBCASE("a description size that wraps when padded") {
+        auto bad = notes;
+        std::uint32_t wraps = 0xfffffffd;
+        std::memcpy(bad.data() + 4, &wraps, 4);
+        coroner::ElfNotes walk_bad(bad.data(), bad.size());
+        CHECK_FALSE(walk_bad.next());
+        CHECK(walk_bad.malformed_at() == 0u);
+    }
+    SUBCASE("a name past the end") {
+        auto bad = notes;
+        bad[0] = 200;
+        coroner::ElfNotes walk_bad(bad.data(), bad.size());
+        CHECK_FALSE(walk_bad.next());
+        CHECK(walk_bad.malformed_at() == 0u);
+    }
+}
+
+TEST_CASE("a module file says which CPU it is code for") {
+    std::ifstream self("/proc/self/exe", std::ios::binary);
+    Elf64_Ehdr header{};
+    REQUIRE(self.read(reinterpret_cast<char*>(&header), sizeof header));
+    const coroner::ModuleFile& file = coroner::read_module_file("/proc/self/exe");
+    CHECK(file.readable);
+    CHECK(file.machine == header.e_machine);
+    CHECK(coroner::read_module_file_uncached("/nonexistent/prog").machine == 0);
 }

@@ -6,13 +6,9 @@
 namespace coroner {
 namespace {
 
-// Layouts of the Go runtime (amd64) that have held since Go 1.5 for `g` and since Go 1.17 for type names.
-constexpr std::uint64_t g_panic_offset = 32;        // g { stack{lo,hi}; stackguard0; stackguard1; _panic }
-constexpr std::uint64_t g_sched_offset = 56;        // ... _defer; m; sched gobuf{sp, pc, g, ctxt, ret, lr, bp}
-constexpr std::uint64_t gobuf_bp_offset = 48;
+// The offsets into g, _panic and _type are the CPU's (Arch::go); the type flags and kinds are Go's own, the
+// same on every CPU since Go 1.17.
 constexpr std::size_t deepest_stack = 512;
-constexpr std::uint64_t panic_arg_offset = 8;       // _panic { argp; arg eface{typ, data}; link; ... }
-constexpr std::uint64_t type_tflag_offset = 20, type_kind_offset = 23, type_str_offset = 40;
 constexpr std::uint8_t tflag_extra_star = 2;        // the name is stored as "*T" for T
 constexpr std::uint8_t kind_mask = 31, kind_string = 24, kind_ptr = 22;
 constexpr std::uint64_t most_goroutines = 10'000'000, longest_text = 64 * 1024;
@@ -25,9 +21,10 @@ std::optional<std::string> go_string(MemoryReader& memory, std::uint64_t header)
 }
 
 // runtime.name: a flags byte, a varint length, the bytes.
-std::optional<std::string> type_name(MemoryReader& memory, std::uint64_t types, std::uint64_t type) {
-    auto tflag = memory.read(type + type_tflag_offset, 1);
-    auto str = read_u32(memory, type + type_str_offset);
+std::optional<std::string> type_name(const GoRuntimeLayout& go, MemoryReader& memory, std::uint64_t types,
+                                     std::uint64_t type) {
+    auto tflag = memory.read(type + go.type_tflag, 1);
+    auto str = read_u32(memory, type + go.type_str);
     if (!tflag || !str) return std::nullopt;
     std::uint64_t at = types + static_cast<std::int32_t>(*str) + 1, len = 0;
     for (int shift = 0; shift < 35; shift += 7) {
@@ -59,19 +56,20 @@ std::optional<std::string> render_value(MemoryReader& memory, const std::string&
 // The goroutine's frames from g.sched, saved when the runtime's fatalpanic switched to the system stack:
 // its bp is fatalpanic's frame pointer, which starts the chain of the callers (gopanic, then the code
 // that panicked). fatalpanic is still running when it crashes the process, so the chain is intact; its
-// sp is zeroed once the switch returns, and when it is not, it holds the return address into fatalpanic.
-// The walk stays inside the goroutine's stack [lo, hi) and only goes up.
-std::vector<std::uint64_t> goroutine_stack(MemoryReader& memory, std::uint64_t g) {
+// sp is zeroed once the switch returns, and when it is not, it holds the return address into fatalpanic
+// (on a CPU whose call leaves it there). The walk stays inside the goroutine's stack [lo, hi) and only
+// goes up.
+std::vector<std::uint64_t> goroutine_stack(const Arch& arch, MemoryReader& memory, std::uint64_t g) {
     std::vector<std::uint64_t> pcs;
     auto lo = read_u64(memory, g), hi = read_u64(memory, g + 8);
-    auto sp = read_u64(memory, g + g_sched_offset);
-    auto bp = read_u64(memory, g + g_sched_offset + gobuf_bp_offset);
+    auto sp = read_u64(memory, g + arch.go.g_sched);
+    auto bp = read_u64(memory, g + arch.go.g_sched + arch.go.gobuf_bp);
     if (!lo || !hi || !sp || !bp) return pcs;
-    if (*sp >= *lo && *sp < *hi)
+    if (arch.return_address_on_stack && *sp >= *lo && *sp < *hi)
         if (auto pc = read_u64(memory, *sp)) pcs.push_back(*pc);
     for (std::uint64_t frame = *bp; frame >= *lo && frame + 16 <= *hi && pcs.size() < deepest_stack;) {
-        auto caller_bp = read_u64(memory, frame);
-        auto ret = read_u64(memory, frame + 8);
+        auto caller_bp = read_u64(memory, frame + arch.frame_record.caller_frame);
+        auto ret = read_u64(memory, frame + arch.frame_record.return_address);
         if (!caller_bp || !ret || *ret == 0) break;
         pcs.push_back(*ret);
         if (*caller_bp <= frame) break;  // frames only go up the stack
@@ -82,7 +80,7 @@ std::vector<std::uint64_t> goroutine_stack(MemoryReader& memory, std::uint64_t g
 
 }  // namespace
 
-std::optional<GoPanic> go_panic(MemoryReader& memory, const std::vector<Mapping>& mappings,
+std::optional<GoPanic> go_panic(const Arch& arch, MemoryReader& memory, const std::vector<Mapping>& mappings,
                                 const std::string& executable) {
     auto allgs = loaded_symbol_address(mappings, executable, "runtime.allgs");
     if (!allgs) return std::nullopt;  // not a Go program
@@ -96,16 +94,16 @@ std::optional<GoPanic> go_panic(MemoryReader& memory, const std::vector<Mapping>
         // The array is one allocation: where it stops being readable, it ends, whatever the count claims
         // (each unreadable slot would be a call into the debugger, up to ten million of them).
         if (!g) break;
-        auto panic = read_u64(memory, *g + g_panic_offset);
+        auto panic = read_u64(memory, *g + arch.go.g_panic);
         if (!panic || *panic == 0) continue;
-        auto type = read_u64(memory, *panic + panic_arg_offset);
-        auto data = read_u64(memory, *panic + panic_arg_offset + 8);
+        auto type = read_u64(memory, *panic + arch.go.panic_arg);
+        auto data = read_u64(memory, *panic + arch.go.panic_arg + 8);
         if (!type || !data || *type == 0) continue;
-        auto kind = memory.read(*type + type_kind_offset, 1);
+        auto kind = memory.read(*type + arch.go.type_kind, 1);
         GoPanic p;
-        p.type = type_name(memory, *types, *type).value_or("?");
+        p.type = type_name(arch.go, memory, *types, *type).value_or("?");
         if (kind) p.message = render_value(memory, p.type, (*kind)[0] & kind_mask, *data);
-        p.stack = goroutine_stack(memory, *g);
+        p.stack = goroutine_stack(arch, memory, *g);
         return p;
     }
     return std::nullopt;

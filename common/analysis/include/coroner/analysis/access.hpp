@@ -1,7 +1,8 @@
-// The faulting access: the instruction at the crash pc, decoded with capstone, says whether the
+// The faulting access: the instruction at the crash pc, decoded by the CPU's `Arch`, says whether the
 // fault was a read or a write and which register held the bad address — the same in every debugger.
 #pragma once
 
+#include "coroner/arch/arch.hpp"
 #include "coroner/core/memory.hpp"
 
 #include <cstdint>
@@ -12,18 +13,18 @@
 namespace coroner {
 
 struct FaultingAccess {
-    std::string instruction;                   // "mov rax, qword ptr [rdi + 0x18]"
+    std::string instruction;                   // mnemonic and operands, as the CPU's assembly syntax writes them
     std::optional<std::string> access;         // "read" | "write"
-    std::optional<std::string> base_register;  // "rdi"
+    std::optional<std::string> base_register;  // the register that held the address
     std::optional<std::uint64_t> base_value;   // its value in the crashing thread, if known
     std::optional<std::string> transfer;       // "ret", "call" or "jmp" when the instruction transfers control
     std::optional<std::uint64_t> target;       // where it was going: the return address, the register's or
                                                // the memory operand's value, when readable
 };
 
-// Decodes the x86-64 instruction at `pc`. `registers` are the crashing thread's (names as capstone
-// prints them); `fault` picks the operand whose address faulted when there are several.
-std::optional<FaultingAccess> decode_faulting_access(MemoryReader& memory, std::uint64_t pc,
+// Decodes the instruction at `pc`. `registers` are the crashing thread's (by the names the decoder gives
+// operands); `fault` picks the operand whose address faulted when there are several.
+std::optional<FaultingAccess> decode_faulting_access(const Arch& arch, MemoryReader& memory, std::uint64_t pc,
                                                      const std::map<std::string, std::uint64_t>& registers,
                                                      std::optional<std::uint64_t> fault);
 

@@ -21,9 +21,9 @@ struct Cause {
                                              // "near-null" (a bad jump below 64 KiB), "smashed-return"
 };
 
-// `frames` are the crashing thread's, innermost first; `access` is the decoded faulting instruction,
-// when there is one.
-Cause classify(const ProcessFacts& facts, const std::vector<Frame>& frames,
+// `arch` is the CPU the process ran on; `frames` are the crashing thread's, innermost first; `access` is the
+// decoded faulting instruction, when there is one.
+Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Frame>& frames,
                const std::optional<FaultingAccess>& access = std::nullopt);
 
 }  // namespace coroner

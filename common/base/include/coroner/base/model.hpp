@@ -69,7 +69,7 @@ struct ProcessFacts {
     std::optional<SignalInfo> signal;
     std::optional<std::uint64_t> crash_sp;  // the crashing thread's stack pointer
     std::optional<std::uint64_t> crash_pc;
-    std::map<std::string, std::uint64_t> crash_registers;  // by name ("rdi", "edi"), when the core has them
+    std::map<std::string, std::uint64_t> crash_registers;  // by name (the CPU's, and 32-bit ones), when known
     std::vector<Mapping> mappings;          // sorted by start
     std::optional<std::string> core_time;   // ISO 8601 UTC, when the core was written
 };

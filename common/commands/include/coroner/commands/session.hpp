@@ -27,6 +27,7 @@ struct Session {
     Debugger* debugger = nullptr;
     DebuggerInfo debugger_info;
     TargetState target;
+    const Arch* arch = nullptr;                   // the CPU the process ran on
     ProcessFacts facts;
     std::unique_ptr<ElfCore> core;                // for core targets
     std::unique_ptr<FileMemory> files;            // read-only file-backed pages the core left out

@@ -48,9 +48,9 @@ public:
     // For a live process: the signal the selected thread stopped with, and that thread's tid.
     virtual std::optional<SignalInfo> live_signal() = 0;
     virtual std::optional<std::int64_t> selected_tid() = 0;
-    // For a live process: the general-purpose registers of a thread's innermost frame, by name
-    // ("rax", "rsp", ...). A core's registers come from its notes instead.
-    virtual std::map<std::string, std::uint64_t> registers(std::int64_t tid) = 0;
+    // For a live process: the registers named (the CPU's general-purpose ones, Arch::debugger_registers) of
+    // a thread's innermost frame, those the debugger has. A core's registers come from its notes instead.
+    virtual std::map<std::string, std::uint64_t> registers(std::int64_t tid, const std::vector<std::string>& names) = 0;
 };
 
 }  // namespace coroner

@@ -3,6 +3,7 @@
 // UserError; nothing in here trusts a size or an offset it has not checked against the file.
 #pragma once
 
+#include "coroner/arch/arch.hpp"
 #include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
 
@@ -15,19 +16,16 @@
 
 namespace coroner {
 
-enum class CoreArch { x86_64, aarch64 };
-
 struct CoreThread {
     std::int64_t tid = 0;
     int current_signal = 0;              // pr_cursig
-    std::vector<std::uint64_t> registers;  // the raw general-purpose register set, in kernel order
+    std::vector<std::uint64_t> registers;  // the raw general-purpose register set, in the kernel's order
     std::uint64_t pc = 0;
     std::uint64_t sp = 0;
 };
 
 struct CoreProcess {
     std::int64_t pid = 0;
-    std::int64_t ppid = 0;
     std::int64_t uid = 0;
     std::string program;  // pr_fname
     std::string args;     // pr_psargs
@@ -48,14 +46,16 @@ struct CoreFileMapping {
 
 class ElfCore final : public MemoryReader {
 public:
-    // Opens and validates the whole file; throws UserError on anything malformed.
+    // Opens and validates the whole file; throws UserError on anything malformed, and on a core of a CPU
+    // coroner does not read (naming it).
     static std::unique_ptr<ElfCore> open(const std::string& path);
     // The same, over bytes already in memory (the unit tests build cores this way).
     static std::unique_ptr<ElfCore> from_bytes(std::vector<std::uint8_t> bytes, std::string name);
     ~ElfCore() override;
 
     const std::string& path() const { return path_; }
-    CoreArch arch() const { return arch_; }
+    // The CPU the process ran on.
+    const Arch& arch() const { return *arch_; }
     // Threads in note order: the kernel writes the thread that took the fatal signal first.
     const std::vector<CoreThread>& threads() const { return threads_; }
     const std::optional<SignalInfo>& siginfo() const { return siginfo_; }
@@ -70,7 +70,6 @@ public:
     std::optional<std::uint64_t> psargs_offset() const { return psargs_offset_; }
     // Bytes of the file itself, for scanning the notes.
     const std::uint8_t* file_bytes(std::uint64_t offset) const { return data_ + offset; }
-    std::optional<std::int64_t> mtime() const { return mtime_; }
 
     // The process's arguments, from the strings on its main thread's stack (found through the auxiliary
     // vector the kernel put after them), joined by spaces; nothing if the core does not hold them.
@@ -86,10 +85,8 @@ public:
     // holes of a sparse core read as zeros and are left out, so that a core claiming a terabyte costs
     // what it holds, not what it claims.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> stored_parts(const CoreSegment& segment) const;
-    // Lets the kernel drop a scanned segment's pages from this process (they are read from the file again
-    // if touched), so that scanning a core of any size keeps only a window of it resident.
-    void release(const CoreSegment& segment) const;
-    // The same for any bytes of the mapped file (a chunk of a segment).
+    // Lets the kernel drop scanned bytes of the mapped file from this process (they are read from the file
+    // again if touched), so that scanning a core of any size keeps only a window of it resident.
     void release(const std::uint8_t* bytes, std::size_t size) const;
     // Maps the pages of part of the mapped core in one call (MADV_POPULATE_READ, Linux 5.14) instead of
     // a page fault every few pages; a no-op where the kernel cannot.
@@ -106,7 +103,7 @@ private:
     void* mapping_ = nullptr;                // mmap of the file, when opened from a path
     int fd_ = -1;                            // the file, when opened from a path (to find its holes)
     std::vector<std::uint8_t> owned_;        // the bytes, when built from memory
-    CoreArch arch_ = CoreArch::x86_64;
+    const Arch* arch_ = nullptr;
     std::vector<CoreThread> threads_;
     std::optional<SignalInfo> siginfo_;
     std::optional<CoreProcess> process_;
@@ -115,7 +112,7 @@ private:
     std::vector<CoreSegment> segments_;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> note_ranges_;
     std::optional<std::uint64_t> psargs_offset_;
-    std::optional<std::int64_t> mtime_;
+    std::optional<std::int64_t> mtime_;      // when the file was last written: when the core was
 };
 
 }  // namespace coroner

@@ -20,6 +20,7 @@ struct ModuleFile {
     std::optional<std::string> debuglink;    // .gnu_debuglink file name
     std::uint64_t link_base = 0;             // p_vaddr - p_offset of the first PT_LOAD: 0 for a PIE or
                                              // library, 0x400000 for a classic executable (Go's)
+    std::uint16_t machine = 0;               // e_machine: the CPU it is code for
 };
 
 // Reads the file once; results are cached per path for the life of the process.

@@ -6,7 +6,8 @@
 
 namespace coroner {
 
-// Signal numbers coroner decides on (asm-generic numbering, the same on x86-64 and AArch64).
+// Signal numbers coroner decides on: Linux's generic numbering (asm-generic), which every CPU in
+// supported_arches() uses (MIPS, SPARC, Alpha and PA-RISC have their own: they would need them in Arch).
 constexpr int sigill = 4, sigtrap = 5, sigabrt = 6, sigbus = 7, sigfpe = 8, sigkill = 9, sigsegv = 11;
 
 // si_code values that mean "a process sent this" (kill, tgkill, sigqueue): the siginfo then holds

@@ -1,6 +1,7 @@
 // A Go panic's value, read from the runtime's own structures in the core.
 #pragma once
 
+#include "coroner/arch/arch.hpp"
 #include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
 
@@ -19,10 +20,11 @@ struct GoPanic {
 // Every goroutine is in `runtime.allgs`; a panicking one has `g._panic` set, whose `arg` is the value
 // given to panic() (an interface: type descriptor and data). The type's name comes from the descriptor
 // (resolved against `runtime.types`); strings and error values are rendered as Go printed them.
-// `executable` is the Go program's file. The goroutine's stack is walked by its frame pointers from where
-// it last switched to the system stack (`g.sched`): the thread itself is deep in the runtime's signal
-// handler by then, where neither debugger unwinds back to the goroutine.
-std::optional<GoPanic> go_panic(MemoryReader& memory, const std::vector<Mapping>& mappings,
+// `executable` is the Go program's file, `arch` its CPU (the runtime's layouts). The goroutine's stack is
+// walked by its frame pointers from where it last switched to the system stack (`g.sched`): the thread
+// itself is deep in the runtime's signal handler by then, where neither debugger unwinds back to the
+// goroutine.
+std::optional<GoPanic> go_panic(const Arch& arch, MemoryReader& memory, const std::vector<Mapping>& mappings,
                                 const std::string& executable);
 
 }  // namespace coroner
