@@ -87,13 +87,13 @@ std::optional<FaultingAccess> decode_faulting_access(MemoryReader& memory, std::
         }
     }
     if (chosen) {
-        result.access = (chosen->access & CS_AC_READ) ? "read" : "write";
+        result.access = (chosen->access & CS_AC_READ) ? Access::read : Access::write;
         if (chosen->mem.base != X86_REG_INVALID && chosen->mem.base != X86_REG_RIP) {
             result.base_register = cs_reg_name(cs.handle, chosen->mem.base);
             result.base_value = value_of(registers, result.base_register->c_str());
         }
     } else if (std::strcmp(insn->mnemonic, "push") == 0 || std::strcmp(insn->mnemonic, "call") == 0) {
-        result.access = "write";  // the implicit store to the stack
+        result.access = Access::write;  // the implicit store to the stack
         result.base_register = "rsp";
         result.base_value = value_of(registers, "rsp");
     }

@@ -2,6 +2,7 @@
 // fault was a read or a write and which register held the bad address — the same in every debugger.
 #pragma once
 
+#include "coroner/base/enum_names.hpp"
 #include "coroner/core/memory.hpp"
 
 #include <cstdint>
@@ -11,9 +12,21 @@
 
 namespace coroner {
 
+enum class Access { read, write, execute };
+
+template <>
+struct EnumNames<Access> {
+    static constexpr std::pair<Access, const char*> names[] = {
+        {Access::read, "read"},
+        {Access::write, "write"},
+        {Access::execute, "exec"},
+    };
+};
+CORONER_ENUM_JSON(Access)
+
 struct FaultingAccess {
     std::string instruction;                   // "mov rax, qword ptr [rdi + 0x18]"
-    std::optional<std::string> access;         // "read" | "write"
+    std::optional<Access> access;              // read or write (a fault on the pc itself is the classifier's)
     std::optional<std::string> base_register;  // "rdi"
     std::optional<std::uint64_t> base_value;   // its value in the crashing thread, if known
     std::optional<std::string> transfer;       // "ret", "call" or "jmp" when the instruction transfers control
