@@ -6,6 +6,8 @@
 #include "coroner/analysis/security.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/base/rules.hpp"
+#include "coroner/commands/secrets_report.hpp"
+#include "coroner/secrets/secret_scan.hpp"
 
 #include <doctest/doctest.h>
 
@@ -48,9 +50,14 @@ TEST_CASE("each enum has one table of names, read both ways") {
     check_round_trip<Access>();
     check_round_trip<Rating>();
     check_round_trip<BlameRole>();
+    check_round_trip<Confidence>();
+    check_round_trip<RegionKind>();
     CHECK(to_string(Access::execute) == "exec");
     CHECK(to_string(CauseClass::non_canonical_address) == "non-canonical-address");
     CHECK(enum_choices<BlameRole>() == "skip, entry or keep");
+    CHECK(enum_choices<Confidence>() == "high, medium or low");
+    CHECK(Confidence::high < Confidence::medium);  // the order findings are listed in
+    CHECK(Confidence::medium < Confidence::low);
 }
 
 TEST_CASE("the built-in abort and security rules load typed") {
