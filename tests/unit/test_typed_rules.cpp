@@ -116,7 +116,7 @@ TEST_CASE("names that aliasing renames reach the rules by their alias") {
     }
 }
 
-TEST_CASE("a user's blame rule may name abort rules; an unknown one is the file's error") {
+TEST_CASE("a user's blame rule may name abort rules, and an unknown one is the file's error") {
     auto dir = std::filesystem::temp_directory_path() / "coroner-typed-rules-test";
     std::filesystem::create_directories(dir);
     auto write = [&](const std::string& rules) {
