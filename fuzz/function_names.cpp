@@ -71,7 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     SecurityRating rating = rate(cause);
     std::string state = guess_thread_state(frames);
     Blame b = blame(frames, std::string("/app/prog"), builtin_skip_rules());
-    Signature s = make_signature("SIGSEGV", cause.cls, frames, b.frame, facts.mappings, builtin_skip_rules());
+    Signature s =
+        make_signature("SIGSEGV", to_string(cause.cls), frames, b.frame, facts.mappings, builtin_skip_rules());
     seen += cause.summary.size() + rating.reason.size() + state.size() + s.bucket.size();
     volatile std::size_t sink = seen;
     (void)sink;

@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& hit : hits) {
         // Every hit lies inside the scanned bytes.
         if (hit.address < 0x7f0000000000 || hit.address - 0x7f0000000000 + hit.length > size) __builtin_trap();
-        seen += secret_preview(hit.value).size() + printable_value(hit.value).size() + confidence_rank(hit.confidence);
+        seen += secret_preview(hit.value).size() + printable_value(hit.value).size() +
+                static_cast<std::size_t>(hit.confidence);
     }
     volatile std::size_t sink = seen;
     (void)sink;

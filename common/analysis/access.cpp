@@ -52,13 +52,13 @@ std::optional<FaultingAccess> decode_faulting_access(const Arch& arch, MemoryRea
         }
     }
     if (chosen) {
-        result.access = chosen->read ? "read" : "write";
+        result.access = chosen->read ? Access::read : Access::write;
         if (chosen->base && !chosen->pc_relative) {
             result.base_register = *chosen->base;
             result.base_value = value_of(registers, chosen->base);
         }
     } else if (insn->stores_to_stack) {
-        result.access = "write";
+        result.access = Access::write;
         result.base_register = arch.sp;
         result.base_value = value_of(registers, arch.sp);
     }

@@ -1,25 +1,45 @@
 #include "coroner/analysis/blame.hpp"
 
 #include "coroner/base/error.hpp"
+#include "coroner/analysis/classify.hpp"
 #include "coroner/analysis/names.hpp"
 #include "coroner/base/text.hpp"
 #include "coroner/base/rules.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <unistd.h>
 
 namespace coroner {
 
+namespace {
+
+// The rule's "function" pattern, and the functions of the abort rules (rules/abort_causes.json) it names
+// in "abort_rules": the frames that tell an abort's cause are the frames blame passes over, listed once.
+Pattern function_pattern(const RuleFields& r) {
+    Pattern own = r.pattern("function");
+    if (!r.has("abort_rules")) return own;
+    std::string alternatives = "(?:" + own.source() + ")";
+    for (const std::string& id : r.texts("abort_rules")) {
+        auto it = std::find_if(abort_rules().begin(), abort_rules().end(),
+                               [&](const AbortRule& a) { return a.id == id; });
+        if (it == abort_rules().end())
+            r.fail(fmt::format("\"abort_rules\" holds '{}', not the id of a built-in abort rule", id),
+                   "use an id from rules/abort_causes.json");
+        alternatives += "|(?:" + it->function.source() + ")";
+    }
+    return Pattern(alternatives);
+}
+
+}  // namespace
+
 std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc, const std::string& source) {
     std::vector<SkipRule> rules;
-    for (const RuleFields& r : rule_list(doc, "blame", source)) {
-        std::string role = r.text_or("role", "skip");
-        if (role != "skip" && role != "entry" && role != "keep")
-            r.fail(fmt::format("role is '{}'", role), "use skip, entry or keep");
-        rules.push_back({r.id(), role, r.pattern("function"), r.optional_pattern("module"), r.text_or("why", "")});
-    }
+    for (const RuleFields& r : rule_list(doc, "blame", source))
+        rules.push_back({r.id(), r.choice<BlameRole>("role", BlameRole::skip), function_pattern(r),
+                         r.optional_pattern("module"), r.text_or("why", "")});
     return rules;
 }
 
@@ -65,12 +85,12 @@ Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& 
     for (std::size_t i = 0; i < frames.size(); i++) {
         const Frame& f = frames[i];
         if (const SkipRule* rule = matching_rule(rules, f)) {
-            if (rule->role == "keep") {
+            if (rule->role == BlameRole::keep) {
                 b.frame = static_cast<int>(i);
                 b.reason = fmt::format("kept by rule {}: {}", rule->id, rule->why);
                 return b;
             }
-            if (rule->role == "skip") b.skipped.push_back({f.index, f.function, rule->id, rule->why});
+            if (rule->role == BlameRole::skip) b.skipped.push_back({f.index, f.function, rule->id, rule->why});
             continue;
         }
         bool in_program = executable && f.module && *f.module == *executable;

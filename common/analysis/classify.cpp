@@ -28,22 +28,6 @@ bool hits_stack_guard(const ProcessFacts& f, std::uint64_t fault) {
     return guard_like && fault < stack->start && stack->start - fault <= stack_guard_reach;
 }
 
-struct AbortRule {
-    std::string id, cls, summary;
-    Pattern function;
-};
-
-// rules/abort_causes.json, read and compiled once.
-const std::vector<AbortRule>& abort_rules() {
-    static const std::vector<AbortRule> rules = [] {
-        std::vector<AbortRule> out;
-        for (const RuleFields& r : rule_list(builtin_rules("abort_causes"), "abort", "the built-in rules"))
-            out.push_back({r.id(), r.text("class"), r.text("summary"), r.pattern("function")});
-        return out;
-    }();
-    return rules;
-}
-
 Cause abort_cause(const std::vector<Frame>& frames) {
     for (const auto& rule : abort_rules()) {
         for (const auto& frame : frames) {
@@ -59,7 +43,7 @@ Cause abort_cause(const std::vector<Frame>& frames) {
         }
     }
     Cause c;
-    c.cls = "abort";
+    c.cls = CauseClass::abort;
     c.summary = "the program called abort()";
     return c;
 }
@@ -76,8 +60,8 @@ std::string how(const std::optional<FaultingAccess>& access) {
 // "read of" / "write of" a field; "read from" / "write to" an address.
 std::string verb(const std::optional<FaultingAccess>& access, bool of_field = false) {
     if (!access || !access->access) return "access to";
-    if (of_field) return *access->access + " of";
-    return *access->access == "read" ? "read from" : "write to";
+    if (of_field) return to_string(*access->access) + " of";
+    return *access->access == Access::read ? "read from" : "write to";
 }
 
 Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
@@ -89,9 +73,9 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
     if (f.crash_pc) {
         const Mapping* at_pc = find_mapping(f.mappings, *f.crash_pc);
         if (!at_pc || !at_pc->executable) {
-            c.cls = "bad-jump";
-            c.access = "exec";
-            if (*f.crash_pc < null_page_limit) c.shape = "near-null";
+            c.cls = CauseClass::bad_jump;
+            c.access = Access::execute;
+            if (*f.crash_pc < null_page_limit) c.shape = CauseShape::near_null;
             c.summary = *f.crash_pc < null_page_limit
                             ? fmt::format("bad jump: call or jump to {:#x} (a NULL function pointer?)", *f.crash_pc)
                             : fmt::format("bad jump: the program counter {:#x} is in {} memory", *f.crash_pc,
@@ -102,9 +86,9 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
     // A return, call or jump to a non-canonical address faults on the instruction itself (general
     // protection, no address): the pc never got there, but it is a bad jump all the same.
     if (access && access->transfer && access->target && !arch.canonical(*access->target)) {
-        c.cls = "bad-jump";
-        c.access = "exec";
-        if (*access->transfer == "ret") c.shape = "smashed-return";
+        c.cls = CauseClass::bad_jump;
+        c.access = Access::execute;
+        if (*access->transfer == "ret") c.shape = CauseShape::smashed_return;
         c.summary = *access->transfer == "ret"
                         ? fmt::format("bad jump: return to the non-canonical address {:#x} (a smashed return address)",
                                       *access->target)
@@ -113,52 +97,52 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
         return c;
     }
     if (s.number == sigsegv && s.code == si_kernel) {
-        c.cls = "non-canonical-address";
+        c.cls = CauseClass::non_canonical_address;
         c.summary = fmt::format("{}: {} a non-canonical address (the kernel reports none){}",
                                 arch.fault_without_address, verb(access), how(access));
         return c;
     }
     if (!s.fault_address) {
         c.summary = fmt::format("{} with no fault address recorded", sig);
-        if (s.number == sigbus) c.cls = "bus-error";
+        if (s.number == sigbus) c.cls = CauseClass::bus_error;
         return c;
     }
     std::uint64_t addr = *s.fault_address;
     const Mapping* at_fault = find_mapping(f.mappings, addr);
     if (hits_stack_guard(f, addr)) {
-        c.cls = "stack-overflow";
+        c.cls = CauseClass::stack_overflow;
         c.summary = fmt::format("stack overflow: {} {:#x}, in the guard below the stack (sp {:#x}){}", verb(access),
                                 addr, f.crash_sp.value_or(0), how(access));
         return c;
     }
     if (addr < null_page_limit) {
-        c.cls = "null-deref";
+        c.cls = CauseClass::null_deref;
         c.summary = addr == 0 ? fmt::format("NULL pointer dereference: {} address 0x0{}", verb(access), how(access))
                               : fmt::format("NULL pointer dereference: {} the field at offset {:#x}{}", verb(access, true),
                                             addr, how(access));
         return c;
     }
     if (!arch.canonical(addr)) {
-        c.cls = "non-canonical-address";
+        c.cls = CauseClass::non_canonical_address;
         c.summary = fmt::format("{} the non-canonical address {:#x}{}", verb(access), addr, how(access));
         return c;
     }
     if (s.number == sigsegv && s.code == segv_accerr && at_fault && at_fault->readable && !at_fault->writable) {
-        c.cls = "readonly-write";
-        c.access = "write";
+        c.cls = CauseClass::readonly_write;
+        c.access = Access::write;
         c.summary = fmt::format("write to read-only memory at {:#x}{}{}", addr,
                                 at_fault->path.empty() ? "" : fmt::format(" in {}", base_name(at_fault->path)),
                                 how(access));
         return c;
     }
     if (!at_fault || (!at_fault->readable && !at_fault->writable)) {
-        c.cls = "wild-pointer";
+        c.cls = CauseClass::wild_pointer;
         c.summary = fmt::format("wild pointer: {} {} address {:#x}{}", verb(access),
                                 at_fault ? "inaccessible" : "unmapped", addr, how(access));
         return c;
     }
     if (s.number == sigbus) {
-        c.cls = "bus-error";
+        c.cls = CauseClass::bus_error;
         c.summary = fmt::format("bus error at {:#x}{}", addr,
                                 at_fault->path.empty() ? "" : fmt::format(" (in {})", base_name(at_fault->path)));
         return c;
@@ -168,6 +152,16 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
 }
 
 }  // namespace
+
+const std::vector<AbortRule>& abort_rules() {
+    static const std::vector<AbortRule> rules = [] {
+        std::vector<AbortRule> out;
+        for (const RuleFields& r : rule_list(builtin_rules("abort_causes"), "abort", "the built-in rules"))
+            out.push_back({r.id(), r.choice<CauseClass>("class"), r.text("summary"), r.pattern("function")});
+        return out;
+    }();
+    return rules;
+}
 
 Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Frame>& frames,
                const std::optional<FaultingAccess>& access) {
@@ -181,7 +175,7 @@ Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Fr
     bool sent = code_is_sent_by_process(s.code) && s.sender_pid;
     if (sent && *s.sender_pid != facts.pid) {
         Cause c;
-        c.cls = "external-signal";
+        c.cls = CauseClass::external_signal;
         c.summary = fmt::format("killed by {} ({}) sent by another process: pid {}, uid {}", sig,
                                 signal_meaning(s.number), *s.sender_pid, s.sender_uid.value_or(-1));
         return c;
@@ -195,7 +189,7 @@ Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Fr
         return abort_cause(frames);
     case sigfpe: {
         Cause c;
-        c.cls = s.code == fpe_intdiv ? "divide-by-zero" : "fp-exception";
+        c.cls = s.code == fpe_intdiv ? CauseClass::divide_by_zero : CauseClass::fp_exception;
         c.summary = s.code == fpe_intdiv ? std::string("integer divide by zero")
                                          : fmt::format("arithmetic exception ({})",
                                                        signal_code_name(s.number, s.code).value_or("unknown code"));
@@ -203,14 +197,14 @@ Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Fr
     }
     case sigill: {
         Cause c;
-        c.cls = "illegal-instruction";
+        c.cls = CauseClass::illegal_instruction;
         c.summary =
             fmt::format("illegal instruction ({} / __builtin_trap, or a jump into data)", arch.trap_instruction);
         return c;
     }
     case sigtrap: {
         Cause c;
-        c.cls = "breakpoint";
+        c.cls = CauseClass::breakpoint;
         c.summary = fmt::format("breakpoint or trace trap outside a debugger ({}, __builtin_debugtrap)",
                                 arch.breakpoint_instruction);
         return c;

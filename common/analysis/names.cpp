@@ -1,10 +1,12 @@
 #include "coroner/analysis/names.hpp"
 
+#include "coroner/base/error.hpp"
 #include "coroner/base/rules.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 namespace coroner {
@@ -112,6 +114,22 @@ std::string normalize_rust_function(std::string name) {
     return closure.replace_all(name, "{{closure}}");
 }
 
+// rules/function_aliases.json, read once: each name rewritten to the one both debuggers agree on.
+const std::map<std::string, std::string>& function_aliases() {
+    static const std::map<std::string, std::string> aliases = [] {
+        const nlohmann::json& doc = builtin_rules("function_aliases");
+        std::map<std::string, std::string> out;
+        for (const auto& [name, alias] : doc.at("aliases").items()) {
+            if (name.empty() || !alias.is_string() || alias.get_ref<const std::string&>().empty())
+                throw UserError("function alias '" + name + "' in the built-in rules is not a name to a name",
+                                "fix rules/function_aliases.json");
+            out.emplace(name, alias.get<std::string>());
+        }
+        return out;
+    }();
+    return aliases;
+}
+
 }  // namespace
 
 bool is_rust_name(const std::string& function) { return rust_hash().partial_match(function); }
@@ -122,8 +140,7 @@ std::string normalize_function(const std::string& function, bool rust) {
         R"((\.(cold|isra|part|constprop|lto_priv|localalias)(\.[0-9]+)?|\.abi0|\.abiinternal)+$)");
     std::string name = clone_suffix.replace_all(strip_parameters(function), "");
     if (rust || is_rust_name(name)) name = normalize_rust_function(name);
-    const auto& aliases = builtin_rules("function_aliases")["aliases"];
-    if (auto it = aliases.find(name); it != aliases.end()) return it->get<std::string>();
+    if (auto it = function_aliases().find(name); it != function_aliases().end()) return it->second;
     return name;
 }
 

@@ -2,27 +2,30 @@
 
 #include "coroner/base/rules.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace coroner {
 namespace {
 
 struct SecurityRule {
-    std::string id, rating, reason;
-    Pattern cls;  // matched against the whole cause class
-    std::optional<std::string> access, shape;
+    std::string id;
+    Rating rating;
+    std::string reason;
+    std::vector<CauseClass> classes;  // none: any class
+    std::optional<Access> access;
+    std::optional<CauseShape> shape;
 };
 
-// rules/security.json, read and compiled once.
+// rules/security.json, read once.
 const std::vector<SecurityRule>& security_rules() {
     static const std::vector<SecurityRule> rules = [] {
         std::vector<SecurityRule> out;
         for (const RuleFields& r : rule_list(builtin_rules("security"), "security", "the built-in rules")) {
-            // The last rule's class is ".*": a catch-all.
-            SecurityRule rule{r.id(), r.text("rating"), r.text("reason"), r.pattern("class", false, true), std::nullopt,
-                              std::nullopt};
-            if (!r.text_or("access", "").empty()) rule.access = r.text("access");
-            if (!r.text_or("shape", "").empty()) rule.shape = r.text("shape");
+            SecurityRule rule{r.id(), r.choice<Rating>("rating"), r.text("reason"), {}, std::nullopt, std::nullopt};
+            if (r.has("class")) rule.classes = r.choices<CauseClass>("class");
+            if (r.has("access")) rule.access = r.choice<Access>("access");
+            if (r.has("shape")) rule.shape = r.choice<CauseShape>("shape");
             out.push_back(std::move(rule));
         }
         return out;
@@ -30,16 +33,19 @@ const std::vector<SecurityRule>& security_rules() {
     return rules;
 }
 
+bool applies(const SecurityRule& rule, const Cause& cause) {
+    if (!rule.classes.empty() && std::find(rule.classes.begin(), rule.classes.end(), cause.cls) == rule.classes.end())
+        return false;
+    if (rule.access && cause.access != rule.access) return false;
+    return !rule.shape || cause.shape == rule.shape;
+}
+
 }  // namespace
 
 SecurityRating rate(const Cause& cause) {
-    for (const auto& rule : security_rules()) {
-        if (!rule.cls.full_match(cause.cls)) continue;
-        if (rule.access && cause.access != *rule.access) continue;
-        if (rule.shape && cause.shape != *rule.shape) continue;
-        return {rule.rating, rule.reason, rule.id};
-    }
-    return {"unknown", "no rule rates this cause", ""};
+    for (const auto& rule : security_rules())
+        if (applies(rule, cause)) return {rule.rating, rule.reason, rule.id};
+    return {Rating::unknown, "no rule rates this cause", ""};
 }
 
 }  // namespace coroner

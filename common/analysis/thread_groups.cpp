@@ -1,6 +1,7 @@
 #include "coroner/analysis/thread_groups.hpp"
 
 #include "coroner/analysis/names.hpp"
+#include "coroner/base/error.hpp"
 #include "coroner/base/text.hpp"
 #include "coroner/base/rules.hpp"
 #include "coroner/analysis/signals.hpp"
@@ -29,7 +30,12 @@ const StateRules& state_rules() {
     static const StateRules rules = [] {
         StateRules r;
         const auto& doc = builtin_rules("thread_states");
-        r.depth = doc.value("depth", 8);
+        if (auto depth = doc.find("depth"); depth != doc.end()) {
+            if (!depth->is_number_unsigned() || *depth == 0 || *depth > 64)
+                throw UserError("the built-in thread-state rules' \"depth\" is not a whole number from 1 to 64",
+                                "fix rules/thread_states.json");
+            r.depth = depth->get<std::size_t>();
+        }
         for (const RuleFields& rule : rule_list(doc, "thread-state", "the built-in rules"))
             r.rules.push_back({rule.id(), rule.text("state"), rule.pattern("function")});
         return r;

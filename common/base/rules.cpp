@@ -182,6 +182,14 @@ std::vector<std::string> RuleFields::texts(const char* name) const {
     return out;
 }
 
+std::vector<std::string> RuleFields::names(const char* name) const {
+    const nlohmann::json* v = field(name);
+    if (v && v->is_string()) return {text(name)};
+    std::vector<std::string> out = texts(name);
+    if (out.empty()) fail(fmt::format("\"{}\" is missing or an empty list", name));
+    return out;
+}
+
 Pattern RuleFields::pattern(const char* name, bool caseless, bool catch_all) const {
     std::string source = text(name);
     try {

@@ -11,8 +11,8 @@
 namespace coroner {
 namespace {
 
-bool is_bad_pointer(const std::string& cls) {
-    return cls == "null-deref" || cls == "wild-pointer" || cls == "non-canonical-address";
+bool is_bad_pointer(CauseClass cls) {
+    return cls == CauseClass::null_deref || cls == CauseClass::wild_pointer || cls == CauseClass::non_canonical_address;
 }
 
 // The bad value to follow, and from which frame: the register that held the faulting address, used by
@@ -21,7 +21,7 @@ std::optional<ValueOrigin> origin_of(const Session& s, const TriageReport& t) {
     if (!t.thread_is_crashing || s.crash_frames_walked()) return std::nullopt;
     if (is_bad_pointer(t.cause.cls) && t.access && t.access->base_value)
         return trace_value_origin(*s.debugger, t.thread.tid, t.frames, *t.access->base_value);
-    if (t.cause.cls == "bad-jump" && t.frames.size() > 1 && s.facts.crash_pc) {
+    if (t.cause.cls == CauseClass::bad_jump && t.frames.size() > 1 && s.facts.crash_pc) {
         std::vector<Frame> callers(t.frames.begin() + 1, t.frames.end());
         return trace_value_origin(*s.debugger, t.thread.tid, callers, *s.facts.crash_pc, /*passed_down=*/true);
     }

@@ -14,10 +14,10 @@ nlohmann::ordered_json secrets_json(const SecretsReport& r) {
     for (const auto& f : r.findings) {
         const SecretRule& rule = r.rules->rules()[f.hit.rule];
         findings.push_back({{"rule", rule.id},
-                            {"confidence", f.hit.confidence},
+                            {"confidence", to_string(f.hit.confidence)},
                             {"address", hex_address(f.hit.address)},
                             {"length", f.hit.length},
-                            {"region", {{"kind", f.region.kind}, {"name", f.region.name}, {"thread", or_null(f.region.thread)}}},
+                            {"region", {{"kind", to_string(f.region.kind)}, {"name", f.region.name}, {"thread", or_null(f.region.thread)}}},
                             {"symbol", or_null(f.symbol)},
                             {"encoding", f.hit.utf16 ? "utf-16le" : "ascii"},
                             {"preview", secret_preview(f.hit.value)},
@@ -51,7 +51,7 @@ std::string secrets_text(const SecretsReport& r) {
         while (j < r.findings.size() && r.findings[j].hit.rule == r.findings[i].hit.rule &&
                r.findings[j].hit.confidence == r.findings[i].hit.confidence)
             j++;
-        out += fmt::format("\n{:<6} {} ({}): {}\n", r.findings[i].hit.confidence, rule.id, rule.name, j - i);
+        out += fmt::format("\n{:<6} {} ({}): {}\n", to_string(r.findings[i].hit.confidence), rule.id, rule.name, j - i);
         for (std::size_t k = i; k < j;) {
             // Copies of one value in one region (a token in every buffer of a pool) are one line.
             const auto& f = r.findings[k];

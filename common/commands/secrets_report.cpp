@@ -46,7 +46,7 @@ std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules,
     for (auto& h : without_contained_hits(std::move(hits), rules)) {
         SecretFinding f;
         f.region = region_of(s, h.address);
-        if (f.region.kind == "data" || f.region.kind == "bss") {
+        if (f.region.kind == RegionKind::data || f.region.kind == RegionKind::bss) {
             // bss follows its module's data: the module is the last file-backed mapping at or below it.
             std::string module;
             for (const auto& m : on_disk)
@@ -58,8 +58,7 @@ std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules,
         findings.push_back(std::move(f));
     }
     std::stable_sort(findings.begin(), findings.end(), [&rules](const SecretFinding& a, const SecretFinding& b) {
-        int ca = confidence_rank(a.hit.confidence), cb = confidence_rank(b.hit.confidence);
-        if (ca != cb) return ca < cb;
+        if (a.hit.confidence != b.hit.confidence) return a.hit.confidence < b.hit.confidence;
         return rules.rules()[a.hit.rule].id < rules.rules()[b.hit.rule].id;
     });
     return findings;
@@ -69,29 +68,29 @@ std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules,
 
 MemoryRegion region_of(const Session& s, std::uint64_t address) {
     const Mapping* m = find_mapping(s.facts.mappings, address);
-    if (!m) return {"anon", "unmapped", std::nullopt};
+    if (!m) return {RegionKind::anon, "unmapped", std::nullopt};
     if (s.core)
         for (const auto& t : s.core->threads())
             if (t.sp >= m->start && t.sp < m->end)
-                return {"stack", fmt::format("thread {} stack", t.tid), t.tid};
-    if (m->path == "[stack]") return {"stack", "[stack]", s.facts.pid};
-    if (m->path == "[heap]") return {"heap", "[heap]", std::nullopt};
+                return {RegionKind::stack, fmt::format("thread {} stack", t.tid), t.tid};
+    if (m->path == "[stack]") return {RegionKind::stack, "[stack]", s.facts.pid};
+    if (m->path == "[heap]") return {RegionKind::heap, "[heap]", std::nullopt};
     if (!m->path.empty() && m->path[0] == '/')
-        return m->writable ? MemoryRegion{"data", base_name(m->path) + " .data", std::nullopt}
-                           : MemoryRegion{"file", m->path, std::nullopt};
+        return m->writable ? MemoryRegion{RegionKind::data, base_name(m->path) + " .data", std::nullopt}
+                           : MemoryRegion{RegionKind::file, m->path, std::nullopt};
     // Anonymous: a module's bss right after it, the brk heap a little past the program, or else anon.
     const Mapping* below = m > s.facts.mappings.data() ? m - 1 : nullptr;
     if (below && below->end == m->start && !below->path.empty() && below->writable)
-        return {"bss", base_name(below->path) + " .bss", std::nullopt};
+        return {RegionKind::bss, base_name(below->path) + " .bss", std::nullopt};
     if (s.executable.path_in_core) {
         std::uint64_t program_end = 0;
         for (const auto& other : s.facts.mappings)
             if (other.path == *s.executable.path_in_core) program_end = std::max(program_end, other.end);
         if (program_end && m->start >= program_end &&
             m->start - program_end <= s.arch->heap_randomization + (1u << 20) && m->writable)
-            return {"heap", "[heap]", std::nullopt};
+            return {RegionKind::heap, "[heap]", std::nullopt};
     }
-    return {"anon", fmt::format("anonymous {:#x}-{:#x}", m->start, m->end), std::nullopt};
+    return {RegionKind::anon, fmt::format("anonymous {:#x}-{:#x}", m->start, m->end), std::nullopt};
 }
 
 SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
@@ -99,14 +98,18 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
     SecretsReport report;
     report.rules = secret_rules(options.rules_file);
     report.reveal = options.reveal;
-    const std::string least = options.min_confidence.value_or("low");
-    if (least != "high" && least != "medium" && least != "low")
-        throw UserError(fmt::format("unknown confidence '{}'", least), "give high, medium or low");
-    std::vector<std::string> wanted = options.regions ? split_list(*options.regions) : std::vector<std::string>{};
-    for (const auto& kind : wanted)
-        if (kind != "heap" && kind != "stack" && kind != "data" && kind != "bss" && kind != "anon" && kind != "file")
-            throw UserError(fmt::format("unknown region kind '{}'", kind),
-                            "give a comma-separated list of heap, stack, data, bss, anon, file");
+    const std::string least_name = options.min_confidence.value_or("low");
+    const std::optional<Confidence> least = from_string<Confidence>(least_name);
+    if (!least) throw UserError(fmt::format("unknown confidence '{}'", least_name), "give high, medium or low");
+    std::vector<RegionKind> wanted;
+    if (options.regions)
+        for (const auto& name : split_list(*options.regions)) {
+            std::optional<RegionKind> kind = from_string<RegionKind>(name);
+            if (!kind)
+                throw UserError(fmt::format("unknown region kind '{}'", name),
+                                "give a comma-separated list of heap, stack, data, bss, anon, file");
+            wanted.push_back(*kind);
+        }
     auto selected = [&](std::uint64_t address) {
         return wanted.empty() || std::find(wanted.begin(), wanted.end(), region_of(s, address).kind) != wanted.end();
     };
@@ -136,7 +139,7 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
     }
     // Fewer to list, not fewer to redact: pm-redact never sets a floor.
     hits.erase(std::remove_if(hits.begin(), hits.end(),
-                              [&](const SecretHit& h) { return confidence_rank(h.confidence) > confidence_rank(least); }),
+                              [&](const SecretHit& h) { return h.confidence > *least; }),
                hits.end());
     report.findings = attribute(s, *report.rules, std::move(hits));
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

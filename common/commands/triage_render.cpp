@@ -57,7 +57,7 @@ nlohmann::ordered_json triage_json(const TriageReport& r) {
               {"core_time", or_null(r.core_time)}}},
             {"signal", signal},
             {"cause",
-             {{"class", r.cause.cls},
+             {{"class", to_string(r.cause.cls)},
               {"summary", r.cause.summary},
               {"access", or_null(r.cause.access)},
               {"message", or_null(r.cause.message)},
@@ -69,7 +69,7 @@ nlohmann::ordered_json triage_json(const TriageReport& r) {
             {"signature", r.signature.text},
             {"bucket", r.signature.bucket},
             {"symbols", {{"missing_debug_info", r.missing_debug_info}, {"mismatched", r.mismatched}}},
-            {"security", {{"rating", r.security.rating}, {"reason", r.security.reason}}}};
+            {"security", {{"rating", to_string(r.security.rating)}, {"reason", r.security.reason}}}};
 }
 
 namespace {
@@ -119,15 +119,15 @@ std::string triage_text(const TriageReport& r) {
         const SignalInfo& s = *r.signal;
         auto code = signal_code_name(s.number, s.code);
         out += fmt::format("{} ({}, {}): {}\n", signal_name(s.number), code ? *code : fmt::format("code {}", s.code),
-                           signal_meaning(s.number), r.cause.cls);
+                           signal_meaning(s.number), to_string(r.cause.cls));
     } else {
-        out += fmt::format("no signal: {}\n", r.cause.cls);
+        out += fmt::format("no signal: {}\n", to_string(r.cause.cls));
     }
     out += fmt::format("  {}\n", r.cause.summary);
     if (r.cause.message) line("message", *r.cause.message);
     if (r.signal && r.signal->fault_address)
         line("fault", fmt::format("{:#x}{}", *r.signal->fault_address,
-                                  r.cause.access ? fmt::format(" ({})", *r.cause.access) : ""));
+                                  r.cause.access ? fmt::format(" ({})", to_string(*r.cause.access)) : ""));
     if (r.signal && r.signal->sender_pid)
         line("sender", fmt::format("pid {}, uid {}{}", *r.signal->sender_pid, r.signal->sender_uid.value_or(-1),
                                    *r.signal->sender_pid == r.pid ? " (the process itself)" : ""));
@@ -167,7 +167,7 @@ std::string triage_text(const TriageReport& r) {
         line("warning", fmt::format("{} is not the build that crashed (build-ids differ): frames may be wrong", m));
     for (const auto& m : r.missing_debug_info)
         line("symbols", missing_symbols_line(r, m));
-    line("security", fmt::format("{}: {}", r.security.rating, r.security.reason));
+    line("security", fmt::format("{}: {}", to_string(r.security.rating), r.security.reason));
     line("process", fmt::format("{} pid {}{}", r.executable.value_or("(unknown)"), r.pid,
                                 r.args ? fmt::format(" args \"{}\"", *r.args) : ""));
     if (r.core_file)

@@ -36,20 +36,20 @@ std::vector<std::string> modules_without_debug_info(const std::vector<Frame>& fr
 // C++ exception, the Rust panic, the Go panic value.
 void add_dying_words(const Session& s, const ProcessFacts& facts, Cause& cause) {
     cause.message = glibc_abort_message(facts, *s.memory);
-    if (cause.cls == "uncaught-exception" && s.core) {
+    if (cause.cls == CauseClass::uncaught_exception && s.core) {
         if (auto e = uncaught_cxx_exception(*s.core, *s.memory)) {
             cause.exception_type = e->type;
             cause.message = e->what;
             cause.summary = fmt::format("uncaught C++ exception {}{}", e->type,
                                         e->what ? fmt::format(": {}", *e->what) : "");
         }
-    } else if (cause.cls == "rust-panic" && facts.crash_sp) {
+    } else if (cause.cls == CauseClass::rust_panic && facts.crash_sp) {
         if (auto p = rust_panic(*s.memory, facts.mappings, *facts.crash_sp)) {
             cause.message = p->message;
             cause.summary = fmt::format("Rust panic at {}:{}:{}{}", p->file, p->line, p->column,
                                         p->message ? ": " + *p->message : "");
         }
-    } else if (cause.cls == "go-panic" && s.go_panic) {
+    } else if (cause.cls == CauseClass::go_panic && s.go_panic) {
         cause.message = s.go_panic->message;
         cause.summary = fmt::format("Go panic: {}", s.go_panic->message.value_or("a value of type " + s.go_panic->type));
     }
@@ -89,8 +89,8 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
     // Blame honours the user's own rules; the signature keeps to the built-in ones, so that buckets
     // are the same for everyone.
     r.blame = blame(r.frames, r.executable, effective_skip_rules(options.rules_file));
-    r.signature = make_signature(signal_name(r.signal ? r.signal->number : 0), r.cause.cls, r.frames, r.blame.frame,
-                                 s.facts.mappings, builtin_skip_rules());
+    r.signature = make_signature(signal_name(r.signal ? r.signal->number : 0), to_string(r.cause.cls), r.frames,
+                                 r.blame.frame, s.facts.mappings, builtin_skip_rules());
     r.missing_debug_info = modules_without_debug_info(r.frames);
     if (s.executable.mismatched && r.executable) r.mismatched.push_back(*r.executable);
     r.security = rate(r.cause);

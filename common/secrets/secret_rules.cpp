@@ -69,9 +69,7 @@ SecretRule read_secret_rule(const RuleFields& r) {
     SecretRule rule;
     rule.id = r.id();
     rule.name = r.text_or("name", rule.id);
-    rule.confidence = r.text_or("confidence", "medium");
-    if (rule.confidence != "high" && rule.confidence != "medium" && rule.confidence != "low")
-        r.fail(fmt::format("confidence is '{}'", rule.confidence), "use high, medium or low");
+    rule.confidence = r.choice<Confidence>("confidence", Confidence::medium);
     rule.pattern = r.text("pattern");
     rule.caseless = r.flag("caseless", false);
     rule.recheck = r.pattern("pattern", rule.caseless);

@@ -1,7 +1,9 @@
 #include "coroner/secrets/secret_scan.hpp"
 
+#include "coroner/base/rules.hpp"
 #include "coroner/secrets/byte_masks.hpp"
 
+#include <fmt/format.h>
 #include <hs/hs.h>
 #include <re2/re2.h>
 
@@ -65,17 +67,51 @@ std::vector<Candidate> last_ends(std::vector<Candidate> found) {
     return kept;
 }
 
+// rules/secret_filters.json: the words that make a value a placeholder, the published test card numbers.
+struct SecretFilters {
+    std::vector<std::string> placeholder_words;  // lower case, as the value is compared
+    std::set<std::string> test_card_numbers;     // digits only
+};
+
+void add_placeholder_words(const RuleFields& r, SecretFilters& filters) {
+    for (const std::string& word : r.texts("placeholder_words")) {
+        if (std::any_of(word.begin(), word.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); }))
+            r.fail(fmt::format("placeholder word '{}' has upper case, but values are compared in lower case", word),
+                   "write it in lower case");
+        filters.placeholder_words.push_back(word);
+    }
+}
+
+void add_test_cards(const RuleFields& r, SecretFilters& filters) {
+    for (const std::string& number : r.texts("test_card_numbers")) {
+        auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+        if (!std::all_of(number.begin(), number.end(), digit) || !luhn_valid(number))
+            r.fail(fmt::format("test card number '{}' is not digits that pass the Luhn check", number),
+                   "give the number's digits only");
+        filters.test_card_numbers.insert(number);
+    }
+}
+
+const SecretFilters& secret_filters() {
+    static const SecretFilters filters = [] {
+        SecretFilters f;
+        for (const RuleFields& r : rule_list(builtin_rules("secret_filters"), "secret-filter", "the built-in rules")) {
+            if (r.has("placeholder_words") == r.has("test_card_numbers"))
+                r.fail("holds neither or both of \"placeholder_words\" and \"test_card_numbers\"", "give one list");
+            add_placeholder_words(r, f);
+            add_test_cards(r, f);
+        }
+        return f;
+    }();
+    return filters;
+}
+
 bool looks_like_placeholder(const std::string& value) {
     std::string v;
     for (char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     // A weak real password ("secret") is still a finding; a value naming the thing itself ("password",
     // "IAMUserChangePassword") or standing in for one is not.
-    static const char* words[] = {"example", "changeme", "change_me", "your", "xxxx", "****",
-                                  "redacted", "dummy", "placeholder", "${", "{{", "#{",
-                                  "%s", "null", "none", "undefined", "true", "false", "env.", "process.",
-                                  "getenv", "os.environ", "config.", "settings.", "foobar",
-                                  "1234567890", "abcdef", "a1b2c3", "00000000"};
-    for (const char* w : words)
+    for (const std::string& w : secret_filters().placeholder_words)
         if (v.find(w) != std::string::npos) return true;
     // A shell, PHP or PowerShell variable ("$db_pass"): what is stored is the reference, not a password.
     if (value.size() > 1 && value[0] == '$' &&
@@ -92,12 +128,7 @@ bool looks_like_placeholder(const std::string& value) {
 }
 
 // A few card numbers the networks publish for testing: found, but said to be test numbers.
-bool is_test_card(const std::string& digits) {
-    static const char* known[] = {"4111111111111111", "4242424242424242", "4012888888881881", "5555555555554444",
-                                  "5105105105105100", "378282246310005", "371449635398431", "6011111111111117",
-                                  "4000056655665556", "5200828282828210"};
-    return std::find(std::begin(known), std::end(known), digits) != std::end(known);
-}
+bool is_test_card(const std::string& digits) { return secret_filters().test_card_numbers.count(digits) > 0; }
 
 std::string digits_of(const std::string& text) {
     std::string digits;
@@ -342,7 +373,7 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
             h.utf16 = utf16;
             h.address = address_of(at);
             h.length = utf16 ? 2 * value.size() : value.size();
-            h.confidence = rule.luhn && is_test_card(digits_of(value)) ? "low" : rule.confidence;
+            h.confidence = rule.luhn && is_test_card(digits_of(value)) ? Confidence::low : rule.confidence;
             hits.push_back(std::move(h));
         }
     }
@@ -401,13 +432,9 @@ std::string printable_value(const std::string& value) {
     return out;
 }
 
-int confidence_rank(const std::string& confidence) {
-    return confidence == "high" ? 0 : confidence == "medium" ? 1 : 2;
-}
-
 std::vector<SecretHit> without_contained_hits(std::vector<SecretHit> hits, const SecretRules& rules) {
     auto rank = [&rules](const SecretHit& h) {
-        return std::make_tuple(confidence_rank(h.confidence), h.rule, h.address, ~h.length);
+        return std::make_tuple(h.confidence, h.rule, h.address, ~h.length);
     };
     std::sort(hits.begin(), hits.end(), [&](const SecretHit& a, const SecretHit& b) { return rank(a) < rank(b); });
     std::size_t longest = 0;

@@ -35,7 +35,7 @@ TEST_CASE("a load through a register is a read, and names the register and its v
     auto a = decode_faulting_access(x86, code, 0x401000, {{"rax", 0}}, 0x18);
     REQUIRE(a);
     CHECK(a->instruction == "mov rax, qword ptr [rax + 0x18]");
-    CHECK(a->access == "read");
+    CHECK(a->access == Access::read);
     CHECK(a->base_register == "rax");
     CHECK(a->base_value == 0);
 }
@@ -44,11 +44,11 @@ TEST_CASE("a store is a write, and push is a write to the stack") {
     Code store(0x401000, {0x89, 0x10});  // mov dword ptr [rax], edx
     auto a = decode_faulting_access(x86, store, 0x401000, {{"rax", 0x1337beef000}}, 0x1337beef000);
     REQUIRE(a);
-    CHECK(a->access == "write");
+    CHECK(a->access == Access::write);
     Code push(0x401000, {0x55});  // push rbp
     auto p = decode_faulting_access(x86, push, 0x401000, {{"rsp", 0x7ff000000000}}, 0x7fefffffff8);
     REQUIRE(p);
-    CHECK(p->access == "write");
+    CHECK(p->access == Access::write);
     CHECK(p->base_register == "rsp");
 }
 
@@ -56,10 +56,10 @@ TEST_CASE("with two memory operands the one at the fault address decides") {
     Code movs(0x401000, {0xa4});  // movsb byte ptr [rdi], byte ptr [rsi]
     auto from_source = decode_faulting_access(x86, movs, 0x401000, {{"rsi", 0xdead000}, {"rdi", 0x1000}}, 0xdead000);
     REQUIRE(from_source);
-    CHECK(from_source->access == "read");
+    CHECK(from_source->access == Access::read);
     auto to_destination = decode_faulting_access(x86, movs, 0x401000, {{"rsi", 0x1000}, {"rdi", 0xdead000}}, 0xdead000);
     REQUIRE(to_destination);
-    CHECK(to_destination->access == "write");
+    CHECK(to_destination->access == Access::write);
 }
 
 TEST_CASE("ret, call and jmp say where they were sending the program counter") {
@@ -101,9 +101,9 @@ TEST_CASE("the classifier puts the access and the instruction in the summary") {
     s.code = 1;
     s.fault_address = 0x18;
     f.signal = s;
-    FaultingAccess a{"mov rax, qword ptr [rax + 0x18]", "read", "rax", 0};
+    FaultingAccess a{"mov rax, qword ptr [rax + 0x18]", Access::read, "rax", 0};
     Cause c = classify(x86, f, {}, a);
-    CHECK(c.access == "read");
+    CHECK(c.access == Access::read);
     CHECK(c.summary == "NULL pointer dereference: read of the field at offset 0x18 "
                        "(mov rax, qword ptr [rax + 0x18]; rax = 0x0)");
 }

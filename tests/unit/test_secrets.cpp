@@ -155,7 +155,8 @@ TEST_CASE("the secret group, placeholders and test card numbers") {
     auto cards = scan("card 4111 1111 1111 1111 and card 4539148803436467 and 4539148803436468 ");
     int real = 0, test_cards = 0;
     for (const auto& h : cards)
-        if (secret_rules()->rules()[h.rule].id == "payment-card") (h.confidence == "low" ? test_cards : real)++;
+        if (secret_rules()->rules()[h.rule].id == "payment-card")
+            (h.confidence == Confidence::low ? test_cards : real)++;
     CHECK(real == 1);
     CHECK(test_cards == 1);
 }
@@ -188,7 +189,7 @@ TEST_CASE("a secret two rules match is one finding, of the more specific rule") 
     SecretHit wide = kept[0];
     wide.address -= 2;
     wide.rule = hits[0].rule == kept[0].rule ? hits[1].rule : hits[0].rule;
-    wide.confidence = "medium";
+    wide.confidence = Confidence::medium;
     CHECK(without_contained_hits({kept[0], wide}, *secret_rules()).size() == 2);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "coroner/arch/arch.hpp"
+#include "coroner/base/enum_names.hpp"
 #include "coroner/core/memory.hpp"
 
 #include <cstdint>
@@ -12,9 +13,21 @@
 
 namespace coroner {
 
+enum class Access { read, write, execute };
+
+template <>
+struct EnumNames<Access> {
+    static constexpr std::pair<Access, const char*> names[] = {
+        {Access::read, "read"},
+        {Access::write, "write"},
+        {Access::execute, "exec"},
+    };
+};
+CORONER_ENUM_JSON(Access)
+
 struct FaultingAccess {
     std::string instruction;                   // mnemonic and operands, as the CPU's assembly syntax writes them
-    std::optional<std::string> access;         // "read" | "write"
+    std::optional<Access> access;              // read or write (a fault on the pc itself is the classifier's)
     std::optional<std::string> base_register;  // the register that held the address
     std::optional<std::uint64_t> base_value;   // its value in the crashing thread, if known
     std::optional<std::string> transfer;       // "ret", "call" or "jmp" when the instruction transfers control

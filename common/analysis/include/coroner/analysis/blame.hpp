@@ -1,6 +1,7 @@
 // The frame a human should look at first, by skip rules kept as data (rules/blame_skip.json).
 #pragma once
 
+#include "coroner/base/enum_names.hpp"
 #include "coroner/base/model.hpp"
 #include "coroner/base/pattern.hpp"
 
@@ -12,10 +13,27 @@
 
 namespace coroner {
 
+enum class BlameRole {
+    skip,   // passed over when blaming
+    entry,  // thread or process start-up: never blamed, never part of a signature
+    keep,   // a user's override: blame this frame if reached
+};
+
+template <>
+struct EnumNames<BlameRole> {
+    static constexpr std::pair<BlameRole, const char*> names[] = {
+        {BlameRole::skip, "skip"},
+        {BlameRole::entry, "entry"},
+        {BlameRole::keep, "keep"},
+    };
+};
+CORONER_ENUM_JSON(BlameRole)
+
 struct SkipRule {
     std::string id;
-    std::string role;  // "skip", "entry", or "keep" (a user's override: blame this frame if reached)
-    Pattern function;               // matched against the whole name, parameters stripped
+    BlameRole role = BlameRole::skip;
+    Pattern function;               // matched against the whole name, parameters stripped; with the
+                                    // functions of the abort rules named in "abort_rules", if any
     std::optional<Pattern> module;  // searched for in the module's file name
     std::string why;
 };

@@ -7,8 +7,21 @@
 
 namespace coroner {
 
+enum class Rating { exploitable, probably_exploitable, probably_not_exploitable, unknown };
+
+template <>
+struct EnumNames<Rating> {
+    static constexpr std::pair<Rating, const char*> names[] = {
+        {Rating::exploitable, "exploitable"},
+        {Rating::probably_exploitable, "probably-exploitable"},
+        {Rating::probably_not_exploitable, "probably-not-exploitable"},
+        {Rating::unknown, "unknown"},
+    };
+};
+CORONER_ENUM_JSON(Rating)
+
 struct SecurityRating {
-    std::string rating;  // exploitable | probably-exploitable | probably-not-exploitable | unknown
+    Rating rating = Rating::unknown;
     std::string reason;
     std::string rule;
 };

@@ -3,6 +3,7 @@
 // file one UserError naming the file and the rule.
 #pragma once
 
+#include "coroner/base/enum_names.hpp"
 #include "coroner/base/pattern.hpp"
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,7 @@ public:
     // `kind` names the rules in messages ("secret", "blame"), `source` the file they came from.
     RuleFields(const nlohmann::json& rule, std::size_t index, std::string kind, std::string source);
     const std::string& id() const { return id_; }
+    bool has(const char* field) const { return this->field(field) != nullptr; }
     std::string text(const char* field) const;  // required, not empty
     std::string text_or(const char* field, const std::string& fallback) const;  // may be empty
     bool flag(const char* field, bool fallback) const;
@@ -43,10 +45,30 @@ public:
     // (so everywhere) is an error.
     Pattern pattern(const char* field, bool caseless = false, bool catch_all = false) const;
     std::optional<Pattern> optional_pattern(const char* field) const;
+    // One of an enum's names (see enum_names.hpp): required, or `fallback` when absent. Any other text is an
+    // error naming the field and the names allowed.
+    template <class E>
+    E choice(const char* field, std::optional<E> fallback = std::nullopt) const {
+        std::string value = fallback ? text_or(field, to_string(*fallback)) : text(field);
+        if (std::optional<E> known = from_string<E>(value)) return *known;
+        fail(std::string(field) + " is '" + value + "'", "use " + enum_choices<E>());
+    }
+    // A list of an enum's names, at least one (a single name is a list of one).
+    template <class E>
+    std::vector<E> choices(const char* field) const {
+        std::vector<E> out;
+        for (const std::string& value : names(field)) {
+            std::optional<E> known = from_string<E>(value);
+            if (!known) fail(std::string(field) + " holds '" + value + "'", "use " + enum_choices<E>());
+            out.push_back(*known);
+        }
+        return out;
+    }
     [[noreturn]] void fail(const std::string& what, const std::string& remedy = "fix the rule") const;
 
 private:
     const nlohmann::json* field(const char* name) const;
+    std::vector<std::string> names(const char* field) const;  // a non-empty string or list of them, required
     const nlohmann::json& rule_;
     std::string id_, kind_, source_;
     std::size_t index_;

@@ -12,8 +12,19 @@
 
 namespace coroner {
 
+enum class RegionKind { heap, stack, data, bss, anon, file };
+
+template <>
+struct EnumNames<RegionKind> {
+    static constexpr std::pair<RegionKind, const char*> names[] = {
+        {RegionKind::heap, "heap"}, {RegionKind::stack, "stack"}, {RegionKind::data, "data"},
+        {RegionKind::bss, "bss"},   {RegionKind::anon, "anon"},   {RegionKind::file, "file"},
+    };
+};
+CORONER_ENUM_JSON(RegionKind)
+
 struct MemoryRegion {
-    std::string kind;                   // heap | stack | data | bss | anon | file
+    RegionKind kind;
     std::string name;                   // "[heap]", "thread 4242 stack", "prog .data", a file's path
     std::optional<std::int64_t> thread; // for a stack
 };

@@ -3,6 +3,7 @@
 // run around what the anchors found (and over all memory for a rule without anchors).
 #pragma once
 
+#include "coroner/base/enum_names.hpp"
 #include "coroner/base/pattern.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,10 +22,23 @@ namespace coroner {
 // match is cut in two.
 constexpr std::size_t max_secret_length = 16u << 10;
 
+// How sure a finding is; listed from the most sure, so that `<` means "more sure".
+enum class Confidence { high, medium, low };
+
+template <>
+struct EnumNames<Confidence> {
+    static constexpr std::pair<Confidence, const char*> names[] = {
+        {Confidence::high, "high"},
+        {Confidence::medium, "medium"},
+        {Confidence::low, "low"},
+    };
+};
+CORONER_ENUM_JSON(Confidence)
+
 struct SecretRule {
     std::string id;
     std::string name;
-    std::string confidence;         // high | medium | low
+    Confidence confidence = Confidence::medium;
     std::string pattern;
     bool caseless = false;
     int group = 0;                  // the first capture that may be the secret itself; 0: the whole match

@@ -16,7 +16,7 @@ struct SecretHit {
     std::uint64_t address = 0;      // of the secret's first byte in the target
     std::size_t length = 0;         // bytes in memory (twice the characters for UTF-16)
     std::string value;              // the secret, as text
-    std::string confidence;         // the rule's, lowered for a known test card number
+    Confidence confidence = Confidence::medium;  // the rule's, lowered for a known test card number
     bool utf16 = false;
 };
 
@@ -28,9 +28,6 @@ std::vector<SecretHit> scan_for_secrets(const SecretRules& rules, const std::uin
 // more confident rule, then of the rule earlier in the file, keeps it, and a hit lying wholly inside a kept
 // one is dropped. Hits that only overlap are both kept, so redaction still covers every byte. Sorted by address.
 std::vector<SecretHit> without_contained_hits(std::vector<SecretHit> hits, const SecretRules& rules);
-
-// high 0, medium 1, low 2: the order findings are listed in.
-int confidence_rank(const std::string& confidence);
 
 // Bits of Shannon entropy per character.
 double shannon_entropy(const std::string& text);
