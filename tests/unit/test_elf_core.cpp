@@ -213,7 +213,7 @@ TEST_CASE("ELF notes are walked once for cores and build-ids, and a note that do
     auto second = walk.next();
     REQUIRE(second);
     CHECK(second->name == std::string_view("GNU", 4));
-    CHECK(second->desc_offset == 40);
+    CHECK(second->desc_offset == 44);  // 28 + the header + "GNU\0"
     CHECK_FALSE(walk.next());
     CHECK_FALSE(walk.malformed_at());
 
