@@ -283,13 +283,17 @@ def field_test(coroner, lab, debugger, options):
         check(before == after, "an input was modified")
         check(os.listdir(tmpdir) == [], "temporary files left: %s" % os.listdir(tmpdir))
 
-        # `-` reads paths from stdin; --exe-dir finds the missing program by build-id.
+        # `-` reads paths from stdin; --exe-dir finds the missing program by build-id; --with runs the other
+        # commands in the same debugger.
         missing = os.path.join(field, [n for n in expected if "stack_smashing" in n][0])
-        status, out, err = run_coroner([coroner, "triage", "--exe-dir", os.path.dirname(lab["stack_smashing"][0])] +
-                                       options + ["-"], tmpdir, stdin=missing + "\n")
+        status, out, err = run_coroner([coroner, "triage", "--exe-dir", os.path.dirname(lab["stack_smashing"][0]),
+                                        "--with", "threads,symbols,secrets"] + options + ["-"], tmpdir,
+                                       stdin=missing + "\n")
         row = json.loads(out)
         check(status == 0 and row["status"] == "ok" and row["program"]["found_by"] == "--exe-dir (build-id)",
               "--exe-dir: %d %s" % (status, out))
+        schemas = [row[key] and row[key]["schema"] for key in ("threads", "symbols", "secrets")]
+        check(schemas == ["coroner.threads/1", "coroner.symbols/1", "coroner.secrets/1"], "--with: %s" % schemas)
         same_triage(row["triage"], reference(debugger, lab, "stack_smashing"), tmpdir)
         check(os.listdir(tmpdir) == [], "temporary files left: %s" % os.listdir(tmpdir))
         print("%d rows in %.1f s" % (len(rows), seconds))

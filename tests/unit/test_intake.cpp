@@ -99,7 +99,7 @@ std::string error_of(const std::function<void()>& work) {
 
 }  // namespace
 
-TEST_CASE("intake: every stored form unpacks to the same bytes, and zero pages become holes") {
+TEST_CASE("intake: every stored form unpacks to the same bytes and zero pages become holes") {
     TemporaryFolder folder("coroner-test");
     std::string plain = folder.path() + "/plain.core";
     auto core = sample_core();
@@ -128,7 +128,7 @@ TEST_CASE("intake: every stored form unpacks to the same bytes, and zero pages b
     }
 }
 
-TEST_CASE("intake: a stream cut short, or one that holds no core, is one plain error") {
+TEST_CASE("intake: a stream cut short or one that holds no core is one plain error") {
     TemporaryFolder folder("coroner-test");
     std::string plain = folder.path() + "/plain.core";
     write_file(plain, sample_core());
@@ -164,7 +164,7 @@ TEST_CASE("intake: what is not a core is named for what it is") {
           std::string::npos);
 }
 
-TEST_CASE("intake: apport reports with a gzip or a zstd CoreDump, and their fields") {
+TEST_CASE("intake: apport reports with a gzip or a zstd CoreDump and their fields") {
     TemporaryFolder folder("coroner-test");
     std::string plain = folder.path() + "/plain.core";
     auto core = sample_core();
@@ -209,7 +209,7 @@ TEST_CASE("intake: apport reports with a gzip or a zstd CoreDump, and their fiel
     CHECK(error_of([&] { unpacked(cut); }).find("cut short") != std::string::npos);
 }
 
-TEST_CASE("intake: systemd-coredump's xattrs, else its file name; the core's notes fill the rest") {
+TEST_CASE("intake: systemd-coredump's xattrs (else its file name) and the core's notes for the rest") {
     TemporaryFolder folder("coroner-test");
     std::string name = folder.path() + "/core.my.prog.1000.0123456789abcdef0123456789abcdef.4242.1795983240000000.zst";
     write_file(folder.path() + "/plain.core", sample_core());
@@ -254,7 +254,7 @@ TEST_CASE("intake: systemd-coredump's xattrs, else its file name; the core's not
     CHECK(st.st_mtim.tv_sec == 1795987240);
 }
 
-TEST_CASE("intake: a plain core is used where it is; a truncated one is completed with holes in a copy") {
+TEST_CASE("intake: a plain core is used where it is but a truncated one is completed with holes in a copy") {
     TemporaryFolder folder("coroner-test");
     std::string plain = folder.path() + "/plain.core";
     auto core = sample_core();
