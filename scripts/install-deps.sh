@@ -16,6 +16,9 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev
   doctest-dev                           # unit tests
   clang-14 libclang-rt-14-dev           # bench/fuzz.sh: libFuzzer, ASan and UBSan with clang
+  libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
+                                        # stored cores: systemd-coredump's zstd / lz4 / xz, apport's gzip
+  zstd lz4 xz-utils attr                # the intake tests compress cores and tag them (setfattr)
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
   rustc golang-go                       # the crash lab's Rust and Go programs
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb-multiarch

@@ -101,3 +101,24 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
     set_tests_properties("gdb and lldb 14: mutated cores" PROPERTIES TIMEOUT 600)
   endif()
 endforeach()
+
+# The coroner program (issue 13): a field folder of cores stored the ways they arrive, triaged in a batch
+# through GDB and every LLDB, every row asserted; and a core that outlives its time limit.
+if(TARGET coroner)
+  set(collect_core ${PROJECT_SOURCE_DIR}/fixtures/collect-core.sh)
+  add_test(NAME "cli: field folder, gdb"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
+                   gdb ${gdb_script})
+  add_test(NAME "cli: timeout, gdb"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
+                   timeout gdb ${gdb_script} ${collect_core})
+  foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
+    string(REPLACE "," ";" entry "${entry}")
+    list(GET entry 0 major)
+    list(GET entry 1 plugin)
+    list(GET entry 2 lldb)
+    add_test(NAME "cli: field folder, lldb ${major}"
+             COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
+                     lldb ${plugin} ${lldb})
+  endforeach()
+endif()

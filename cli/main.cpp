@@ -1,0 +1,190 @@
+// coroner: the command-line frontend. `coroner triage` runs a debugger in batch mode over cores as they
+// arrive (plain, systemd-coredump's compressed files, apport reports); `coroner unpack` writes the plain
+// core of any of them. The work is in common/ (intake) and in the debugger frontends (the commands).
+#include "batch.hpp"
+
+#include "coroner/base/error.hpp"
+#include "coroner/base/output_file.hpp"
+#include "coroner/core/intake.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <climits>
+#include <cstdio>
+#include <ctime>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+using coroner::UserError;
+
+std::string executable_folder() {
+    char buffer[PATH_MAX];
+    ssize_t size = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+    if (size <= 0)
+        return ".";
+    std::string path(buffer, static_cast<std::size_t>(size));
+    return path.substr(0, path.rfind('/'));
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// The build tree's file when this coroner is the one built there, else the installed one beside it.
+std::string frontend_file(const char* built, const char* installed) {
+    std::string folder = executable_folder();
+    if (folder == CORONER_BUILD_DIR && exists(built))
+        return built;
+    return folder + "/../" + installed;
+}
+
+// "triage.zst" -> "triage.core": the default name of an unpacked core, in the current folder.
+std::string default_unpack_name(const std::string& input) {
+    std::string name = input.substr(input.rfind('/') == std::string::npos ? 0 : input.rfind('/') + 1);
+    for (const char* suffix : {".zst", ".lz4", ".xz", ".gz", ".crash"}) {
+        std::string s = suffix;
+        if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+            name.resize(name.size() - s.size());
+            break;
+        }
+    }
+    if (name.size() < 5 || name.compare(name.size() - 5, 5, ".core") != 0)
+        name += ".core";
+    return name;
+}
+
+int unpack(const std::string& input, std::string out, bool force) {
+    if (out.empty())
+        out = default_unpack_name(input);
+    coroner::detect_stored_format(input);  // before anything is written
+    coroner::OutputFile file(out, force, input);
+    std::string how = coroner::unpack_stored_core(input, file.fd());
+    coroner::CoreMetadata metadata;
+    if (how.rfind("apport", 0) == 0)
+        coroner::read_apport_metadata(input, metadata);
+    else
+        coroner::read_systemd_metadata(input, metadata);
+    struct stat st {};
+    ::fstat(file.fd(), &st);
+    std::uint64_t needed = coroner::elf_core_needed_size(file.fd(), input);
+    // The crash's time as the core's modification time, as the kernel would have left it.
+    std::tm tm{};
+    struct stat original {};
+    if (metadata.time && ::strptime(metadata.time->c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+        struct timespec times[2] = {{0, UTIME_OMIT}, {::timegm(&tm), 0}};
+        ::futimens(file.fd(), times);
+    } else if (::stat(input.c_str(), &original) == 0) {
+        struct timespec times[2] = {{0, UTIME_OMIT}, original.st_mtim};
+        ::futimens(file.fd(), times);
+    }
+    file.commit();
+    std::fprintf(stderr, "coroner unpack: wrote %s (%s, %llu bytes)%s\n", file.path().c_str(), how.c_str(),
+                 static_cast<unsigned long long>(st.st_size),
+                 static_cast<std::uint64_t>(st.st_size) < needed
+                     ? fmt::format("; it is truncated: {} of the {} bytes its headers promise", st.st_size, needed)
+                           .c_str()
+                     : "");
+    return 0;
+}
+
+void fail(const std::string& what, const std::string& remedy) {
+    std::fprintf(stderr, "coroner: error: %s (%s)\n", what.c_str(), remedy.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"coroner: post-mortem triage of core dumps as they arrive (plain, systemd-coredump's .zst / .lz4 / "
+                 ".xz, apport .crash)",
+                 "coroner"};
+    app.set_version_flag("--version", std::string("coroner ") + CORONER_VERSION);
+    app.require_subcommand(1);
+
+    coroner::cli::BatchOptions batch;
+    batch.debugger.executable = "";
+    std::string with;
+    unsigned jobs = 0;
+    std::string gdb = "gdb", lldb = "lldb", gdb_script, lldb_plugin;
+    auto* triage = app.add_subcommand("triage", "Triage every core in PATH... (files, folders searched recursively, "
+                                                "'-' for paths on stdin): one JSONL row per input file");
+    triage->add_option("PATH", batch.paths, "cores in any stored form, folders, or - for paths on stdin")->required();
+    triage->add_option("--debugger", batch.debugger.kind, "gdb or lldb (default gdb)")
+        ->check(CLI::IsMember({"gdb", "lldb"}));
+    triage->add_option("--with", with, "more commands in the same debugger: threads,symbols,secrets");
+    triage->add_option("--exe", batch.exe, "the program of every core (its build-id is checked)")
+        ->check(CLI::ExistingFile);
+    triage->add_option("--exe-dir", batch.exe_dir, "a folder of programs, searched by build-id, then by name")
+        ->check(CLI::ExistingDirectory);
+    triage->add_option("--timeout", batch.debugger.timeout_seconds, "seconds per core (default 120)")
+        ->check(CLI::PositiveNumber);
+    triage->add_flag("--debuginfod", batch.debugger.debuginfod,
+                     "let the debugger fetch debug info (DEBUGINFOD_TIMEOUT set from --timeout)");
+    triage->add_option("-j,--jobs", jobs, "cores at once (default: CPUs, fewer if memory is short)")
+        ->check(CLI::PositiveNumber);
+    triage->add_option("-o,--out", batch.out, "write the rows here instead of stdout");
+    triage->add_option("--gdb", gdb, "the gdb to run (default gdb)");
+    triage->add_option("--lldb", lldb, "the lldb to run (default lldb)");
+    triage->add_option("--gdb-script", gdb_script, "coroner-gdb.py to load (default: the one built or installed "
+                                                   "with this coroner)");
+    triage->add_option("--lldb-plugin", lldb_plugin, "libcoroner-lldb.so to load (default: the one built or "
+                                                     "installed with this coroner)");
+
+    std::string unpack_input, unpack_out;
+    bool force = false;
+    auto* unpack_command = app.add_subcommand("unpack", "Write the plain ELF core of CORE (any stored form), for "
+                                                        "`gdb PROG OUT`");
+    unpack_command->add_option("CORE", unpack_input, "a core in any stored form")->required();
+    unpack_command->add_option("-o,--output", unpack_out, "where to write it (default: CORE's name, in the current "
+                                                          "folder, without .zst/.lz4/.xz/.gz/.crash, ending .core)");
+    unpack_command->add_flag("--force", force, "replace OUT if it exists");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int status = app.exit(error);
+        return status == 0 ? 0 : 2;
+    }
+
+    try {
+        if (unpack_command->parsed())
+            return unpack(unpack_input, unpack_out, force);
+        for (std::size_t start = 0; !with.empty();) {
+            std::size_t comma = with.find(',', start);
+            std::string item = with.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (item != "threads" && item != "symbols" && item != "secrets") {
+                fail(fmt::format("--with {}: unknown command '{}'", with, item),
+                     "give a comma-separated list of threads, symbols, secrets");
+                return 2;
+            }
+            batch.with.push_back(item);
+            if (comma == std::string::npos)
+                break;
+            start = comma + 1;
+        }
+        if (jobs > 0)
+            batch.jobs = jobs;
+        bool use_gdb = batch.debugger.kind == "gdb";
+        batch.debugger.executable = use_gdb ? gdb : lldb;
+        batch.debugger.script = use_gdb ? (gdb_script.empty() ? frontend_file(CORONER_BUILD_GDB_SCRIPT,
+                                                                             CORONER_INSTALL_GDB_SCRIPT)
+                                                              : gdb_script)
+                                        : (lldb_plugin.empty() ? frontend_file(CORONER_BUILD_LLDB_PLUGIN,
+                                                                               CORONER_INSTALL_LLDB_PLUGIN)
+                                                               : lldb_plugin);
+        if (!exists(batch.debugger.script)) {
+            fail(fmt::format("{} is missing", batch.debugger.script),
+                 use_gdb ? "build coroner's GDB module, or give --gdb-script" : "build the LLDB plugin, or give "
+                                                                                "--lldb-plugin");
+            return 2;
+        }
+        coroner::cli::install_stop_handlers();
+        return coroner::cli::run_batch(batch);
+    } catch (const UserError& error) {
+        fail(error.what(), error.remedy());
+        return unpack_command->parsed() ? 1 : 2;
+    }
+}
