@@ -121,8 +121,10 @@ Session open_session(Debugger& debugger) {
     s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{
         s.core.get(), s.files.get(), s.debugger_memory ? s.debugger_memory.get() : &debugger});
 
-    if (s.target.executable && read_module_file(*s.target.executable).readable)
-        s.go_panic = coroner::go_panic(*s.memory, s.mappings_on_disk(), *s.target.executable);
+    if (s.target.executable && read_module_file(*s.target.executable).readable) {
+        const std::vector<Mapping> on_disk = s.mappings_on_disk();
+        s.go_panic = coroner::go_panic(*s.memory, on_disk, *s.target.executable);
+    }
 
     s.threads = debugger.threads();
     if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
@@ -234,7 +236,7 @@ std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
         // both the same pc; LLDB gives the outer one the start of the inlined range.)
         if (i > 0 && frames[i - 1].inlined) f.pc = frames[i - 1].pc;
         f.module.reset();
-        const Mapping* m = find_mapping(facts.mappings, f.pc);
+        const Mapping* m = ProcessMap(facts.mappings).at(f.pc);
         // Past the innermost frame, a pc outside executable memory means the unwinder lost the stack
         // (a smashed stack, say): what follows is garbage, which GDB prints and LLDB does not.
         if (i > 0 && (!m || !m->executable)) {

@@ -82,7 +82,7 @@ std::vector<std::uint64_t> goroutine_stack(MemoryReader& memory, std::uint64_t g
 
 }  // namespace
 
-std::optional<GoPanic> go_panic(MemoryReader& memory, const std::vector<Mapping>& mappings,
+std::optional<GoPanic> go_panic(MemoryReader& memory, ProcessMap mappings,
                                 const std::string& executable) {
     auto allgs = loaded_symbol_address(mappings, executable, "runtime.allgs");
     if (!allgs) return std::nullopt;  // not a Go program

@@ -1,6 +1,7 @@
 // A Go panic's value, read from the runtime's own structures in the core.
 #pragma once
 
+#include "coroner/core/process_map.hpp"
 #include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
 
@@ -22,7 +23,7 @@ struct GoPanic {
 // `executable` is the Go program's file. The goroutine's stack is walked by its frame pointers from where
 // it last switched to the system stack (`g.sched`): the thread itself is deep in the runtime's signal
 // handler by then, where neither debugger unwinds back to the goroutine.
-std::optional<GoPanic> go_panic(MemoryReader& memory, const std::vector<Mapping>& mappings,
+std::optional<GoPanic> go_panic(MemoryReader& memory, ProcessMap mappings,
                                 const std::string& executable);
 
 }  // namespace coroner
