@@ -72,9 +72,8 @@ ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
 // Why the core's path is unknown, if the adapter knows, and how to reload it in the debugger at hand.
 UserError core_file_unknown(const Session& s) {
     std::string why = s.target.description.empty() ? "" : ": " + s.target.description;
-    std::string reload = s.debugger_info.name == "lldb" ? "`target create PROG -c CORE`" : "`core-file CORE`";
     return UserError("the debugger does not say which core file is loaded" + why,
-                     fmt::format("reload it with {}", reload));
+                     syntax_of(s.debugger_info.kind).reload_core);
 }
 
 }  // namespace
@@ -86,8 +85,7 @@ Session open_session(Debugger& debugger) {
     s.target = debugger.target();
     switch (s.target.kind) {
     case TargetKind::none:
-        throw UserError("no core file or process is loaded",
-                        "open one first: `gdb PROG CORE`, `target create PROG -c CORE`, or run the program");
+        throw UserError("no core file or process is loaded", syntax_of(s.debugger_info.kind).open_target);
     case TargetKind::live_running:
         throw UserError("the process is running", "interrupt it, or wait until it stops on a signal");
     case TargetKind::unsupported:
@@ -96,8 +94,7 @@ Session open_session(Debugger& debugger) {
                         "open the core file, or debug the process on the machine it runs on");
     case TargetKind::core: {
         if (!s.target.executable)
-            throw UserError("a core file is loaded without its executable",
-                            "load the program that produced the core: `file PROG` or `gdb PROG CORE`");
+            throw UserError("a core file is loaded without its executable", syntax_of(s.debugger_info.kind).load_program);
         if (!s.target.core_file) throw core_file_unknown(s);
         s.core = ElfCore::open(*s.target.core_file);
         s.facts = s.core->facts();
