@@ -268,7 +268,7 @@ CommandOutcome run_checked(const std::string& name, const std::string& arguments
         outcome.output = std::move(ran.output);
         outcome.selection_changed = ran.selection_changed;
     } catch (const UserError& e) {
-        return fail(e.what(), e.remedy());
+        return fail(e.problem(), e.remedy());
     } catch (const std::exception& e) {
         return fail(fmt::format("internal error: {}", e.what()), "please report it with the command and the core");
     }

@@ -76,7 +76,7 @@ TEST_CASE("a command's error and output reach the frontend printable") {
     CommandOutcome out = run_command("pm-triage", "", d);
     REQUIRE_FALSE(out.ok);
     CHECK(out.error.find('\0') == std::string::npos);
-    CHECK(out.error.find("re\\x00mote\\x1b connection") != std::string::npos);
+    CHECK_MESSAGE(out.error.find("re\\x00mote\\x1b connection") != std::string::npos, out.error);
 }
 
 TEST_CASE("remedies name the command of the debugger the user is in") {
