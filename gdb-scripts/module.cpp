@@ -49,11 +49,11 @@ public:
     DebuggerInfo info() override { CORONER_FORWARD("debugger's version", DebuggerInfo, info, ); }
     TargetState target() override { CORONER_FORWARD("loaded target", TargetState, target, ); }
     std::vector<ThreadInfo> threads() override { CORONER_FORWARD("threads", std::vector<ThreadInfo>, threads, ); }
-    std::vector<Frame> frames(std::int64_t tid, int limit) override {
-        CORONER_FORWARD("stack of a thread", std::vector<Frame>, frames, tid, limit);
+    std::vector<Frame> unwind(std::int64_t tid, int limit) override {
+        CORONER_FORWARD("stack of a thread", std::vector<Frame>, unwind, tid, limit);
     }
-    std::vector<Variable> variables(std::int64_t tid, int debugger_index) override {
-        CORONER_FORWARD("variables of a frame", std::vector<Variable>, variables, tid, debugger_index);
+    std::vector<Variable> variables_as_given(std::int64_t tid, int debugger_index) override {
+        CORONER_FORWARD("variables of a frame", std::vector<Variable>, variables_as_given, tid, debugger_index);
     }
     bool select_frame(std::int64_t tid, int debugger_index) override {
         CORONER_FORWARD("frame to select", bool, select_frame, tid, debugger_index);
@@ -84,17 +84,6 @@ public:
     }
 };
 
-// Output quotes memory (an abort message, a panic payload), which need not be UTF-8 and may hold a NUL:
-// an undecodable byte prints as \xNN and a NUL as \x00, where a plain conversion would raise in GDB's
-// Python (UnicodeDecodeError, or gdb.write's "embedded null character").
-py::str printable_text(const std::string& text) {
-    std::string no_nul;
-    for (char c : text) no_nul += c == '\0' ? std::string("\\x00") : std::string(1, c);
-    PyObject* decoded = PyUnicode_DecodeUTF8(no_nul.data(), static_cast<Py_ssize_t>(no_nul.size()), "backslashreplace");
-    if (!decoded) throw py::error_already_set();
-    return py::reinterpret_steal<py::str>(decoded);
-}
-
 }  // namespace
 
 PYBIND11_MODULE(_coroner, m) {
@@ -109,10 +98,12 @@ PYBIND11_MODULE(_coroner, m) {
         return true;
     });
 
+    py::enum_<DebuggerKind>(m, "DebuggerKind").value("gdb", DebuggerKind::gdb).value("lldb", DebuggerKind::lldb);
     py::class_<DebuggerInfo>(m, "DebuggerInfo")
         .def(py::init<>())
         .def_readwrite("name", &DebuggerInfo::name)
-        .def_readwrite("version", &DebuggerInfo::version);
+        .def_readwrite("version", &DebuggerInfo::version)
+        .def_readwrite("kind", &DebuggerInfo::kind);
     py::enum_<TargetKind>(m, "TargetKind")
         .value("none", TargetKind::none)
         .value("core", TargetKind::core)
@@ -140,12 +131,21 @@ PYBIND11_MODULE(_coroner, m) {
         .def_readwrite("file", &Frame::file)
         .def_readwrite("line", &Frame::line)
         .def_readwrite("inlined", &Frame::inlined)
+        .def_readwrite("artificial", &Frame::artificial)
         .def_readwrite("debugger_index", &Frame::debugger_index);
+    py::enum_<ValueKind>(m, "ValueKind")
+        .value("other", ValueKind::other)
+        .value("pointer", ValueKind::pointer)
+        .value("integer", ValueKind::integer)
+        .value("enumeration", ValueKind::enumeration)
+        .value("boolean", ValueKind::boolean)
+        .value("character", ValueKind::character)
+        .value("floating", ValueKind::floating);
     py::class_<Variable>(m, "Variable")
         .def(py::init<>())
         .def_readwrite("name", &Variable::name)
         .def_readwrite("argument", &Variable::argument)
-        .def_readwrite("pointer", &Variable::pointer)
+        .def_readwrite("kind", &Variable::kind)
         .def_readwrite("value", &Variable::value);
     py::class_<SignalInfo>(m, "SignalInfo")
         .def(py::init<>())
@@ -160,10 +160,13 @@ PYBIND11_MODULE(_coroner, m) {
         .def_readonly("name", &CommandInfo::name)
         .def_readonly("summary", &CommandInfo::summary);
     m.def("commands", &command_infos, py::return_value_policy::copy);
+    m.def("command_help", [](const CommandInfo& command) { return command_help(command, DebuggerKind::gdb); });
 
+    // Output and error are printable UTF-8 already (run_command sees to it): plain str conversions.
     py::class_<CommandOutcome>(m, "CommandOutcome")
         .def_readonly("ok", &CommandOutcome::ok)
-        .def_property_readonly("output", [](const CommandOutcome& o) { return printable_text(o.output); })
-        .def_property_readonly("error", [](const CommandOutcome& o) { return printable_text(o.error); });
+        .def_readonly("output", &CommandOutcome::output)
+        .def_readonly("error", &CommandOutcome::error)
+        .def_readonly("selection_changed", &CommandOutcome::selection_changed);
     m.def("run_command", &run_command, py::arg("name"), py::arg("arguments"), py::arg("debugger"));
 }

@@ -53,6 +53,16 @@ std::string version_number(const std::string& version) {
     return version;
 }
 
+// LLDB's type flags as libcoroner's kinds of value (which of them are scalars is libcoroner's to say).
+ValueKind value_kind(lldb::SBType type) {
+    if (type.IsPointerType()) return ValueKind::pointer;
+    std::uint32_t flags = type.GetTypeFlags();
+    if (flags & lldb::eTypeIsEnumeration) return ValueKind::enumeration;
+    if (flags & lldb::eTypeIsFloat) return ValueKind::floating;
+    if (flags & lldb::eTypeIsInteger) return ValueKind::integer;
+    return ValueKind::other;
+}
+
 lldb::SBThread thread_by_tid(lldb::SBProcess& process, std::int64_t tid) {
     return process.GetThreadByID(static_cast<lldb::tid_t>(tid));
 }
@@ -62,6 +72,7 @@ lldb::SBThread thread_by_tid(lldb::SBProcess& process, std::int64_t tid) {
 DebuggerInfo LldbDebugger::info() {
     DebuggerInfo info;
     info.name = "lldb";
+    info.kind = DebuggerKind::lldb;
     std::string version = lldb::SBDebugger::GetVersionString();
     info.version = version_number(version);
     return info;
@@ -125,7 +136,7 @@ std::vector<ThreadInfo> LldbDebugger::threads() {
     return result;
 }
 
-std::vector<Frame> LldbDebugger::frames(std::int64_t tid, int limit) {
+std::vector<Frame> LldbDebugger::unwind(std::int64_t tid, int limit) {
     std::vector<Frame> result;
     lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
     lldb::SBThread thread = thread_by_tid(process, tid);
@@ -134,11 +145,9 @@ std::vector<Frame> LldbDebugger::frames(std::int64_t tid, int limit) {
     for (std::uint32_t i = 0; limit <= 0 || result.size() < static_cast<std::size_t>(limit); i++) {
         lldb::SBFrame frame = thread.GetFrameAtIndex(i);
         if (!frame.IsValid()) break;
-        // Frames synthesized for tail calls are left out, as in the GDB adapter.
-        if (frame.IsArtificial()) continue;
         Frame f;
-        f.index = static_cast<int>(result.size());
         f.pc = frame.GetPC();
+        f.artificial = frame.IsArtificial();  // synthesized for a tail call
         f.sp = frame.GetSP();
         f.function = function_name(frame);
         f.inlined = frame.IsInlined();
@@ -171,7 +180,7 @@ Frame LldbDebugger::symbolize(std::uint64_t pc) {
     return f;
 }
 
-std::vector<Variable> LldbDebugger::variables(std::int64_t tid, int debugger_index) {
+std::vector<Variable> LldbDebugger::variables_as_given(std::int64_t tid, int debugger_index) {
     std::vector<Variable> result;
     lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
     lldb::SBFrame frame = thread_by_tid(process, tid).GetFrameAtIndex(static_cast<std::uint32_t>(debugger_index));
@@ -184,12 +193,10 @@ std::vector<Variable> LldbDebugger::variables(std::int64_t tid, int debugger_ind
         Variable out;
         out.name = v.GetName();
         out.argument = v.GetValueType() == lldb::eValueTypeVariableArgument;
-        lldb::SBType type = v.GetType().GetCanonicalType();
-        out.pointer = type.IsPointerType();
-        bool scalar = out.pointer || (type.GetTypeFlags() & lldb::eTypeIsScalar) != 0;
+        out.kind = value_kind(v.GetType().GetCanonicalType());
         lldb::SBError error;
-        std::uint64_t value = scalar ? v.GetValueAsUnsigned(error, 0) : 0;
-        if (scalar && error.Success()) out.value = value;
+        std::uint64_t value = out.kind != ValueKind::other ? v.GetValueAsUnsigned(error, 0) : 0;
+        if (out.kind != ValueKind::other && error.Success()) out.value = value;
         result.push_back(std::move(out));
     }
     return result;

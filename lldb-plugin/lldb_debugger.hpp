@@ -15,9 +15,9 @@ public:
     DebuggerInfo info() override;
     TargetState target() override;
     std::vector<ThreadInfo> threads() override;
-    std::vector<Frame> frames(std::int64_t tid, int limit) override;
+    std::vector<Frame> unwind(std::int64_t tid, int limit) override;
     Frame symbolize(std::uint64_t pc) override;
-    std::vector<Variable> variables(std::int64_t tid, int debugger_index) override;
+    std::vector<Variable> variables_as_given(std::int64_t tid, int debugger_index) override;
     bool select_frame(std::int64_t tid, int debugger_index) override;
     std::optional<SignalInfo> live_signal() override;
     std::optional<std::int64_t> selected_tid() override;

@@ -44,6 +44,7 @@ public:
         // Ctrl-C during a long scan or copy: LLDB records it in the command interpreter.
         coroner::set_interrupt_check([debugger]() mutable { return debugger.GetCommandInterpreter().WasInterrupted(); });
         coroner::CommandOutcome outcome = coroner::run_command(name_, join_arguments(command), adapter);
+        // The outcome holds no NUL (run_command escapes it), so PutCString prints it whole.
         if (!outcome.ok) {
             // Printed as it is (LLDB would prefix "error: " to SetError): the same line as in GDB.
             result.PutCString((outcome.error + "\n").c_str());
@@ -81,7 +82,7 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
     for (const auto& info : coroner::command_infos()) {
         // Loading twice is harmless: AddCommand replaces a user command of the same name.
-        std::string help = info.summary + " Run `" + info.name + " --help` for its options.";
+        std::string help = coroner::command_help(info, coroner::DebuggerKind::lldb);
         interpreter.AddCommand(info.name.c_str(), new CoronerCommand(info.name), help.c_str());
     }
     return true;

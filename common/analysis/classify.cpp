@@ -20,10 +20,10 @@ constexpr std::uint64_t stack_guard_reach = 1024 * 1024;  // the kernel's stack 
 // has left every mapping.
 bool hits_stack_guard(const ProcessFacts& f, std::uint64_t fault) {
     if (!f.crash_sp) return false;
-    const Mapping* stack = find_mapping(f.mappings, *f.crash_sp);
+    const Mapping* stack = ProcessMap(f.mappings).at(*f.crash_sp);
     if (!stack) return true;
     if (!stack->writable || !stack->path.empty()) return false;
-    const Mapping* at_fault = find_mapping(f.mappings, fault);
+    const Mapping* at_fault = ProcessMap(f.mappings).at(fault);
     bool guard_like = !at_fault || (!at_fault->readable && !at_fault->writable);
     return guard_like && fault < stack->start && stack->start - fault <= stack_guard_reach;
 }
@@ -71,7 +71,7 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
     std::string sig = signal_name(s.number);
     // The program counter itself is bad: a jump or call to nowhere.
     if (f.crash_pc) {
-        const Mapping* at_pc = find_mapping(f.mappings, *f.crash_pc);
+        const Mapping* at_pc = ProcessMap(f.mappings).at(*f.crash_pc);
         if (!at_pc || !at_pc->executable) {
             c.cls = CauseClass::bad_jump;
             c.access = Access::execute;
@@ -108,7 +108,7 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
         return c;
     }
     std::uint64_t addr = *s.fault_address;
-    const Mapping* at_fault = find_mapping(f.mappings, addr);
+    const Mapping* at_fault = ProcessMap(f.mappings).at(addr);
     if (hits_stack_guard(f, addr)) {
         c.cls = CauseClass::stack_overflow;
         c.summary = fmt::format("stack overflow: {} {:#x}, in the guard below the stack (sp {:#x}){}", verb(access),

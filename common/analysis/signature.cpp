@@ -26,10 +26,10 @@ std::string collapse_templates(const std::string& name) {
 
 }  // namespace
 
-std::string signature_frame(const Frame& frame, const std::vector<Mapping>& mappings) {
+std::string signature_frame(const Frame& frame, ProcessMap mappings) {
     if (frame.function) return collapse_templates(strip_parameters(*frame.function));
     if (frame.module)
-        if (auto base = module_base(mappings, *frame.module))
+        if (auto base = mappings.module_base(*frame.module))
             return fmt::format("{}+{:#x}", base_name(*frame.module), frame.pc - *base);
     return "??";
 }
@@ -50,7 +50,7 @@ std::string bucket_of(const std::string& signature_text) {
 }
 
 Signature make_signature(const std::string& signal, const std::string& cause_class, const std::vector<Frame>& frames,
-                         std::optional<int> blamed, const std::vector<Mapping>& mappings,
+                         std::optional<int> blamed, ProcessMap mappings,
                          const std::vector<SkipRule>& rules) {
     std::string text = signal + " " + cause_class;
     int taken = 0;

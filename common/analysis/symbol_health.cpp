@@ -62,7 +62,7 @@ std::optional<std::string> debian_package_of(const std::string& path) {
     return std::nullopt;
 }
 
-std::vector<ModuleHealth> module_health(const std::vector<Mapping>& mappings, MemoryReader& memory,
+std::vector<ModuleHealth> module_health(ProcessMap mappings, MemoryReader& memory,
                                         const std::optional<std::string>& program) {
     std::vector<ModuleHealth> modules;
     std::set<std::string> seen;
@@ -74,7 +74,7 @@ std::vector<ModuleHealth> module_health(const std::vector<Mapping>& mappings, Me
         h.on_disk = ::access(m.path.c_str(), R_OK) == 0;
         const ModuleFile& file = read_module_file(m.path);
         h.build_id = file.build_id;
-        if (auto base = module_base(mappings, m.path)) h.build_id_in_core = build_id_in_memory(memory, *base);
+        if (auto base = mappings.module_base(m.path)) h.build_id_in_core = build_id_in_memory(memory, *base);
         if (h.on_disk) {
             DebugInfo info = find_debug_info(m.path);
             h.debug_info = info.kind;

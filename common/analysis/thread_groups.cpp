@@ -45,7 +45,7 @@ const StateRules& state_rules() {
 
 // Two threads are in one group when their stacks are the same sequence of functions (frames without
 // symbols by module+offset, as in signatures).
-std::string stack_key(const std::vector<Frame>& frames, const std::vector<Mapping>& mappings) {
+std::string stack_key(const std::vector<Frame>& frames, ProcessMap mappings) {
     std::string key;
     for (const auto& f : frames) key += signature_frame(f, mappings) + "\n";
     return key;
@@ -64,7 +64,7 @@ std::string guess_thread_state(const std::vector<Frame>& frames) {
 }
 
 std::vector<ThreadGroup> group_threads(std::vector<ThreadStack> stacks, std::int64_t crashing_tid,
-                                       const std::optional<SignalInfo>& signal, const std::vector<Mapping>& mappings) {
+                                       const std::optional<SignalInfo>& signal, ProcessMap mappings) {
     std::vector<ThreadGroup> groups;
     std::map<std::string, std::size_t> group_of;
     for (auto& stack : stacks) {

@@ -20,7 +20,7 @@ std::vector<Variable> holding(const std::vector<Variable>& variables, std::uint6
     std::vector<Variable> out;
     for (bool want_argument : {true, false})
         for (const auto& v : variables)
-            if (v.pointer && v.value == value && v.argument == want_argument) out.push_back(v);
+            if (v.pointer() && v.value == value && v.argument == want_argument) out.push_back(v);
     return out;
 }
 

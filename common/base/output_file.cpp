@@ -82,7 +82,7 @@ OutputFile::OutputFile(const std::string& path, bool force, const std::optional<
         fd_ = ::open(named_temporary_.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
     }
     if (fd_ < 0) cannot("write in", folder_, errno);
-    ::fchmod(fd_, 0600);  // whatever the umask
+    if (::fchmod(fd_, 0600) != 0) cannot("make private", folder_, errno);  // 0600 whatever the umask
 }
 
 OutputFile::~OutputFile() {

@@ -9,7 +9,7 @@ namespace coroner {
 
 int open_regular_file(const std::string& path) {
     // O_NONBLOCK so that opening a FIFO returns at once; it is refused right after.
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return -1;
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -20,6 +20,25 @@ int open_regular_file(const std::string& path) {
     // Reads of a regular file never block anyway; clear the flag for libraries that check it.
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return fd;
+}
+
+std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_size) {
+    int fd = open_regular_file(path);
+    if (fd < 0) return std::nullopt;
+    std::string text;
+    char buffer[1 << 16];
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || text.size() + static_cast<std::size_t>(n) > max_size) {
+            int error = n < 0 ? errno : n > 0 ? EFBIG : 0;
+            ::close(fd);
+            if (error == 0) return text;
+            errno = error;
+            return std::nullopt;
+        }
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
 }
 
 }  // namespace coroner

@@ -1,6 +1,7 @@
 #include "coroner/base/rules.hpp"
 
 #include "coroner/base/error.hpp"
+#include "coroner/base/regular_file.hpp"
 
 #include <fmt/format.h>
 
@@ -42,34 +43,17 @@ void refuse_unless_regular(const std::string& path, const struct stat& st) {
 }
 
 // The file's bytes: regular files only (checked before opening, since opening a device can act on it, and
-// again on what was opened), never more than max_rules_file_size, and never blocking (O_NONBLOCK: a FIFO
-// put in the file's place between the two checks does not wedge the debugger).
+// again on what was opened), never more than max_rules_file_size, and never blocking.
 std::string read_bounded(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) unreadable(path, std::strerror(errno));
     refuse_unless_regular(path, st);
-    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) unreadable(path, std::strerror(errno));
-    std::string text;
-    try {
-        if (::fstat(fd, &st) != 0) unreadable(path, std::strerror(errno));
-        refuse_unless_regular(path, st);
-        char buffer[1 << 16];
-        for (;;) {
-            ssize_t n = ::read(fd, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) unreadable(path, std::strerror(errno));
-            if (n == 0) break;
-            text.append(buffer, static_cast<std::size_t>(n));
-            st.st_size = static_cast<off_t>(text.size());  // it may grow while being read
-            refuse_unless_regular(path, st);
-        }
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    ::close(fd);
-    return text;
+    if (auto text = read_regular_file(path, max_rules_file_size)) return *text;
+    int error = errno;
+    if (error == EINVAL) st.st_mode = S_IFIFO;  // replaced by something else since the check above
+    if (error == EFBIG) st.st_size = static_cast<off_t>(max_rules_file_size + 1);  // it grew while being read
+    refuse_unless_regular(path, st);
+    unreadable(path, std::strerror(error));
 }
 
 struct TooDeep {};

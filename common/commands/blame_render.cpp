@@ -78,7 +78,7 @@ std::string blame_text(const BlameReport& r) {
         const Frame& f = r.frames[static_cast<std::size_t>(*r.blame.frame)];
         out += fmt::format("selected the debugger's frame {} ({}): try {}\n", f.debugger_index.value_or(0),
                            f.function ? strip_parameters(*f.function) : "??",
-                           r.debugger == "lldb" ? "`frame variable`" : "`info locals`");
+                           fmt::format("`{}`", syntax_of(r.debugger).show_locals));
     }
     return out;
 }

@@ -36,7 +36,7 @@ BlameReport blame_report(const Session& s, const BlameOptions& options) {
     triage_options.rules_file = options.rules_file;
     TriageReport t = triage(s, triage_options);
     BlameReport r;
-    r.debugger = s.debugger_info.name;
+    r.debugger = s.debugger_info.kind;
     r.frames = t.frames;
     r.blame = t.blame;
     r.explain = options.explain;

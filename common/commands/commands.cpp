@@ -10,6 +10,7 @@
 #include "coroner/secrets/text_redaction.hpp"
 #include "coroner/commands/threads_report.hpp"
 #include "coroner/commands/triage_report.hpp"
+#include "coroner/base/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -24,7 +25,13 @@ using Json = nlohmann::ordered_json;
 
 std::string json_line(const Json& j) {
     // Replace invalid UTF-8 (a core's argv can hold anything) instead of throwing.
-    return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+    std::string line = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+    // JSON escapes every control character but DEL; escaped here, it stays JSON once the output is made
+    // printable (where a bare DEL would become \x7f, which JSON does not know). It is only ever in a string.
+    if (line.find('\x7f') == std::string::npos) return line + "\n";
+    std::string escaped;
+    for (char c : line) escaped += c == '\x7f' ? std::string("\\u007f") : std::string(1, c);
+    return escaped + "\n";
 }
 
 // What a command prints: text from the core (dying words, arguments, names, quoted source) with every
@@ -52,10 +59,18 @@ const CLI::Validator thread_number(
 
 constexpr const char* reveal_help = "show secrets in text that came from the core (redacted otherwise)";
 
+// What a command did: its output, and whether it changed the debugger's selection.
+struct Ran {
+    Ran(std::string text, bool changed = false)  // NOLINT: implicit, most commands give only their output
+        : output(std::move(text)), selection_changed(changed) {}
+    std::string output;
+    bool selection_changed;
+};
+
 // One command: its options bound to a parser, and what it does once they are parsed.
 struct Command {
     std::unique_ptr<CLI::App> app;
-    std::function<std::string(Debugger&)> run;
+    std::function<Ran(Debugger&)> run;
 };
 
 Command make_triage() {
@@ -102,8 +117,9 @@ Command make_blame() {
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 BlameReport report = blame_report(session, options->blame);
-                return options->json ? printed(blame_json(report), options->reveal)
-                                     : printed(blame_text(report), options->reveal);
+                return Ran{options->json ? printed(blame_json(report), options->reveal)
+                                         : printed(blame_text(report), options->reveal),
+                           report.selected};
             }};
 }
 
@@ -220,18 +236,25 @@ const std::vector<CommandInfo>& command_infos() {
     return infos;
 }
 
-CommandOutcome run_command(const std::string& name, const std::string& arguments, Debugger& debugger) {
+std::string command_help(const CommandInfo& command, DebuggerKind kind) {
+    return fmt::format("{}{}Run `{} --help` for its options.", command.summary, kind == DebuggerKind::gdb ? "\n" : " ",
+                       command.name);
+}
+
+namespace {
+
+CommandOutcome run_checked(const std::string& name, const std::string& arguments, Debugger& debugger) {
     CommandOutcome outcome;
     auto fail = [&](const std::string& what, const std::string& todo) {
         outcome.ok = false;
         outcome.error = printed(fmt::format("{}: error: {} ({})", name, one_line(what), one_line(todo)), false);
         return outcome;
     };
-    const CommandEntry* entry = nullptr;
-    for (const auto& e : registry())
-        if (e.info.name == name) entry = &e;
-    if (!entry) return fail("no such command", "see `help user-defined` or the README for the pm-* commands");
     try {
+        const CommandEntry* entry = nullptr;
+        for (const auto& e : registry())
+            if (e.info.name == name) entry = &e;
+        if (!entry) return fail("no such command", syntax_of(debugger.info().kind).list_commands);
         Command command = entry->make();
         try {
             command.app->parse(arguments, false);
@@ -241,12 +264,23 @@ CommandOutcome run_command(const std::string& name, const std::string& arguments
         } catch (const CLI::ParseError& e) {
             return fail(e.what(), fmt::format("see {} --help", name));
         }
-        outcome.output = command.run(debugger);
+        Ran ran = command.run(debugger);
+        outcome.output = std::move(ran.output);
+        outcome.selection_changed = ran.selection_changed;
     } catch (const UserError& e) {
-        return fail(e.what(), e.remedy());
+        return fail(e.problem(), e.remedy());
     } catch (const std::exception& e) {
         return fail(fmt::format("internal error: {}", e.what()), "please report it with the command and the core");
     }
+    return outcome;
+}
+
+}  // namespace
+
+CommandOutcome run_command(const std::string& name, const std::string& arguments, Debugger& debugger) {
+    CommandOutcome outcome = run_checked(name, arguments, debugger);
+    outcome.output = printable_output(outcome.output);
+    outcome.error = printable_output(outcome.error);
     return outcome;
 }
 

@@ -51,7 +51,7 @@ std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules,
             std::string module;
             for (const auto& m : on_disk)
                 if (m.start <= h.address && !m.path.empty() && m.path[0] == '/') module = m.path;
-            if (auto base = module_base(on_disk, module))
+            if (auto base = ProcessMap(on_disk).module_base(module))
                 f.symbol = object_symbol_at(module, h.address - *base + read_module_file(module).link_base);
         }
         f.hit = std::move(h);
@@ -67,7 +67,8 @@ std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules,
 }  // namespace
 
 MemoryRegion region_of(const Session& s, std::uint64_t address) {
-    const Mapping* m = find_mapping(s.facts.mappings, address);
+    const ProcessMap map = s.facts.mappings;
+    const Mapping* m = map.at(address);
     if (!m) return {RegionKind::anon, "unmapped", std::nullopt};
     if (s.core)
         for (const auto& t : s.core->threads())
@@ -79,13 +80,11 @@ MemoryRegion region_of(const Session& s, std::uint64_t address) {
         return m->writable ? MemoryRegion{RegionKind::data, base_name(m->path) + " .data", std::nullopt}
                            : MemoryRegion{RegionKind::file, m->path, std::nullopt};
     // Anonymous: a module's bss right after it, the brk heap a little past the program, or else anon.
-    const Mapping* below = m > s.facts.mappings.data() ? m - 1 : nullptr;
+    const Mapping* below = map.below(*m);
     if (below && below->end == m->start && !below->path.empty() && below->writable)
         return {RegionKind::bss, base_name(below->path) + " .bss", std::nullopt};
     if (s.executable.path_in_core) {
-        std::uint64_t program_end = 0;
-        for (const auto& other : s.facts.mappings)
-            if (other.path == *s.executable.path_in_core) program_end = std::max(program_end, other.end);
+        std::uint64_t program_end = map.module_end(*s.executable.path_in_core);
         if (program_end && m->start >= program_end &&
             m->start - program_end <= s.arch->heap_randomization + (1u << 20) && m->writable)
             return {RegionKind::heap, "[heap]", std::nullopt};

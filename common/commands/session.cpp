@@ -89,9 +89,8 @@ const Arch& live_process_arch(const Session& s) {
 // Why the core's path is unknown, if the adapter knows, and how to reload it in the debugger at hand.
 UserError core_file_unknown(const Session& s) {
     std::string why = s.target.description.empty() ? "" : ": " + s.target.description;
-    std::string reload = s.debugger_info.name == "lldb" ? "`target create PROG -c CORE`" : "`core-file CORE`";
     return UserError("the debugger does not say which core file is loaded" + why,
-                     fmt::format("reload it with {}", reload));
+                     syntax_of(s.debugger_info.kind).reload_core);
 }
 
 }  // namespace
@@ -103,8 +102,7 @@ Session open_session(Debugger& debugger) {
     s.target = debugger.target();
     switch (s.target.kind) {
     case TargetKind::none:
-        throw UserError("no core file or process is loaded",
-                        "open one first: `gdb PROG CORE`, `target create PROG -c CORE`, or run the program");
+        throw UserError("no core file or process is loaded", syntax_of(s.debugger_info.kind).open_target);
     case TargetKind::live_running:
         throw UserError("the process is running", "interrupt it, or wait until it stops on a signal");
     case TargetKind::unsupported:
@@ -113,8 +111,7 @@ Session open_session(Debugger& debugger) {
                         "open the core file, or debug the process on the machine it runs on");
     case TargetKind::core: {
         if (!s.target.executable)
-            throw UserError("a core file is loaded without its executable",
-                            "load the program that produced the core: `file PROG` or `gdb PROG CORE`");
+            throw UserError("a core file is loaded without its executable", syntax_of(s.debugger_info.kind).load_program);
         if (!s.target.core_file) throw core_file_unknown(s);
         s.core = ElfCore::open(*s.target.core_file);
         s.arch = &s.core->arch();
@@ -140,8 +137,10 @@ Session open_session(Debugger& debugger) {
     s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{
         s.core.get(), s.files.get(), s.debugger_memory ? s.debugger_memory.get() : &debugger});
 
-    if (s.target.executable && read_module_file(*s.target.executable).readable)
-        s.go_panic = coroner::go_panic(*s.arch, *s.memory, s.mappings_on_disk(), *s.target.executable);
+    if (s.target.executable && read_module_file(*s.target.executable).readable) {
+        const std::vector<Mapping> on_disk = s.mappings_on_disk();
+        s.go_panic = coroner::go_panic(*s.arch, *s.memory, on_disk, *s.target.executable);
+    }
 
     s.threads = debugger.threads();
     if (s.threads.empty()) throw UserError("the debugger lists no threads", "reload the core or process");
@@ -253,7 +252,7 @@ std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
         // both the same pc; LLDB gives the outer one the start of the inlined range.)
         if (i > 0 && frames[i - 1].inlined) f.pc = frames[i - 1].pc;
         f.module.reset();
-        const Mapping* m = find_mapping(facts.mappings, f.pc);
+        const Mapping* m = ProcessMap(facts.mappings).at(f.pc);
         // Past the innermost frame, a pc outside executable memory means the unwinder lost the stack
         // (a smashed stack, say): what follows is garbage, which GDB prints and LLDB does not.
         if (i > 0 && (!m || !m->executable)) {

@@ -3,7 +3,8 @@
 namespace coroner {
 
 std::vector<ModuleHealth> symbols_report(const Session& s) {
-    return module_health(s.mappings_on_disk(), *s.memory, s.target.executable);
+    const std::vector<Mapping> on_disk = s.mappings_on_disk();
+    return module_health(on_disk, *s.memory, s.target.executable);
 }
 
 }  // namespace coroner

@@ -101,10 +101,10 @@ std::optional<std::string> next_commands(const TriageReport& r) {
     if (!r.blame.frame) return std::nullopt;
     const Frame& f = r.frames[static_cast<std::size_t>(*r.blame.frame)];
     if (!f.debugger_index) return std::nullopt;  // a stack coroner walked itself: no debugger frame number
-    bool lldb = r.debugger.name == "lldb";
-    std::vector<std::string> commands = {fmt::format(lldb ? "frame select {}" : "frame {}", *f.debugger_index),
-                                         lldb ? "frame variable" : "info locals"};
-    if (r.thread_count > 1) commands.push_back(lldb ? "bt all" : "thread apply all bt");
+    const DebuggerSyntax& syntax = syntax_of(r.debugger.kind);
+    std::vector<std::string> commands = {fmt::format(fmt::runtime(syntax.select_frame), *f.debugger_index),
+                                         syntax.show_locals};
+    if (r.thread_count > 1) commands.push_back(syntax.all_backtraces);
     return fmt::format("{}", fmt::join(commands, "  ·  "));
 }
 

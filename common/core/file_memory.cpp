@@ -9,7 +9,7 @@
 namespace coroner {
 
 std::optional<std::vector<std::uint8_t>> FileMemory::read(std::uint64_t address, std::size_t size) {
-    const Mapping* m = find_mapping(mappings_, address);
+    const Mapping* m = ProcessMap(mappings_).at(address);
     if (!m || m->path.empty() || m->writable || size > m->end - address) return std::nullopt;
     auto renamed = renamed_.find(m->path);
     const std::string& path = renamed == renamed_.end() ? m->path : renamed->second;

@@ -1,19 +1,20 @@
 #include "coroner/core/live_process.hpp"
 
+#include "coroner/base/regular_file.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 namespace coroner {
 namespace {
 
+// /proc/PID/maps of a big process runs to a few MiB.
+constexpr std::size_t max_proc_file = 256u << 20;
+
 std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return read_regular_file(path, max_proc_file).value_or("");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "coroner/core/memory.hpp"
 
+#include "coroner/base/text.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -7,19 +9,13 @@ namespace coroner {
 namespace {
 
 // Well-formed UTF-8 without control characters (tab and newline allowed).
-bool looks_like_text(const std::vector<std::uint8_t>& bytes) {
-    for (std::size_t i = 0; i < bytes.size();) {
-        std::uint8_t c = bytes[i];
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return false;
-            i++;
-            continue;
-        }
-        std::size_t extra = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
-        if (extra == 0 || i + extra >= bytes.size()) return false;
-        for (std::size_t k = 1; k <= extra; k++)
-            if ((bytes[i + k] & 0xc0) != 0x80) return false;
-        i += extra + 1;
+bool looks_like_text(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return false;
+        std::size_t length = utf8_char_length(text, i);
+        if (length == 0) return false;
+        i += length;
     }
     return true;
 }
@@ -67,8 +63,10 @@ std::optional<std::string> read_c_string(MemoryReader& memory, std::uint64_t add
 std::optional<std::string> read_text(MemoryReader& memory, std::uint64_t address, std::size_t size) {
     if (size == 0) return std::string();
     auto bytes = memory.read(address, size);
-    if (!bytes || !looks_like_text(*bytes)) return std::nullopt;
-    return std::string(bytes->begin(), bytes->end());
+    if (!bytes) return std::nullopt;
+    std::string text(bytes->begin(), bytes->end());
+    if (!looks_like_text(text)) return std::nullopt;
+    return text;
 }
 
 }  // namespace coroner

@@ -203,9 +203,9 @@ std::optional<std::string> object_symbol_at(const std::string& path, std::uint64
     return std::nullopt;
 }
 
-std::optional<std::uint64_t> loaded_symbol_address(const std::vector<Mapping>& mappings, const std::string& path,
+std::optional<std::uint64_t> loaded_symbol_address(ProcessMap mappings, const std::string& path,
                                                    const std::string& name) {
-    auto base = module_base(mappings, path);
+    auto base = mappings.module_base(path);
     auto value = base ? symbol_address(path, name) : std::nullopt;
     if (!value) return std::nullopt;
     return *base - read_module_file(path).link_base + *value;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <thread>
 
 namespace coroner {
@@ -45,19 +46,29 @@ std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules
     std::atomic<std::size_t> next{0};
     std::atomic<bool> stop{false};
     std::vector<std::vector<SecretHit>> found(std::max(1u, std::thread::hardware_concurrency()));
+    // A worker's failure (no scratch, a failed scan) stops them all and is the command's, never a crash of
+    // the debugger (an exception escaping a thread terminates the process).
+    std::vector<std::exception_ptr> failed(found.size());
     auto work = [&](std::size_t w) {
-        for (std::size_t i; !stop && (i = next++) < chunks.size();) {
-            if (w == 0 && interrupted()) stop = true;
-            core.populate(chunks[i].data, chunks[i].size);
-            for (auto& h : scan_for_secrets(rules, chunks[i].data, chunks[i].size, chunks[i].address))
-                if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to) found[w].push_back(std::move(h));
-            core.release(chunks[i].data, chunks[i].size);
+        try {
+            for (std::size_t i; !stop && (i = next++) < chunks.size();) {
+                if (w == 0 && interrupted()) stop = true;
+                core.populate(chunks[i].data, chunks[i].size);
+                for (auto& h : scan_for_secrets(rules, chunks[i].data, chunks[i].size, chunks[i].address))
+                    if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to) found[w].push_back(std::move(h));
+                core.release(chunks[i].data, chunks[i].size);
+            }
+        } catch (...) {
+            failed[w] = std::current_exception();
+            stop = true;
         }
     };
     std::vector<std::thread> workers;
     for (std::size_t w = 1; w < found.size(); w++) workers.emplace_back(work, w);
     work(0);
     for (auto& t : workers) t.join();
+    for (const auto& failure : failed)
+        if (failure) std::rethrow_exception(failure);
     if (stop) throw_interrupted();
     std::vector<SecretHit> hits;
     for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));

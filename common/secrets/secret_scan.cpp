@@ -1,6 +1,7 @@
 #include "coroner/secrets/secret_scan.hpp"
 
 #include "coroner/base/rules.hpp"
+#include "coroner/base/text.hpp"
 #include "coroner/secrets/byte_masks.hpp"
 
 #include <fmt/format.h>
@@ -144,8 +145,10 @@ void scan_all(hs_database_t* db, hs_scratch_t* scratch, const std::uint8_t* data
     for (std::size_t start = 0; start < size; start += window) {
         std::size_t length = std::min(size - start, window + overlap);
         std::vector<Candidate> found;
-        hs_scan(db, reinterpret_cast<const char*>(data + start), static_cast<unsigned>(length), 0, scratch, on_match,
-                &found);
+        // A scan that fails finds nothing: a secret would then be missed (and left in a "redacted" copy).
+        hs_error_t status = hs_scan(db, reinterpret_cast<const char*>(data + start), static_cast<unsigned>(length), 0,
+                                    scratch, on_match, &found);
+        if (status != HS_SUCCESS) throw std::runtime_error("Vectorscan failed to scan (error " + std::to_string(status) + ")");
         for (auto& c : found) {
             // A match ending in the overlap is the next window's (it sees the match whole).
             if (start + window < size && c.to > window) continue;
@@ -298,17 +301,6 @@ std::size_t secret_group(const SecretRule& rule, const std::vector<re2::StringPi
     return 0;
 }
 
-// The length of the UTF-8 character of two to four bytes at value[i], or 0 where there is none.
-std::size_t utf8_length(const std::string& value, std::size_t i) {
-    auto c = static_cast<unsigned char>(value[i]);
-    if (c < 0xC2 || c > 0xF4) return 0;
-    std::size_t length = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (i + length > value.size()) return 0;
-    for (std::size_t k = 1; k < length; k++)
-        if ((static_cast<unsigned char>(value[i + k]) & 0xC0) != 0x80) return 0;
-    return length;
-}
-
 // Text as programs store it: UTF-8 without control characters other than line breaks and tabs. Random
 // bytes that happen to follow a keyword ("pwd=" and then binary) seldom are.
 bool is_text(const std::string& value) {
@@ -319,7 +311,7 @@ bool is_text(const std::string& value) {
             if ((c < 0x20 && !line_break) || c == 0x7f) return false;
             i++;
         } else {
-            std::size_t length = utf8_length(value, i);
+            std::size_t length = utf8_char_length(value, i);
             if (length == 0) return false;
             i += length;
         }
@@ -415,7 +407,7 @@ std::string printable_value(const std::string& value) {
     std::string out;
     for (std::size_t i = 0; i < value.size();) {
         auto c = static_cast<unsigned char>(value[i]);
-        std::size_t length = c >= 0x80 ? utf8_length(value, i) : 0;
+        std::size_t length = c >= 0x80 ? utf8_char_length(value, i) : 0;
         if (length > 0) {  // a UTF-8 character ("Grüße") prints as itself
             out.append(value, i, length);
             i += length;

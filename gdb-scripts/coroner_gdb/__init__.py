@@ -10,21 +10,21 @@ from .adapter import GdbDebugger, Selection
 
 
 class _CoronerCommand(gdb.Command):
-    def __init__(self, name, summary):
-        self.__doc__ = summary + "\nRun `%s --help` for its options." % name
+    def __init__(self, name, help_text):
+        self.__doc__ = help_text
         super().__init__(name, gdb.COMMAND_USER)
         self._name = name
 
     def invoke(self, argument, from_tty):
         self.dont_repeat()
         # Commands switch threads and frames to read them; the user's selection comes back afterwards,
-        # except after a successful --select, whose point is to change it.
+        # unless the command changed it on purpose.
         with Selection() as selection:
             try:
                 outcome = _coroner.run_command(self._name, argument, GdbDebugger())
             except KeyboardInterrupt:
                 raise gdb.GdbError("%s: error: interrupted (run it again)" % self._name) from None
-            selection.keep = outcome.ok and "--select" in argument.split()
+            selection.keep = outcome.selection_changed
         if not outcome.ok:
             raise gdb.GdbError(outcome.error)
         gdb.write(outcome.output)
@@ -33,4 +33,4 @@ class _CoronerCommand(gdb.Command):
 
 def register():
     for command in _coroner.commands():
-        _CoronerCommand(command.name, command.summary)
+        _CoronerCommand(command.name, _coroner.command_help(command))

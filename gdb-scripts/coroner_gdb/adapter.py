@@ -43,6 +43,12 @@ def _core_file_named_by_gdb():
     return paths.pop() if len(paths) == 1 else None
 
 
+# GDB's type codes as libcoroner's kinds of value (which of them are scalars is libcoroner's to say).
+_VALUE_KINDS = {gdb.TYPE_CODE_PTR: _coroner.ValueKind.pointer, gdb.TYPE_CODE_INT: _coroner.ValueKind.integer,
+                gdb.TYPE_CODE_ENUM: _coroner.ValueKind.enumeration, gdb.TYPE_CODE_BOOL: _coroner.ValueKind.boolean,
+                gdb.TYPE_CODE_CHAR: _coroner.ValueKind.character, gdb.TYPE_CODE_FLT: _coroner.ValueKind.floating}
+
+
 def _lwp(thread):
     pid, lwp, tid = thread.ptid
     return lwp or tid or pid
@@ -98,6 +104,7 @@ class GdbDebugger(_coroner.Debugger):
     def info(self):
         info = _coroner.DebuggerInfo()
         info.name = "gdb"
+        info.kind = _coroner.DebuggerKind.gdb
         match = re.match(r"[0-9][0-9.]*", gdb.VERSION)
         info.version = match.group(0) if match else gdb.VERSION
         return info
@@ -145,7 +152,7 @@ class GdbDebugger(_coroner.Debugger):
             result.append(info)
         return result
 
-    def frames(self, tid, limit):
+    def unwind(self, tid, limit):
         thread = _thread(tid)
         if thread is None:
             return []
@@ -159,22 +166,20 @@ class GdbDebugger(_coroner.Debugger):
             # A damaged core can leave GDB without a pc or a type for a frame: the stack ends there, as
             # GDB's own backtrace does.
             try:
-                # GDB synthesizes frames for tail calls from DWARF call-site data; LLDB 14 does not.
-                # Both show what is really on the stack, so these are left out.
-                if frame.type() != gdb.TAILCALL_FRAME:
-                    result.append(self._frame(frame, len(result)))
+                result.append(self._frame(frame))
                 frame = frame.older()
             except gdb.error:
                 break
         return result
 
     @staticmethod
-    def _frame(frame, index):
+    def _frame(frame):
         """One frame; raises gdb.error when GDB has no pc for it (the caller ends the stack there)."""
         out = _coroner.Frame()
-        out.index = index
         out.pc = frame.pc()
         out.inlined = frame.type() == gdb.INLINE_FRAME
+        # GDB synthesizes frames for tail calls from DWARF call-site data.
+        out.artificial = frame.type() == gdb.TAILCALL_FRAME
         out.debugger_index = frame.level()
         try:
             out.sp = int(frame.read_register("sp")) & 0xFFFFFFFFFFFFFFFF
@@ -206,7 +211,7 @@ class GdbDebugger(_coroner.Debugger):
             return None
         return frame if frame is not None and frame.level() == debugger_index else None
 
-    def variables(self, tid, debugger_index):
+    def variables_as_given(self, tid, debugger_index):
         """Arguments and locals of one frame: every block from the pc out to the function's."""
         result = []
         try:
@@ -235,10 +240,8 @@ class GdbDebugger(_coroner.Debugger):
                 out.argument = symbol.is_argument
                 try:
                     value = symbol.value(frame)
-                    code = value.type.strip_typedefs().code
-                    out.pointer = code == gdb.TYPE_CODE_PTR
-                    if code in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_INT, gdb.TYPE_CODE_ENUM, gdb.TYPE_CODE_BOOL,
-                                gdb.TYPE_CODE_CHAR):
+                    out.kind = _VALUE_KINDS.get(value.type.strip_typedefs().code, _coroner.ValueKind.other)
+                    if out.kind != _coroner.ValueKind.other:
                         out.value = int(value) & 0xFFFFFFFFFFFFFFFF
                 except (gdb.error, gdb.MemoryError, ValueError):
                     pass

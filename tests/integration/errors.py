@@ -167,6 +167,11 @@ def run_case(case, debugger, other, bin_dir, binary, core, scratch):
     if case == "nothing-loaded":
         for command in ALL_COMMANDS:
             expect_one_line_error(*debugger.run([command]), "no core file or process is loaded", command.split()[0])
+        if debugger.kind == "lldb":
+            # The remedy names LLDB's own command, not GDB's.
+            status, out, err = debugger.run(["pm-triage"])
+            expect_one_line_error(status, out, err, "(open one first: `target create PROG -c CORE`, or run the program)")
+            check("gdb PROG" not in out + err, "a GDB command offered in LLDB:\n" + out + err)
     elif case == "running-process":
         # Non-stop mode lets `run &` leave the process running while the command is typed.
         status, out, err = harness.gdb(script, ["set non-stop on", "run &", "pm-triage"],
@@ -495,8 +500,36 @@ def small_core(debugger, bin_dir, core_dir, scratch):
         check("target create" in line and "16 KiB" in line, "the reason or the LLDB command is missing: " + line)
 
 
+def control_bytes(debugger, bin_dir, core_dir, scratch):
+    """Control bytes in the text a core holds (its assertion message): printed as \\xNN, never obeyed by the
+    terminal and never cutting the output (LLDB's PutCString stopped at a NUL; GDB printed ESC as it was)."""
+    binary = os.path.join(bin_dir, "assert_fail")
+    original = os.path.join(core_dir, "assert_fail.core")
+    with open(original, "rb") as f:
+        data = f.read()
+    plain, hostile = b"balance must not be negative", b"balance\x1bmust\x01not\rbe\x7fnegative"
+    check(plain in data, "the assertion message is not in the core")
+    patched = os.path.join(os.path.abspath(scratch), "control.core")
+    with open(patched, "wb") as f:
+        f.write(data.replace(plain, hostile))
+    status, before, err = debugger.run(["pm-triage"], binary, original)
+    check(status == 0, "pm-triage failed on the original core:\n" + before + err)
+    status, out, err = debugger.run(["pm-triage"], binary, patched)
+    harness.no_traceback(out, err)
+    check(status == 0, "pm-triage failed:\n" + out + err)
+    shown = r"balance\x1bmust\x01not\x0dbe\x7fnegative"
+    message = [l for l in out.splitlines() if l.startswith("message ")]
+    check(message and shown in message[0], "the message is not shown escaped:\n" + out)
+    check(not any(c in out for c in "\x1b\x01\r\x7f\x00"), "a control byte reached the terminal:\n%r" % out)
+    # Nothing cut: every line of the report is there, as many as for the original core.
+    labels = [l.split()[0] for l in before.splitlines() if l.strip()]
+    check([l.split()[0] for l in out.splitlines() if l.strip()] == labels, "lines lost or added:\n" + out)
+    report = debugger.json(["pm-triage --json"], binary, patched)
+    check(hostile.decode() in report["cause"]["message"], "JSON: %r" % report["cause"]["message"])
+
+
 HOSTILE_CASES = {"prstatus-descsz": prstatus_descsz, "sparse-core": sparse_core, "newline-path": newline_path,
-                 "two-cores": two_cores, "small-core": small_core}
+                 "two-cores": two_cores, "small-core": small_core, "control-bytes": control_bytes}
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ add_test(NAME "gdb: buckets"
 
 set(common_error_cases nothing-loaded unknown-flag truncated-core wrong-executable core-without-executable
                        corrupt-core help load-twice rules-file select prstatus-descsz sparse-core two-cores small-core
-                       hostile-secret-rules hostile-blame-rule malformed-rules-files)
+                       hostile-secret-rules hostile-blame-rule malformed-rules-files control-bytes)
 # newline-path: LLDB's command line cannot name such a file (a newline ends the command).
 foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process newline-path)
   add_test(NAME "gdb: ${case}"

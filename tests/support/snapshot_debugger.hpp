@@ -20,7 +20,7 @@ public:
     DebuggerInfo info() override { return debugger_info; }
     TargetState target() override { return state; }
     std::vector<ThreadInfo> threads() override { return thread_list; }
-    std::vector<Frame> frames(std::int64_t tid, int limit) override {
+    std::vector<Frame> unwind(std::int64_t tid, int limit) override {
         frames_calls++;
         auto it = stacks.find(tid);
         if (it == stacks.end()) return {};
@@ -37,7 +37,7 @@ public:
     }
     std::map<std::pair<std::int64_t, int>, std::vector<Variable>> frame_variables;  // by (tid, frame)
     std::optional<std::pair<std::int64_t, int>> selected_frame;
-    std::vector<Variable> variables(std::int64_t tid, int debugger_index) override {
+    std::vector<Variable> variables_as_given(std::int64_t tid, int debugger_index) override {
         auto it = frame_variables.find({tid, debugger_index});
         return it == frame_variables.end() ? std::vector<Variable>{} : it->second;
     }

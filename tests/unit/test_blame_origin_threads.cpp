@@ -19,7 +19,7 @@ namespace {
 Variable pointer(const char* name, std::uint64_t value, bool argument) {
     Variable v;
     v.name = name;
-    v.pointer = true;
+    v.kind = ValueKind::pointer;
     v.argument = argument;
     v.value = value;
     return v;

@@ -168,3 +168,20 @@ TEST_CASE("the command table lists each command once") {
         CHECK(n == 1);
     }
 }
+
+TEST_CASE("only a command that selected a frame says the selection changed: the frontend keeps it then") {
+    TempCore core(two_thread_core());
+    SnapshotDebugger d = debugger_for(core.path);
+    for (auto& f : d.stacks[4243]) f.debugger_index = f.index;
+    CommandOutcome selecting = run_command("pm-blame-frame", "--select", d);
+    REQUIRE(selecting.ok);
+    CHECK(selecting.selection_changed);
+    CHECK(d.selected_frame == std::make_pair(std::int64_t{4243}, 0));
+    for (const char* arguments : {"", "--explain", "--json"}) {
+        CommandOutcome reading = run_command("pm-blame-frame", arguments, d);
+        REQUIRE(reading.ok);
+        CHECK_FALSE(reading.selection_changed);
+    }
+    CHECK_FALSE(run_command("pm-triage", "", d).selection_changed);
+    CHECK_FALSE(run_command("pm-blame-frame", "--select --bogus", d).selection_changed);
+}

@@ -71,8 +71,8 @@ TEST_CASE("a Rust panic's message and location come from the PanicInfo on the st
     for (std::uint64_t payload_size : {24, 16}) {
         CAPTURE(payload_size);
         RegionMemory memory = panicking_stack(payload_size);
-        Mapping stack_mapping{stack, stack + 64 * 8, 0, true, true, false, "[stack]"};
-        auto panic = rust_panic(memory, {stack_mapping}, stack);
+        const std::vector<Mapping> mappings{{stack, stack + 64 * 8, 0, true, true, false, "[stack]"}};
+        auto panic = rust_panic(memory, mappings, stack);
         REQUIRE(panic);
         CHECK(panic->file == "src/main.rs");
         CHECK(panic->line == 3);

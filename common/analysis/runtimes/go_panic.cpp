@@ -80,7 +80,7 @@ std::vector<std::uint64_t> goroutine_stack(const Arch& arch, MemoryReader& memor
 
 }  // namespace
 
-std::optional<GoPanic> go_panic(const Arch& arch, MemoryReader& memory, const std::vector<Mapping>& mappings,
+std::optional<GoPanic> go_panic(const Arch& arch, MemoryReader& memory, ProcessMap mappings,
                                 const std::string& executable) {
     auto allgs = loaded_symbol_address(mappings, executable, "runtime.allgs");
     if (!allgs) return std::nullopt;  // not a Go program

@@ -58,8 +58,8 @@ std::optional<std::string> payload_near(MemoryReader& memory, std::uint64_t loca
 
 }  // namespace
 
-std::optional<RustPanic> rust_panic(MemoryReader& memory, const std::vector<Mapping>& mappings, std::uint64_t sp) {
-    const Mapping* stack = find_mapping(mappings, sp);
+std::optional<RustPanic> rust_panic(MemoryReader& memory, ProcessMap mappings, std::uint64_t sp) {
+    const Mapping* stack = mappings.at(sp);
     std::uint64_t end = stack ? std::min(stack->end, sp + stack_window) : sp + stack_window;
     auto window = memory.read(sp & ~7ull, static_cast<std::size_t>(end - (sp & ~7ull)));
     if (!window) return std::nullopt;

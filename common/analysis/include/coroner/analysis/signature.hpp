@@ -2,6 +2,7 @@
 // Versioned: a change to how signatures are built bumps signature_version so buckets re-key on purpose.
 #pragma once
 
+#include "coroner/core/process_map.hpp"
 #include "coroner/analysis/blame.hpp"
 #include "coroner/base/model.hpp"
 
@@ -17,7 +18,7 @@ inline constexpr int signature_frames = 5;
 
 // How one frame appears in a signature: its function without parameters or template arguments, or
 // module+offset when it has no symbols (never an absolute address, which ASLR changes).
-std::string signature_frame(const Frame& frame, const std::vector<Mapping>& mappings);
+std::string signature_frame(const Frame& frame, ProcessMap mappings);
 
 struct Signature {
     std::string text;    // "SIGSEGV null-deref get_total | sum_invoices | main"
@@ -25,7 +26,7 @@ struct Signature {
 };
 
 Signature make_signature(const std::string& signal, const std::string& cause_class, const std::vector<Frame>& frames,
-                         std::optional<int> blamed, const std::vector<Mapping>& mappings,
+                         std::optional<int> blamed, ProcessMap mappings,
                          const std::vector<SkipRule>& rules);
 
 std::string bucket_of(const std::string& signature_text);

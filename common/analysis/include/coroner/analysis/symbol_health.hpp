@@ -2,6 +2,7 @@
 // its debug info is, and what to do about what is missing. What pm-symbols prints and pm-triage warns of.
 #pragma once
 
+#include "coroner/core/process_map.hpp"
 #include "coroner/core/module_file.hpp"
 #include "coroner/core/memory.hpp"
 
@@ -25,7 +26,7 @@ struct ModuleHealth {
 
 // The process's file-backed ELF modules (from its mappings, the files on disk and the core's memory),
 // the program (as opened) first, then in address order.
-std::vector<ModuleHealth> module_health(const std::vector<Mapping>& mappings, MemoryReader& memory,
+std::vector<ModuleHealth> module_health(ProcessMap mappings, MemoryReader& memory,
                                         const std::optional<std::string>& program);
 
 // What to do about a module without debug info or that is not the build that ran.

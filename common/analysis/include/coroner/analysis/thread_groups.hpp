@@ -2,6 +2,7 @@
 // grouped, each group labelled with a state guessed from its top frames (rules/thread_states.json).
 #pragma once
 
+#include "coroner/core/process_map.hpp"
 #include "coroner/base/model.hpp"
 
 #include <cstdint>
@@ -30,6 +31,6 @@ std::string guess_thread_state(const std::vector<Frame>& frames);
 // Threads with the same stack (function sequence, or module+offset without symbols) in one group; the
 // crashing thread alone and first (labelled with its signal), then the largest groups.
 std::vector<ThreadGroup> group_threads(std::vector<ThreadStack> stacks, std::int64_t crashing_tid,
-                                       const std::optional<SignalInfo>& signal, const std::vector<Mapping>& mappings);
+                                       const std::optional<SignalInfo>& signal, ProcessMap mappings);
 
 }  // namespace coroner

@@ -21,16 +21,26 @@ struct Frame {
     std::optional<std::string> file;
     std::optional<int> line;
     bool inlined = false;
+    bool artificial = false;              // synthesized by the debugger (a tail call's): not on the stack
     std::optional<int> debugger_index;    // what `frame N` takes in the debugger that gave the frame
                                           // (coroner leaves out frames the debugger counts)
 };
+
+// What a variable's type is, once typedefs are seen through.
+enum class ValueKind { other, pointer, integer, enumeration, boolean, character, floating };
+
+// Whether a variable of that kind has one integer value (a float, a struct or an array has not).
+inline bool is_scalar(ValueKind kind) {
+    return kind != ValueKind::other && kind != ValueKind::floating;
+}
 
 // A variable visible in a frame, as the debug info describes it.
 struct Variable {
     std::string name;
     bool argument = false;               // a parameter of the frame's function, or else a local
-    bool pointer = false;                // of pointer type (data or function)
+    ValueKind kind = ValueKind::other;
     std::optional<std::uint64_t> value;  // its value, for scalars and pointers that could be read
+    bool pointer() const { return kind == ValueKind::pointer; }  // data or function
 };
 
 struct ThreadInfo {

@@ -27,7 +27,7 @@ struct BlameReport {
     bool explain = false;
     std::optional<ValueOrigin> origin;
     bool selected = false;
-    std::string debugger;  // "gdb" or "lldb": the text speaks its command syntax
+    DebuggerKind debugger = DebuggerKind::gdb;  // the text speaks its command syntax
 };
 
 BlameReport blame_report(const Session& session, const BlameOptions& options);

@@ -16,10 +16,18 @@ struct CommandInfo {
 
 const std::vector<CommandInfo>& command_infos();
 
+// The help a debugger shows for the command, laid out as that debugger's `help` wants it: GDB takes its
+// first line as the summary, LLDB one paragraph.
+std::string command_help(const CommandInfo& command, DebuggerKind kind);
+
+// Output and error are printable as they are (printable_output): UTF-8 without NUL or control bytes.
 struct CommandOutcome {
     bool ok = true;
     std::string output;  // what to print (text, or one line of JSON), ends with a newline
     std::string error;   // when !ok: "pm-NAME: error: <what is wrong> (<what to do>)"
+    // The command made another frame the debugger's selected one (pm-blame-frame --select): the frontend
+    // keeps it instead of restoring the user's selection.
+    bool selection_changed = false;
 };
 
 // Parses `arguments` with the command's options, runs it against the debugger, renders the result.

@@ -25,10 +25,27 @@ struct TargetState {
     std::string description;
 };
 
+// Which debugger coroner runs in: it decides how hints and remedies spell the commands they suggest.
+enum class DebuggerKind { gdb, lldb };
+
 struct DebuggerInfo {
-    std::string name;     // "gdb" or "lldb"
+    std::string name;     // "gdb" or "lldb", as reports show it
     std::string version;  // e.g. "13.1"
+    DebuggerKind kind = DebuggerKind::gdb;
 };
+
+// The commands coroner's hints and remedies suggest, as the user types them in one debugger.
+struct DebuggerSyntax {
+    const char* open_target;     // remedy when nothing is loaded
+    const char* load_program;    // remedy when a core is loaded without its program
+    const char* reload_core;     // remedy when the debugger does not say which core is loaded
+    const char* list_commands;   // where the pm-* commands are listed
+    const char* select_frame;    // fmt pattern taking the debugger's frame number
+    const char* show_locals;
+    const char* all_backtraces;
+};
+
+const DebuggerSyntax& syntax_of(DebuggerKind kind);
 
 class Debugger : public MemoryReader {
 public:
@@ -36,13 +53,21 @@ public:
     virtual DebuggerInfo info() = 0;
     virtual TargetState target() = 0;
     virtual std::vector<ThreadInfo> threads() = 0;
-    // Frames of one thread, innermost first, at most `limit` of them (limit <= 0: all).
-    virtual std::vector<Frame> frames(std::int64_t tid, int limit) = 0;
+    // Frames of one thread, innermost first, at most `limit` of them (limit <= 0: all), numbered from 0:
+    // the frames unwind() gives without the artificial ones.
+    std::vector<Frame> frames(std::int64_t tid, int limit);
+    // The debugger's own frames of one thread, innermost first, at most `limit` of them (limit <= 0: all),
+    // each frame the debugger synthesized (a tail call's, from DWARF call-site data) marked `artificial`.
+    virtual std::vector<Frame> unwind(std::int64_t tid, int limit) = 0;
     // What the debug info (or, without it, the symbol table) says of a code address: function, file and
     // line; `pc` is set, the rest is empty when nothing is known.
     virtual Frame symbolize(std::uint64_t pc) = 0;
-    // The arguments and locals of a thread's frame, by the debugger's own frame number.
-    virtual std::vector<Variable> variables(std::int64_t tid, int debugger_index) = 0;
+    // The arguments and locals of a thread's frame, by the debugger's own frame number, each with a value
+    // only where it is a scalar (see Variable): what variables_as_given() gives, judged once here.
+    std::vector<Variable> variables(std::int64_t tid, int debugger_index);
+    // The same as the debugger gives them: a kind for each, and a value wherever the debugger could read
+    // it as an integer.
+    virtual std::vector<Variable> variables_as_given(std::int64_t tid, int debugger_index) = 0;
     // Makes that frame the debugger's selected one (what `frame N` does); false if there is no such frame.
     virtual bool select_frame(std::int64_t tid, int debugger_index) = 0;
     // For a live process: the signal the selected thread stopped with, and that thread's tid.

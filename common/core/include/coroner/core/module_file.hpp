@@ -2,6 +2,7 @@
 // copy of its first page that the kernel put in the core: build-id, debug info, debuglink.
 #pragma once
 
+#include "coroner/core/process_map.hpp"
 #include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
 
@@ -51,7 +52,7 @@ std::optional<std::string> object_symbol_at(const std::string& path, std::uint64
 
 // Where that symbol is in the process the mappings describe (the module's load bias added), or nothing
 // when the module is not mapped or has no such symbol.
-std::optional<std::uint64_t> loaded_symbol_address(const std::vector<Mapping>& mappings, const std::string& path,
+std::optional<std::uint64_t> loaded_symbol_address(ProcessMap mappings, const std::string& path,
                                                    const std::string& name);
 
 }  // namespace coroner

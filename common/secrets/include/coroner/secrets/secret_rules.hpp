@@ -62,6 +62,9 @@ public:
     // compiled once, at build time.
     static std::shared_ptr<const SecretRules> load(const nlohmann::json& doc, std::string_view serialized);
     std::string serialized() const;
+    // It owns its compiled databases: a copy would free them twice.
+    SecretRules(const SecretRules&) = delete;
+    SecretRules& operator=(const SecretRules&) = delete;
     ~SecretRules();
     const std::vector<SecretRule>& rules() const { return rules_; }
     // Every rule's pattern: run where the anchors say a match may be.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "coroner/arch/arch.hpp"
+#include "coroner/core/process_map.hpp"
 #include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
 
@@ -24,7 +25,7 @@ struct GoPanic {
 // walked by its frame pointers from where it last switched to the system stack (`g.sched`): the thread
 // itself is deep in the runtime's signal handler by then, where neither debugger unwinds back to the
 // goroutine.
-std::optional<GoPanic> go_panic(const Arch& arch, MemoryReader& memory, const std::vector<Mapping>& mappings,
+std::optional<GoPanic> go_panic(const Arch& arch, MemoryReader& memory, ProcessMap mappings,
                                 const std::string& executable);
 
 }  // namespace coroner

@@ -1,6 +1,7 @@
 // A Rust panic's message and location, read from the stack of the thread that panicked.
 #pragma once
 
+#include "coroner/core/process_map.hpp"
 #include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
 
@@ -20,6 +21,6 @@ struct RustPanic {
 // std::panicking::rust_panic_with_hook holds a PanicInfo there: a pointer to the `Location` (file, line,
 // column) beside the payload (a `&str`, or the `String` the message was formatted into). The stack is
 // read upward from `sp`, nearest frames first; the first Location with a readable payload next to it wins.
-std::optional<RustPanic> rust_panic(MemoryReader& memory, const std::vector<Mapping>& mappings, std::uint64_t sp);
+std::optional<RustPanic> rust_panic(MemoryReader& memory, ProcessMap mappings, std::uint64_t sp);
 
 }  // namespace coroner
