@@ -18,6 +18,8 @@ foreach(row IN LISTS crash_lab_cases)
            COMMAND ${INTEGRATION_PYTHON} ${integration}/triage_case.py ${gdb_script} ${name} ${binary} ${core} ${source})
 endforeach()
 
+add_test(NAME "gdb: module stub"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/module_stub.py ${gdb_script} ${PROJECT_SOURCE_DIR}/gdb-scripts/_coroner.pyi)
 add_test(NAME "gdb: symbols" COMMAND ${INTEGRATION_PYTHON} ${integration}/symbols_case.py gdb ${gdb_script}
                                       ${CRASH_LAB_BIN} ${cores})
 add_test(NAME "gdb: core text secrets"

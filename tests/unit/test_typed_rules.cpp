@@ -4,6 +4,7 @@
 #include "coroner/analysis/classify.hpp"
 #include "coroner/analysis/names.hpp"
 #include "coroner/analysis/security.hpp"
+#include "coroner/arch/arch.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/base/rules.hpp"
 #include "coroner/commands/secrets_report.hpp"
@@ -112,7 +113,7 @@ TEST_CASE("names that aliasing renames reach the rules by their alias") {
     facts.signal->number = 6;
     for (const char* name : {"rust_begin_unwind", "rust_panic", "__rust_start_panic"}) {
         Frame f = named(normalize_function(name));
-        CHECK(classify(facts, {f}).cls == CauseClass::rust_panic);
+        CHECK(classify(x86_64_arch(), facts, {f}).cls == CauseClass::rust_panic);
     }
 }
 
