@@ -8,7 +8,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 static pthread_barrier_t ready;
 
-static void *idle(void *arg) {
+static void* idle(void* arg) {
     (void)arg;
     pthread_barrier_wait(&ready);
     pthread_mutex_lock(&lock);
@@ -16,9 +16,9 @@ static void *idle(void *arg) {
     return NULL;
 }
 
-__attribute__((noinline)) static int crash(int *p) { return *p; }
+__attribute__((noinline)) static int crash(int* p) { return *p; }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     int n = argc > 1 ? atoi(argv[1]) : 2000;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -8,6 +8,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -16,15 +19,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <dirent.h>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <set>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 
 namespace coroner::cli {
 namespace {
@@ -43,8 +43,7 @@ struct Stopped {
 
 void walk_folder(const std::string& folder, std::vector<std::string>& out, int depth) {
     DIR* dir = depth > 64 ? nullptr : ::opendir(folder.c_str());
-    if (!dir)
-        return;
+    if (!dir) return;
     std::vector<std::string> names;
     while (dirent* entry = ::readdir(dir))
         if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
@@ -68,13 +67,20 @@ json or_null(const std::optional<T>& value) {
 }
 
 json metadata_json(const CoreMetadata& m) {
-    return {{"program", or_null(m.program)},      {"comm", or_null(m.comm)},
-            {"command_line", or_null(m.command_line)}, {"pid", or_null(m.pid)},
-            {"uid", or_null(m.uid)},              {"signal", or_null(m.signal)},
-            {"time", or_null(m.time)},            {"time_source", or_null(m.time_source)},
-            {"host", or_null(m.host)},            {"package", or_null(m.package)},
-            {"build_id", or_null(m.build_id)},    {"truncated", m.truncated},
-            {"truncation", or_null(m.truncation)}, {"sources", m.sources}};
+    return {{"program", or_null(m.program)},
+            {"comm", or_null(m.comm)},
+            {"command_line", or_null(m.command_line)},
+            {"pid", or_null(m.pid)},
+            {"uid", or_null(m.uid)},
+            {"signal", or_null(m.signal)},
+            {"time", or_null(m.time)},
+            {"time_source", or_null(m.time_source)},
+            {"host", or_null(m.host)},
+            {"package", or_null(m.package)},
+            {"build_id", or_null(m.build_id)},
+            {"truncated", m.truncated},
+            {"truncation", or_null(m.truncation)},
+            {"sources", m.sources}};
 }
 
 std::string error_text(const UserError& error) {
@@ -101,12 +107,14 @@ std::vector<Command> commands_for(const std::vector<std::string>& with) {
 class Batch {
 public:
     Batch(const BatchOptions& options, std::vector<std::string> inputs)
-        : options_(options), inputs_(std::move(inputs)), commands_(commands_for(options.with)),
-          started_(Clock::now()), progress_(::isatty(2) == 1) {}
+        : options_(options),
+          inputs_(std::move(inputs)),
+          commands_(commands_for(options.with)),
+          started_(Clock::now()),
+          progress_(::isatty(2) == 1) {}
 
     int run(unsigned jobs) {
-        if (options_.exe_dir)
-            folder_ = std::make_unique<ProgramFolder>(*options_.exe_dir);
+        if (options_.exe_dir) folder_ = std::make_unique<ProgramFolder>(*options_.exe_dir);
         if (options_.out) {
             file_.open(*options_.out, std::ios::out | std::ios::trunc);
             if (!file_)
@@ -115,18 +123,14 @@ public:
         }
         std::vector<std::thread> workers;
         jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::size_t>(1, inputs_.size()))));
-        for (unsigned i = 0; i < jobs; ++i)
-            workers.emplace_back([this] { work(); });
-        for (auto& worker : workers)
-            worker.join();
-        if (progress_)
-            std::fprintf(stderr, "\r\033[K");
+        for (unsigned i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
+        for (auto& worker : workers) worker.join();
+        if (progress_) std::fprintf(stderr, "\r\033[K");
         double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
         std::fprintf(stderr, "coroner triage: %zu triaged, %zu failed, %zu buckets (%zu inputs in %.1f s)%s\n",
                      triaged_, failed_, buckets_.size(), inputs_.size(), seconds,
                      stop_flag.load() ? "; stopped early" : "");
-        if (stop_flag.load())
-            return 130;
+        if (stop_flag.load()) return 130;
         return failed_ == 0 ? 0 : 1;
     }
 
@@ -134,11 +138,9 @@ private:
     void work() {
         while (!stop_flag.load()) {
             std::size_t index = next_.fetch_add(1);
-            if (index >= inputs_.size())
-                return;
+            if (index >= inputs_.size()) return;
             json row = triage_one(inputs_[index], index);
-            if (stop_flag.load() && row["status"] == "interrupted")
-                return;
+            if (stop_flag.load() && row["status"] == "interrupted") return;
             report(row);
         }
     }
@@ -146,18 +148,15 @@ private:
     json triage_one(const std::string& input, std::size_t index) {
         auto start = Clock::now();
         auto deadline = start + std::chrono::seconds(options_.debugger.timeout_seconds);
-        json row = {{"schema", "coroner.batch/1"}, {"input", input}, {"format", nullptr}, {"metadata", nullptr},
-                    {"program", nullptr}, {"status", "error"}, {"error", nullptr}, {"seconds", 0}};
-        for (const auto& command : commands_)
-            row[command.key] = nullptr;
+        json row = {{"schema", "coroner.batch/1"}, {"input", input},    {"format", nullptr}, {"metadata", nullptr},
+                    {"program", nullptr},          {"status", "error"}, {"error", nullptr},  {"seconds", 0}};
+        for (const auto& command : commands_) row[command.key] = nullptr;
         std::string scratch = fmt::format("{}/{}", temporary_.path(), index);
         ::mkdir(scratch.c_str(), 0700);
         try {
             StepCheck check = [&] {
-                if (stop_flag.load())
-                    throw Stopped{false};
-                if (Clock::now() >= deadline)
-                    throw Stopped{true};
+                if (stop_flag.load()) throw Stopped{false};
+                if (Clock::now() >= deadline) throw Stopped{true};
             };
             TakenCore taken = take_in_core(input, scratch, check);
             row["format"] = taken.format_detail;
@@ -181,37 +180,34 @@ private:
     }
 
     std::string timeout_text() const {
-        return fmt::format("the core took longer than the {} s time limit (raise --timeout, or open this core "
-                           "by hand)",
-                           options_.debugger.timeout_seconds);
+        return fmt::format(
+            "the core took longer than the {} s time limit (raise --timeout, or open this core "
+            "by hand)",
+            options_.debugger.timeout_seconds);
     }
 
     void debug(json& row, const TakenCore& taken, const ProgramChoice& program, const std::string& scratch,
                Clock::time_point deadline) {
         std::vector<std::string> lines;
-        for (const auto& command : commands_)
-            lines.push_back(command.line);
+        for (const auto& command : commands_) lines.push_back(command.line);
         auto argv = debugger_argv(options_.debugger, lines, program.path, taken.core_path);
         DebuggerOutcome outcome = run_debugger(options_.debugger, argv, scratch, deadline, stop_flag);
-        if (outcome.interrupted)
-            throw Stopped{false};
-        if (outcome.timed_out)
-            throw Stopped{true};
+        if (outcome.interrupted) throw Stopped{false};
+        if (outcome.timed_out) throw Stopped{true};
         std::vector<std::string> problems;
         for (const auto& command : commands_) {
             auto it = outcome.objects.find(command.schema);
-            if (it != outcome.objects.end())
-                row[command.key] = it->second;
+            if (it != outcome.objects.end()) row[command.key] = it->second;
         }
-        for (const auto& line : outcome.error_lines)
-            problems.push_back(line);
+        for (const auto& line : outcome.error_lines) problems.push_back(line);
         bool triaged = !row["triage"].is_null();
         const auto& metadata = taken.metadata;
         if (metadata.truncated) {
             row["status"] = "truncated";
-            std::string why = fmt::format("the core is truncated: {} (triaged as far as it goes; the missing bytes "
-                                          "read as zeros)",
-                                          metadata.truncation.value_or("marked so where it was stored"));
+            std::string why = fmt::format(
+                "the core is truncated: {} (triaged as far as it goes; the missing bytes "
+                "read as zeros)",
+                metadata.truncation.value_or("marked so where it was stored"));
             problems.insert(problems.begin(), why);
         } else if (triaged) {
             row["status"] = "ok";
@@ -221,12 +217,10 @@ private:
         if (!triaged && outcome.error_lines.empty())
             problems.push_back(fmt::format("{} exited with status {} without pm-triage's JSON{}{}",
                                            options_.debugger.kind, outcome.exit_status,
-                                           outcome.last_stderr_line.empty() ? "" : ": ",
-                                           outcome.last_stderr_line));
+                                           outcome.last_stderr_line.empty() ? "" : ": ", outcome.last_stderr_line));
         if (!problems.empty()) {
             std::string joined;
-            for (const auto& problem : problems)
-                joined += (joined.empty() ? "" : "; ") + problem;
+            for (const auto& problem : problems) joined += (joined.empty() ? "" : "; ") + problem;
             row["error"] = joined;
         }
     }
@@ -249,8 +243,7 @@ private:
         } else {
             ++failed_;
         }
-        if (progress_)
-            show_progress();
+        if (progress_) show_progress();
     }
 
     void show_progress() {
@@ -297,8 +290,7 @@ std::vector<std::string> batch_inputs(const std::vector<std::string>& paths) {
         if (path == "-") {
             std::string line;
             while (std::getline(std::cin, line))
-                if (!line.empty())
-                    inputs.push_back(line);
+                if (!line.empty()) inputs.push_back(line);
             continue;
         }
         struct stat st {};
@@ -318,10 +310,8 @@ unsigned default_jobs(const std::string& debugger, const std::vector<std::string
     std::uint64_t kib = 0;
     std::string unit;
     while (meminfo >> key >> kib >> unit)
-        if (key == "MemAvailable:")
-            available = kib * 1024;
-    if (available == 0)
-        return cpus;
+        if (key == "MemAvailable:") available = kib * 1024;
+    if (available == 0) return cpus;
     // A debugger's expected memory: its peak resident size with pm-triage on a crash-lab core (GDB 75 MiB,
     // LLDB 14 160 MiB, measured with /usr/bin/time -f %M) rounded up to about three times that for programs
     // with more libraries and threads, plus an eighth of the largest input (the debuggers read a core on

@@ -11,12 +11,12 @@
 namespace coroner::cli {
 
 struct BatchOptions {
-    std::vector<std::string> paths;      // files, folders, "-" for paths on stdin
+    std::vector<std::string> paths;  // files, folders, "-" for paths on stdin
     DebuggerSetup debugger;
-    std::vector<std::string> with;       // threads, symbols, secrets
+    std::vector<std::string> with;  // threads, symbols, secrets
     std::optional<std::string> exe, exe_dir;
-    std::optional<unsigned> jobs;        // default: CPUs, lowered to fit the available memory
-    std::optional<std::string> out;      // default stdout
+    std::optional<unsigned> jobs;    // default: CPUs, lowered to fit the available memory
+    std::optional<std::string> out;  // default stdout
 };
 
 // The inputs the paths name: files as given, folders walked recursively (sorted), "-" read from stdin.

@@ -2,18 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
-#include <poll.h>
-#include <spawn.h>
 #include <sstream>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -31,8 +31,7 @@ std::string read_whole(const std::string& path) {
 std::string lldb_quoted(const std::string& path) {
     std::string out = "\"";
     for (char c : path) {
-        if (c == '"' || c == '\\')
-            out += '\\';
+        if (c == '"' || c == '\\') out += '\\';
         out += c;
     }
     return out + "\"";
@@ -44,19 +43,16 @@ std::vector<std::string> child_environment(const DebuggerSetup& setup) {
         std::string text = *entry;
         if (text.rfind("DEBUGINFOD_URLS=", 0) == 0 && !setup.debuginfod)
             continue;  // no network fetches unless asked for
-        if (text.rfind("DEBUGINFOD_TIMEOUT=", 0) == 0)
-            continue;
+        if (text.rfind("DEBUGINFOD_TIMEOUT=", 0) == 0) continue;
         env.push_back(text);
     }
-    if (setup.debuginfod)
-        env.push_back(fmt::format("DEBUGINFOD_TIMEOUT={}", setup.timeout_seconds));
+    if (setup.debuginfod) env.push_back(fmt::format("DEBUGINFOD_TIMEOUT={}", setup.timeout_seconds));
     return env;
 }
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
     std::vector<char*> out;
-    for (auto& s : strings)
-        out.push_back(s.data());
+    for (auto& s : strings) out.push_back(s.data());
     out.push_back(nullptr);
     return out;
 }
@@ -79,8 +75,13 @@ std::vector<std::string> debugger_argv(const DebuggerSetup& setup, const std::ve
                                        const std::string& program, const std::string& core) {
     std::vector<std::string> argv;
     if (setup.kind == "gdb") {
-        argv = {setup.executable, "-nx", "-batch", "-iex",
-                setup.debuginfod ? "set debuginfod enabled on" : "set debuginfod enabled off", "-x", setup.script};
+        argv = {setup.executable,
+                "-nx",
+                "-batch",
+                "-iex",
+                setup.debuginfod ? "set debuginfod enabled on" : "set debuginfod enabled off",
+                "-x",
+                setup.script};
         for (const auto& command : commands) {
             argv.push_back("-ex");
             argv.push_back(command);
@@ -88,7 +89,12 @@ std::vector<std::string> debugger_argv(const DebuggerSetup& setup, const std::ve
         argv.push_back(program);
         argv.push_back(core);
     } else {
-        argv = {setup.executable, "--no-lldbinit", "-b", "-o", "plugin load " + lldb_quoted(setup.script), "-o",
+        argv = {setup.executable,
+                "--no-lldbinit",
+                "-b",
+                "-o",
+                "plugin load " + lldb_quoted(setup.script),
+                "-o",
                 "target create " + lldb_quoted(program) + " -c " + lldb_quoted(core)};
         for (const auto& command : commands) {
             argv.push_back("-o");
@@ -149,8 +155,7 @@ DebuggerOutcome run_debugger(const DebuggerSetup& setup, const std::vector<std::
     }
     // Anything the debugger left running in its group goes with it.
     ::kill(-pid, SIGKILL);
-    if (pidfd >= 0)
-        ::close(pidfd);
+    if (pidfd >= 0) ::close(pidfd);
     outcome.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     read_debugger_output(read_whole(out_path), read_whole(err_path), outcome);
     return outcome;
@@ -174,8 +179,7 @@ void read_debugger_output(const std::string& out, const std::string& err, Debugg
     }
     std::istringstream errors(err);
     while (std::getline(errors, line))
-        if (!line.empty())
-            outcome.last_stderr_line = line;
+        if (!line.empty()) outcome.last_stderr_line = line;
 }
 
 }  // namespace coroner::cli

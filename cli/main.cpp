@@ -7,14 +7,14 @@
 #include "coroner/base/output_file.hpp"
 #include "coroner/core/intake.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <climits>
 #include <cstdio>
 #include <ctime>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace {
 
@@ -23,8 +23,7 @@ using coroner::UserError;
 std::string executable_folder() {
     char buffer[PATH_MAX];
     ssize_t size = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-    if (size <= 0)
-        return ".";
+    if (size <= 0) return ".";
     std::string path(buffer, static_cast<std::size_t>(size));
     return path.substr(0, path.rfind('/'));
 }
@@ -37,8 +36,7 @@ bool exists(const std::string& path) {
 // The build tree's file when this coroner is the one built there, else the installed one beside it.
 std::string frontend_file(const char* built, const char* installed) {
     std::string folder = executable_folder();
-    if (folder == CORONER_BUILD_DIR && exists(built))
-        return built;
+    if (folder == CORONER_BUILD_DIR && exists(built)) return built;
     return folder + "/../" + installed;
 }
 
@@ -52,14 +50,12 @@ std::string default_unpack_name(const std::string& input) {
             break;
         }
     }
-    if (name.size() < 5 || name.compare(name.size() - 5, 5, ".core") != 0)
-        name += ".core";
+    if (name.size() < 5 || name.compare(name.size() - 5, 5, ".core") != 0) name += ".core";
     return name;
 }
 
 int unpack(const std::string& input, std::string out, bool force) {
-    if (out.empty())
-        out = default_unpack_name(input);
+    if (out.empty()) out = default_unpack_name(input);
     coroner::detect_stored_format(input);  // before anything is written
     coroner::OutputFile file(out, force, input);
     std::string how = coroner::unpack_stored_core(input, file.fd());
@@ -82,12 +78,12 @@ int unpack(const std::string& input, std::string out, bool force) {
         ::futimens(file.fd(), times);
     }
     file.commit();
-    std::fprintf(stderr, "coroner unpack: wrote %s (%s, %llu bytes)%s\n", file.path().c_str(), how.c_str(),
-                 static_cast<unsigned long long>(st.st_size),
-                 static_cast<std::uint64_t>(st.st_size) < needed
-                     ? fmt::format("; it is truncated: {} of the {} bytes its headers promise", st.st_size, needed)
-                           .c_str()
-                     : "");
+    std::fprintf(
+        stderr, "coroner unpack: wrote %s (%s, %llu bytes)%s\n", file.path().c_str(), how.c_str(),
+        static_cast<unsigned long long>(st.st_size),
+        static_cast<std::uint64_t>(st.st_size) < needed
+            ? fmt::format("; it is truncated: {} of the {} bytes its headers promise", st.st_size, needed).c_str()
+            : "");
     return 0;
 }
 
@@ -98,9 +94,10 @@ void fail(const std::string& what, const std::string& remedy) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"coroner: post-mortem triage of core dumps as they arrive (plain, systemd-coredump's .zst / .lz4 / "
-                 ".xz, apport .crash)",
-                 "coroner"};
+    CLI::App app{
+        "coroner: post-mortem triage of core dumps as they arrive (plain, systemd-coredump's .zst / .lz4 / "
+        ".xz, apport .crash)",
+        "coroner"};
     app.set_version_flag("--version", std::string("coroner ") + CORONER_VERSION);
     app.require_subcommand(1);
 
@@ -109,8 +106,9 @@ int main(int argc, char** argv) {
     std::string with;
     unsigned jobs = 0;
     std::string gdb = "gdb", lldb = "lldb", gdb_script, lldb_plugin;
-    auto* triage = app.add_subcommand("triage", "Triage every core in PATH... (files, folders searched recursively, "
-                                                "'-' for paths on stdin): one JSONL row per input file");
+    auto* triage = app.add_subcommand("triage",
+                                      "Triage every core in PATH... (files, folders searched recursively, "
+                                      "'-' for paths on stdin): one JSONL row per input file");
     triage->add_option("PATH", batch.paths, "cores in any stored form, folders, or - for paths on stdin")->required();
     triage->add_option("--debugger", batch.debugger.kind, "gdb or lldb (default gdb)")
         ->check(CLI::IsMember({"gdb", "lldb"}));
@@ -128,18 +126,22 @@ int main(int argc, char** argv) {
     triage->add_option("-o,--out", batch.out, "write the rows here instead of stdout");
     triage->add_option("--gdb", gdb, "the gdb to run (default gdb)");
     triage->add_option("--lldb", lldb, "the lldb to run (default lldb)");
-    triage->add_option("--gdb-script", gdb_script, "coroner-gdb.py to load (default: the one built or installed "
-                                                   "with this coroner)");
-    triage->add_option("--lldb-plugin", lldb_plugin, "libcoroner-lldb.so to load (default: the one built or "
-                                                     "installed with this coroner)");
+    triage->add_option("--gdb-script", gdb_script,
+                       "coroner-gdb.py to load (default: the one built or installed "
+                       "with this coroner)");
+    triage->add_option("--lldb-plugin", lldb_plugin,
+                       "libcoroner-lldb.so to load (default: the one built or "
+                       "installed with this coroner)");
 
     std::string unpack_input, unpack_out;
     bool force = false;
-    auto* unpack_command = app.add_subcommand("unpack", "Write the plain ELF core of CORE (any stored form), for "
-                                                        "`gdb PROG OUT`");
+    auto* unpack_command = app.add_subcommand("unpack",
+                                              "Write the plain ELF core of CORE (any stored form), for "
+                                              "`gdb PROG OUT`");
     unpack_command->add_option("CORE", unpack_input, "a core in any stored form")->required();
-    unpack_command->add_option("-o,--output", unpack_out, "where to write it (default: CORE's name, in the current "
-                                                          "folder, without .zst/.lz4/.xz/.gz/.crash, ending .core)");
+    unpack_command->add_option("-o,--output", unpack_out,
+                               "where to write it (default: CORE's name, in the current "
+                               "folder, without .zst/.lz4/.xz/.gz/.crash, ending .core)");
     unpack_command->add_flag("--force", force, "replace OUT if it exists");
 
     try {
@@ -150,8 +152,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (unpack_command->parsed())
-            return unpack(unpack_input, unpack_out, force);
+        if (unpack_command->parsed()) return unpack(unpack_input, unpack_out, force);
         for (std::size_t start = 0; !with.empty();) {
             std::size_t comma = with.find(',', start);
             std::string item = with.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
@@ -161,24 +162,22 @@ int main(int argc, char** argv) {
                 return 2;
             }
             batch.with.push_back(item);
-            if (comma == std::string::npos)
-                break;
+            if (comma == std::string::npos) break;
             start = comma + 1;
         }
-        if (jobs > 0)
-            batch.jobs = jobs;
+        if (jobs > 0) batch.jobs = jobs;
         bool use_gdb = batch.debugger.kind == "gdb";
         batch.debugger.executable = use_gdb ? gdb : lldb;
-        batch.debugger.script = use_gdb ? (gdb_script.empty() ? frontend_file(CORONER_BUILD_GDB_SCRIPT,
-                                                                             CORONER_INSTALL_GDB_SCRIPT)
-                                                              : gdb_script)
-                                        : (lldb_plugin.empty() ? frontend_file(CORONER_BUILD_LLDB_PLUGIN,
-                                                                               CORONER_INSTALL_LLDB_PLUGIN)
-                                                               : lldb_plugin);
+        batch.debugger.script =
+            use_gdb ? (gdb_script.empty() ? frontend_file(CORONER_BUILD_GDB_SCRIPT, CORONER_INSTALL_GDB_SCRIPT)
+                                          : gdb_script)
+                    : (lldb_plugin.empty() ? frontend_file(CORONER_BUILD_LLDB_PLUGIN, CORONER_INSTALL_LLDB_PLUGIN)
+                                           : lldb_plugin);
         if (!exists(batch.debugger.script)) {
             fail(fmt::format("{} is missing", batch.debugger.script),
-                 use_gdb ? "build coroner's GDB module, or give --gdb-script" : "build the LLDB plugin, or give "
-                                                                                "--lldb-plugin");
+                 use_gdb ? "build coroner's GDB module, or give --gdb-script"
+                         : "build the LLDB plugin, or give "
+                           "--lldb-plugin");
             return 2;
         }
         coroner::cli::install_stop_handlers();

@@ -2,8 +2,8 @@
 // read from disk, checked against its schema, its patterns compiled, then matched against a crashing stack
 // (the first match wins, ahead of the built-in rules) and a signature built from the blamed frame.
 #include "coroner/analysis/blame.hpp"
-#include "coroner/base/error.hpp"
 #include "coroner/analysis/signature.hpp"
+#include "coroner/base/error.hpp"
 
 #include "fuzz_support.hpp"
 
@@ -15,11 +15,16 @@ using namespace coroner;
 namespace {
 
 std::vector<Frame> crashing_stack() {
-    const char* names[] = {"__pthread_kill_implementation", "raise", "abort", "__assert_fail",
+    const char* names[] = {"__pthread_kill_implementation",
+                           "raise",
+                           "abort",
+                           "__assert_fail",
                            "std::vector<int, std::allocator<int> >::at(unsigned long) const",
-                           "parse_config(char const*)", "main", "__libc_start_call_main"};
-    const char* modules[] = {"/lib/libc.so.6", "/lib/libc.so.6", "/lib/libc.so.6", "/lib/libc.so.6",
-                             "/usr/lib/libstdc++.so.6", "/app/prog", "/app/prog", "/lib/libc.so.6"};
+                           "parse_config(char const*)",
+                           "main",
+                           "__libc_start_call_main"};
+    const char* modules[] = {"/lib/libc.so.6",          "/lib/libc.so.6", "/lib/libc.so.6", "/lib/libc.so.6",
+                             "/usr/lib/libstdc++.so.6", "/app/prog",      "/app/prog",      "/lib/libc.so.6"};
     std::vector<Frame> frames;
     for (int i = 0; i < 8; i++) {
         Frame f;

@@ -4,8 +4,8 @@
 // pm-symbols and pm-secrets-scan run through the command table. A command may fail only with one line
 // "pm-NAME: error: ..." that is not an internal error (an exception that is not a UserError).
 #include "coroner/commands/commands.hpp"
-#include "coroner/core/elf_core.hpp"
 #include "coroner/base/error.hpp"
+#include "coroner/core/elf_core.hpp"
 
 #include "../tests/support/snapshot_debugger.hpp"
 #include "fuzz_support.hpp"
@@ -37,7 +37,8 @@ test::SnapshotDebugger debugger_for(const ElfCore& core, const std::string& path
 
 void check(const CommandOutcome& outcome, const char* command) {
     if (outcome.ok) return;
-    bool one_line = outcome.error.find('\n') == std::string::npos || outcome.error.find('\n') == outcome.error.size() - 1;
+    bool one_line =
+        outcome.error.find('\n') == std::string::npos || outcome.error.find('\n') == outcome.error.size() - 1;
     bool plain = outcome.error.rfind(std::string(command) + ": error: ", 0) == 0 &&
                  outcome.error.find("internal error") == std::string::npos;
     if (one_line && plain) return;
@@ -61,8 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!fuzz::write_file(path, data, size)) return 0;
     test::SnapshotDebugger debugger = debugger_for(*core, path);
     static const std::pair<const char*, const char*> commands[] = {
-        {"pm-triage", "--json"}, {"pm-triage", ""}, {"pm-blame-frame", "--explain --json"}, {"pm-threads", "--json"},
-        {"pm-symbols", "--json"}, {"pm-secrets-scan", "--json"}};
+        {"pm-triage", "--json"},  {"pm-triage", ""},        {"pm-blame-frame", "--explain --json"},
+        {"pm-threads", "--json"}, {"pm-symbols", "--json"}, {"pm-secrets-scan", "--json"}};
     for (const auto& [name, arguments] : commands) check(run_command(name, arguments, debugger), name);
     return 0;
 }

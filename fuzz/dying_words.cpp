@@ -18,7 +18,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (auto message = glibc_abort_message(core->facts(), *core)) seen += message->size();
         volatile std::size_t sink = seen;
         (void)sink;
-    } catch (const UserError&) {
-    }
+    } catch (const UserError&) {}
     return 0;
 }

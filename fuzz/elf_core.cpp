@@ -1,8 +1,8 @@
 // The ELF core reader over arbitrary bytes: every note (NT_PRSTATUS, NT_PRPSINFO, NT_SIGINFO, NT_FILE,
 // NT_AUXV) and PT_LOAD segment, then what the analyses ask of a core: facts, reads, the build-ids of the
 // ELF images its memory holds, and the classification of the signal.
-#include "coroner/analysis/classify.hpp"
 #include "coroner/core/elf_core.hpp"
+#include "coroner/analysis/classify.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/core/module_file.hpp"
 
@@ -52,7 +52,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         auto core = ElfCore::from_bytes(std::vector<std::uint8_t>(data, data + size), "fuzz.core");
         use_core(*core);
-    } catch (const UserError&) {
-    }
+    } catch (const UserError&) {}
     return 0;
 }

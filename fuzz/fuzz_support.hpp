@@ -6,18 +6,19 @@
 
 #include "coroner/core/memory.hpp"
 
+#include <unistd.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 namespace coroner::fuzz {
 
 // The input mapped at `base`, nothing else readable.
 class ByteMemory final : public MemoryReader {
 public:
-    ByteMemory(const std::uint8_t* data, std::size_t size, std::uint64_t base) : data_(data), size_(size), base_(base) {}
+    ByteMemory(const std::uint8_t* data, std::size_t size, std::uint64_t base)
+        : data_(data), size_(size), base_(base) {}
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
         reads_++;
         if (address < base_ || address - base_ > size_ || size > size_ - (address - base_)) return std::nullopt;

@@ -91,7 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<Mapping> mappings{{link_base, link_base + 0x1000, 0, true, false, true, exe},
                                   {memory.base(), memory.end(), 0, true, true, false, ""}};
     if (auto panic = go_panic(x86_64_arch(), memory, mappings, exe)) {
-        volatile std::size_t sink = panic->type.size() + panic->stack.size() + (panic->message ? panic->message->size() : 0);
+        volatile std::size_t sink =
+            panic->type.size() + panic->stack.size() + (panic->message ? panic->message->size() : 0);
         (void)sink;
     }
     // At most four reads per goroutine slot the memory holds, one walk of at most 512 frames, one type name.

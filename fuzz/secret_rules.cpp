@@ -1,8 +1,8 @@
 // A user's secret-rule file (--rules) as pm-secrets-scan and pm-redact load it: the JSON parsed, the
 // rules compiled into Vectorscan databases and their re-check patterns, then run over a small text and
 // over the input itself, as a scan of memory would run them.
-#include "coroner/base/error.hpp"
 #include "coroner/secrets/secret_rules.hpp"
+#include "coroner/base/error.hpp"
 #include "coroner/secrets/secret_scan.hpp"
 
 #include <cstdint>
@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (doc.is_discarded()) return 0;
     try {
         auto rules = SecretRules::compile(doc);
-        auto hits = scan_for_secrets(*rules, reinterpret_cast<const std::uint8_t*>(sample.data()), sample.size(), 0x1000);
+        auto hits =
+            scan_for_secrets(*rules, reinterpret_cast<const std::uint8_t*>(sample.data()), sample.size(), 0x1000);
         auto more = scan_for_secrets(*rules, data, size, 0x100000);
         hits.insert(hits.end(), more.begin(), more.end());
         for (const auto& hit : without_contained_hits(hits, *rules)) {

@@ -1,7 +1,7 @@
 // The secret scanner with the built-in rules over arbitrary memory (what pm-secrets-scan and pm-redact
 // run over every segment of a core), then what the report does with each hit.
-#include "coroner/secrets/secret_rules.hpp"
 #include "coroner/secrets/secret_scan.hpp"
+#include "coroner/secrets/secret_rules.hpp"
 
 #include <cstdint>
 

@@ -1,9 +1,9 @@
 // _coroner: the bridge between GDB's Python and libcoroner. It exposes the Debugger interface for the
 // Python adapter to implement, and run_command() for the GDB commands to call. No analysis here.
-#include "coroner/commands/commands.hpp"
-#include "coroner/core/debugger.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/base/interrupt.hpp"
+#include "coroner/commands/commands.hpp"
+#include "coroner/core/debugger.hpp"
 
 #include <fmt/format.h>
 
@@ -22,8 +22,7 @@ namespace {
     std::string message;
     try {
         message = py::str(e.value()).cast<std::string>();
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     message = message.substr(0, message.find('\n')).substr(0, 200);
     if (message.empty()) message = e.type() ? py::str(e.type().attr("__name__")).cast<std::string>() : "no reason";
     throw UserError(fmt::format("GDB could not give the {}: {}", call, message),

@@ -37,7 +37,9 @@ std::optional<std::string> function_name(lldb::SBFrame& frame) {
 // The first dotted number in LLDB's version string ("lldb version 14.0.6" gives "14.0.6"); the whole
 // string where there is none.
 std::string version_number(const std::string& version) {
-    auto digit = [&](std::size_t i) { return i < version.size() && std::isdigit(static_cast<unsigned char>(version[i])); };
+    auto digit = [&](std::size_t i) {
+        return i < version.size() && std::isdigit(static_cast<unsigned char>(version[i]));
+    };
     for (std::size_t i = 0; i < version.size(); i++) {
         if (!digit(i)) continue;
         std::size_t end = i, parts = 0;
@@ -114,8 +116,7 @@ TargetState LldbDebugger::target() {
         state.kind = TargetKind::live_running;
         state.pid = static_cast<std::int64_t>(process.GetProcessID());
         break;
-    default:
-        break;
+    default: break;
     }
     return state;
 }
@@ -205,7 +206,8 @@ std::vector<Variable> LldbDebugger::variables_as_given(std::int64_t tid, int deb
 bool LldbDebugger::select_frame(std::int64_t tid, int debugger_index) {
     lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
     lldb::SBThread thread = thread_by_tid(process, tid);
-    if (!thread.IsValid() || !thread.GetFrameAtIndex(static_cast<std::uint32_t>(debugger_index)).IsValid()) return false;
+    if (!thread.IsValid() || !thread.GetFrameAtIndex(static_cast<std::uint32_t>(debugger_index)).IsValid())
+        return false;
     process.SetSelectedThread(thread);
     thread.SetSelectedFrame(static_cast<std::uint32_t>(debugger_index));
     return true;

@@ -2,8 +2,8 @@
 // and an LldbDebugger to run_command() and printing what comes back. Nothing is decided here.
 #include "lldb_debugger.hpp"
 
-#include "coroner/commands/commands.hpp"
 #include "coroner/base/interrupt.hpp"
+#include "coroner/commands/commands.hpp"
 
 #include <lldb/API/SBCommandInterpreter.h>
 #include <lldb/API/SBCommandReturnObject.h>
@@ -42,7 +42,8 @@ public:
     bool DoExecute(lldb::SBDebugger debugger, char** command, lldb::SBCommandReturnObject& result) override {
         coroner::LldbDebugger adapter(debugger);
         // Ctrl-C during a long scan or copy: LLDB records it in the command interpreter.
-        coroner::set_interrupt_check([debugger]() mutable { return debugger.GetCommandInterpreter().WasInterrupted(); });
+        coroner::set_interrupt_check(
+            [debugger]() mutable { return debugger.GetCommandInterpreter().WasInterrupted(); });
         coroner::CommandOutcome outcome = coroner::run_command(name_, join_arguments(command), adapter);
         // The outcome holds no NUL (run_command escapes it), so PutCString prints it whole.
         if (!outcome.ok) {

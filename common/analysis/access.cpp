@@ -19,7 +19,7 @@ std::optional<std::uint64_t> transfer_target(MemoryReader& memory,
     if (target.reg) return value_of(registers, target.reg);
     if (!target.memory) return std::nullopt;
     const MemoryOperand& m = *target.memory;
-    auto base = !m.base          ? std::optional<std::uint64_t>(0)
+    auto base = !m.base         ? std::optional<std::uint64_t>(0)
                 : m.pc_relative ? std::optional<std::uint64_t>(insn.address + insn.size)
                                 : value_of(registers, m.base);
     if (!base) return std::nullopt;

@@ -1,16 +1,16 @@
 #include "coroner/analysis/blame.hpp"
 
-#include "coroner/base/error.hpp"
 #include "coroner/analysis/classify.hpp"
 #include "coroner/analysis/names.hpp"
-#include "coroner/base/text.hpp"
+#include "coroner/base/error.hpp"
 #include "coroner/base/rules.hpp"
+#include "coroner/base/text.hpp"
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace coroner {
 
@@ -23,8 +23,8 @@ Pattern function_pattern(const RuleFields& r) {
     if (!r.has("abort_rules")) return own;
     std::string alternatives = "(?:" + own.source() + ")";
     for (const std::string& id : r.texts("abort_rules")) {
-        auto it = std::find_if(abort_rules().begin(), abort_rules().end(),
-                               [&](const AbortRule& a) { return a.id == id; });
+        auto it =
+            std::find_if(abort_rules().begin(), abort_rules().end(), [&](const AbortRule& a) { return a.id == id; });
         if (it == abort_rules().end())
             r.fail(fmt::format("\"abort_rules\" holds '{}', not the id of a built-in abort rule", id),
                    "use an id from rules/abort_causes.json");

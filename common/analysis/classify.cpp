@@ -1,19 +1,18 @@
 #include "coroner/analysis/classify.hpp"
 
 #include "coroner/analysis/names.hpp"
+#include "coroner/analysis/signals.hpp"
+#include "coroner/base/rules.hpp"
 #include "coroner/base/text.hpp"
 #include "coroner/core/process_map.hpp"
-#include "coroner/base/rules.hpp"
-#include "coroner/analysis/signals.hpp"
 
 #include <fmt/format.h>
-
 
 namespace coroner {
 namespace {
 
 constexpr int segv_accerr = 2, fpe_intdiv = 1;
-constexpr std::uint64_t null_page_limit = 0x10000;       // 64 KiB: NULL plus a field offset
+constexpr std::uint64_t null_page_limit = 0x10000;        // 64 KiB: NULL plus a field offset
 constexpr std::uint64_t stack_guard_reach = 1024 * 1024;  // the kernel's stack guard gap is 256 pages
 
 // The fault is in the gap or guard below the stack that the stack pointer is in, or the stack pointer
@@ -36,8 +35,8 @@ Cause abort_cause(const std::vector<Frame>& frames) {
                 Cause c;
                 c.cls = rule.cls;
                 c.rule = rule.id;
-                c.summary = fmt::format("{} (frame #{} is {})", rule.summary, frame.index,
-                                        strip_parameters(*frame.function));
+                c.summary =
+                    fmt::format("{} (frame #{} is {})", rule.summary, frame.index, strip_parameters(*frame.function));
                 return c;
             }
         }
@@ -118,8 +117,8 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
     if (addr < null_page_limit) {
         c.cls = CauseClass::null_deref;
         c.summary = addr == 0 ? fmt::format("NULL pointer dereference: {} address 0x0{}", verb(access), how(access))
-                              : fmt::format("NULL pointer dereference: {} the field at offset {:#x}{}", verb(access, true),
-                                            addr, how(access));
+                              : fmt::format("NULL pointer dereference: {} the field at offset {:#x}{}",
+                                            verb(access, true), addr, how(access));
         return c;
     }
     if (!arch.canonical(addr)) {
@@ -130,9 +129,9 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
     if (s.number == sigsegv && s.code == segv_accerr && at_fault && at_fault->readable && !at_fault->writable) {
         c.cls = CauseClass::readonly_write;
         c.access = Access::write;
-        c.summary = fmt::format("write to read-only memory at {:#x}{}{}", addr,
-                                at_fault->path.empty() ? "" : fmt::format(" in {}", base_name(at_fault->path)),
-                                how(access));
+        c.summary =
+            fmt::format("write to read-only memory at {:#x}{}{}", addr,
+                        at_fault->path.empty() ? "" : fmt::format(" in {}", base_name(at_fault->path)), how(access));
         return c;
     }
     if (!at_fault || (!at_fault->readable && !at_fault->writable)) {
@@ -185,8 +184,7 @@ Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Fr
     case sigbus:
         if (!sent) return memory_fault(arch, facts, s, access);
         break;
-    case sigabrt:
-        return abort_cause(frames);
+    case sigabrt: return abort_cause(frames);
     case sigfpe: {
         Cause c;
         c.cls = s.code == fpe_intdiv ? CauseClass::divide_by_zero : CauseClass::fp_exception;
@@ -209,8 +207,7 @@ Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Fr
                                 arch.breakpoint_instruction);
         return c;
     }
-    default:
-        break;
+    default: break;
     }
     Cause c;
     c.summary = sent ? fmt::format("the process sent itself {} ({})", sig, signal_meaning(s.number))

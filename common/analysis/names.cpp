@@ -27,7 +27,7 @@ std::string strip_parameters(const std::string& function) {
         if (c == ')') depth++;
         if (c == '(' && --depth == 0) {
             if (i >= 8 && name.compare(i - 8, 8, "operator") == 0) return name;  // "operator()" itself
-            if (i == 0) return name;                                           // "(anonymous namespace)"
+            if (i == 0) return name;                                             // "(anonymous namespace)"
             return name.substr(0, i);
         }
     }
@@ -45,8 +45,8 @@ const Pattern& rust_hash() {
 // The escapes of Rust's legacy mangling that a demangler may leave in ("$LT$", "$u7b$", ".." for "::").
 std::string decode_rust_escapes(const std::string& name) {
     if (name.find('$') == std::string::npos) return name;
-    static const std::pair<const char*, const char*> named[] = {
-        {"$LT$", "<"}, {"$GT$", ">"}, {"$RF$", "&"}, {"$BP$", "*"}, {"$SP$", "@"}, {"$C$", ","}};
+    static const std::pair<const char*, const char*> named[] = {{"$LT$", "<"}, {"$GT$", ">"}, {"$RF$", "&"},
+                                                                {"$BP$", "*"}, {"$SP$", "@"}, {"$C$", ","}};
     std::string out;
     for (std::size_t i = 0; i < name.size();) {
         if (name[i] == '_' && i + 1 < name.size() && name[i + 1] == '$' && (i == 0 || name[i - 1] == ':')) {

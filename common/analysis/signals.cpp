@@ -56,15 +56,15 @@ struct CodeRow {
 };
 
 constexpr std::array<CodeRow, 37> codes{{
-    {0, 0, "SI_USER"},       {0, 0x80, "SI_KERNEL"},   {0, -1, "SI_QUEUE"},     {0, -2, "SI_TIMER"},
-    {0, -3, "SI_MESGQ"},     {0, -4, "SI_ASYNCIO"},    {0, -5, "SI_SIGIO"},     {0, -6, "SI_TKILL"},
-    {11, 1, "SEGV_MAPERR"},  {11, 2, "SEGV_ACCERR"},   {11, 3, "SEGV_BNDERR"},  {11, 4, "SEGV_PKUERR"},
-    {11, 5, "SEGV_ACCADI"},  {11, 6, "SEGV_ADIDERR"},  {11, 7, "SEGV_ADIPERR"}, {11, 8, "SEGV_MTEAERR"},
-    {11, 9, "SEGV_MTESERR"}, {7, 1, "BUS_ADRALN"},     {7, 2, "BUS_ADRERR"},    {7, 3, "BUS_OBJERR"},
-    {7, 4, "BUS_MCEERR_AR"}, {7, 5, "BUS_MCEERR_AO"},  {4, 1, "ILL_ILLOPC"},    {4, 2, "ILL_ILLOPN"},
-    {4, 3, "ILL_ILLADR"},    {4, 4, "ILL_ILLTRP"},     {4, 5, "ILL_PRVOPC"},    {4, 6, "ILL_PRVREG"},
-    {4, 7, "ILL_COPROC"},    {4, 8, "ILL_BADSTK"},     {8, 1, "FPE_INTDIV"},    {8, 2, "FPE_INTOVF"},
-    {8, 3, "FPE_FLTDIV"},    {8, 4, "FPE_FLTOVF"},     {8, 5, "FPE_FLTUND"},    {5, 1, "TRAP_BRKPT"},
+    {0, 0, "SI_USER"},       {0, 0x80, "SI_KERNEL"},  {0, -1, "SI_QUEUE"},     {0, -2, "SI_TIMER"},
+    {0, -3, "SI_MESGQ"},     {0, -4, "SI_ASYNCIO"},   {0, -5, "SI_SIGIO"},     {0, -6, "SI_TKILL"},
+    {11, 1, "SEGV_MAPERR"},  {11, 2, "SEGV_ACCERR"},  {11, 3, "SEGV_BNDERR"},  {11, 4, "SEGV_PKUERR"},
+    {11, 5, "SEGV_ACCADI"},  {11, 6, "SEGV_ADIDERR"}, {11, 7, "SEGV_ADIPERR"}, {11, 8, "SEGV_MTEAERR"},
+    {11, 9, "SEGV_MTESERR"}, {7, 1, "BUS_ADRALN"},    {7, 2, "BUS_ADRERR"},    {7, 3, "BUS_OBJERR"},
+    {7, 4, "BUS_MCEERR_AR"}, {7, 5, "BUS_MCEERR_AO"}, {4, 1, "ILL_ILLOPC"},    {4, 2, "ILL_ILLOPN"},
+    {4, 3, "ILL_ILLADR"},    {4, 4, "ILL_ILLTRP"},    {4, 5, "ILL_PRVOPC"},    {4, 6, "ILL_PRVREG"},
+    {4, 7, "ILL_COPROC"},    {4, 8, "ILL_BADSTK"},    {8, 1, "FPE_INTDIV"},    {8, 2, "FPE_INTOVF"},
+    {8, 3, "FPE_FLTDIV"},    {8, 4, "FPE_FLTOVF"},    {8, 5, "FPE_FLTUND"},    {5, 1, "TRAP_BRKPT"},
     {5, 2, "TRAP_TRACE"},
 }};
 

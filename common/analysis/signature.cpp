@@ -17,9 +17,12 @@ std::string collapse_templates(const std::string& name) {
     std::string out;
     int depth = 0;
     for (char c : name) {
-        if (c == '<' && depth++ == 0) out += "<>";
-        else if (c == '>' && depth > 0) depth--;
-        else if (depth == 0) out += c;
+        if (c == '<' && depth++ == 0)
+            out += "<>";
+        else if (c == '>' && depth > 0)
+            depth--;
+        else if (depth == 0)
+            out += c;
     }
     return depth == 0 ? out : name;
 }
@@ -50,8 +53,7 @@ std::string bucket_of(const std::string& signature_text) {
 }
 
 Signature make_signature(const std::string& signal, const std::string& cause_class, const std::vector<Frame>& frames,
-                         std::optional<int> blamed, ProcessMap mappings,
-                         const std::vector<SkipRule>& rules) {
+                         std::optional<int> blamed, ProcessMap mappings, const std::vector<SkipRule>& rules) {
     std::string text = signal + " " + cause_class;
     int taken = 0;
     for (std::size_t i = blamed ? static_cast<std::size_t>(*blamed) : 0; i < frames.size(); i++) {

@@ -6,12 +6,12 @@
 
 #include <dirent.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
-#include <unistd.h>
 
 namespace coroner {
 namespace {
@@ -90,7 +90,8 @@ std::vector<ModuleHealth> module_health(ProcessMap mappings, MemoryReader& memor
 
 std::optional<std::string> symbol_hint(const ModuleHealth& m) {
     std::string id = m.build_id_in_core.value_or(m.build_id.value_or("unknown"));
-    if (!m.on_disk) return fmt::format("the file is not on this machine: copy it (build-id {}) from where the process ran", id);
+    if (!m.on_disk)
+        return fmt::format("the file is not on this machine: copy it (build-id {}) from where the process ran", id);
     if (m.matches_core == false)
         return fmt::format("this file is not the build that crashed (the core has build-id {}): load that build", id);
     if (m.debug_info != DebugInfoKind::none) return std::nullopt;
@@ -99,9 +100,10 @@ std::optional<std::string> symbol_hint(const ModuleHealth& m) {
                "--only-keep-debug, then --add-gnu-debuglink)";
     if (auto package = debian_package_of(m.path)) {
         if (*package == "libc6") return std::string("apt-get install libc6-dbg");
-        return fmt::format("apt-get install {}-dbgsym (from the debian-debug archive), or set "
-                           "DEBUGINFOD_URLS=https://debuginfod.debian.net",
-                           *package);
+        return fmt::format(
+            "apt-get install {}-dbgsym (from the debian-debug archive), or set "
+            "DEBUGINFOD_URLS=https://debuginfod.debian.net",
+            *package);
     }
     return fmt::format("set DEBUGINFOD_URLS to a debuginfod server that has build-id {}, or find its debug file", id);
 }
@@ -114,6 +116,5 @@ const char* debug_info_name(DebugInfoKind kind) {
     }
     return "none";
 }
-
 
 }  // namespace coroner

@@ -1,11 +1,11 @@
 #include "coroner/analysis/thread_groups.hpp"
 
 #include "coroner/analysis/names.hpp"
-#include "coroner/base/error.hpp"
-#include "coroner/base/text.hpp"
-#include "coroner/base/rules.hpp"
 #include "coroner/analysis/signals.hpp"
 #include "coroner/analysis/signature.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/base/rules.hpp"
+#include "coroner/base/text.hpp"
 
 #include <fmt/format.h>
 

@@ -22,10 +22,12 @@ const Arch* arch_for_elf_machine(std::uint16_t elf_machine) {
 std::string elf_machine_name(std::uint16_t elf_machine) {
     // The CPUs Linux runs on that a core is most likely to come from.
     static const std::map<std::uint16_t, const char*> names{
-        {EM_X86_64, "an x86-64"},          {EM_AARCH64, "an AArch64 (aarch64)"}, {EM_386, "an i386 (32-bit x86)"},
-        {EM_ARM, "a 32-bit ARM (arm)"},    {EM_RISCV, "a RISC-V (riscv)"},       {EM_PPC64, "a 64-bit PowerPC (ppc64)"},
-        {EM_PPC, "a 32-bit PowerPC (ppc)"}, {EM_S390, "an IBM Z (s390x)"},      {EM_MIPS, "a MIPS (mips)"},
-        {EM_LOONGARCH, "a LoongArch (loongarch64)"}, {EM_SPARCV9, "a SPARC (sparc64)"}};
+        {EM_X86_64, "an x86-64"},           {EM_AARCH64, "an AArch64 (aarch64)"},
+        {EM_386, "an i386 (32-bit x86)"},   {EM_ARM, "a 32-bit ARM (arm)"},
+        {EM_RISCV, "a RISC-V (riscv)"},     {EM_PPC64, "a 64-bit PowerPC (ppc64)"},
+        {EM_PPC, "a 32-bit PowerPC (ppc)"}, {EM_S390, "an IBM Z (s390x)"},
+        {EM_MIPS, "a MIPS (mips)"},         {EM_LOONGARCH, "a LoongArch (loongarch64)"},
+        {EM_SPARCV9, "a SPARC (sparc64)"}};
     auto it = names.find(elf_machine);
     return it != names.end() ? it->second : fmt::format("an unknown CPU (ELF machine {})", elf_machine);
 }

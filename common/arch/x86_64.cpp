@@ -72,20 +72,19 @@ public:
         name = "x86-64";
         elf_machine = EM_X86_64;
         // struct user_regs_struct (arch/x86/include/asm/user_64.h).
-        prstatus_registers = {"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
-                              "r8",  "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip",
-                              "cs",  "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es",
-                              "fs",  "gs"};
-        debugger_registers = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8",    "r9",
-                              "r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags"};
+        prstatus_registers = {"r15",    "r14", "r13", "r12",     "rbp",     "rbx", "r11",      "r10", "r9",
+                              "r8",     "rax", "rcx", "rdx",     "rsi",     "rdi", "orig_rax", "rip", "cs",
+                              "eflags", "rsp", "ss",  "fs_base", "gs_base", "ds",  "es",       "fs",  "gs"};
+        debugger_registers = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8",
+                              "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags"};
         pc = "rip";
         sp = "rsp";
         fp = "rbp";
-        low32_names = {{"rax", "eax"},   {"rbx", "ebx"},   {"rcx", "ecx"},   {"rdx", "edx"},
-                       {"rsi", "esi"},   {"rdi", "edi"},   {"rbp", "ebp"},   {"rsp", "esp"},
-                       {"r8", "r8d"},    {"r9", "r9d"},    {"r10", "r10d"},  {"r11", "r11d"},
-                       {"r12", "r12d"},  {"r13", "r13d"},  {"r14", "r14d"},  {"r15", "r15d"}};
-        user_space_top = 0x00007fffffffffffULL;  // 47 bits: 4-level paging (5-level only on request)
+        low32_names = {{"rax", "eax"},  {"rbx", "ebx"},  {"rcx", "ecx"},  {"rdx", "edx"},
+                       {"rsi", "esi"},  {"rdi", "edi"},  {"rbp", "ebp"},  {"rsp", "esp"},
+                       {"r8", "r8d"},   {"r9", "r9d"},   {"r10", "r10d"}, {"r11", "r11d"},
+                       {"r12", "r12d"}, {"r13", "r13d"}, {"r14", "r14d"}, {"r15", "r15d"}};
+        user_space_top = 0x00007fffffffffffULL;             // 47 bits: 4-level paging (5-level only on request)
         heap_randomization = (1ull << 30) + (32ull << 20);  // arch_randomize_brk: 1 GiB since Linux 5.18, 32 MiB before
         fault_without_address = "general protection fault";
         trap_instruction = "ud2";

@@ -20,23 +20,17 @@ bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; 
 std::size_t translate_escape(const std::string& pattern, std::size_t i, bool in_class, std::string& out) {
     char c = pattern[i + 1];
     switch (c) {
-    case 's':
-        out += in_class ? std::string(space_class) : fmt::format("[{}]", space_class);
-        return 2;
-    case 'S':
-        out += in_class ? std::string(non_space_class) : fmt::format("[^{}]", space_class);
-        return 2;
-    case 'b':
-        out += in_class ? "\\x08" : "\\b";
-        return 2;
+    case 's': out += in_class ? std::string(space_class) : fmt::format("[{}]", space_class); return 2;
+    case 'S': out += in_class ? std::string(non_space_class) : fmt::format("[^{}]", space_class); return 2;
+    case 'b': out += in_class ? "\\x08" : "\\b"; return 2;
     case 'u': {
         bool four = i + 5 < pattern.size() && is_hex(pattern[i + 2]) && is_hex(pattern[i + 3]) &&
                     is_hex(pattern[i + 4]) && is_hex(pattern[i + 5]);
         if (!four) throw std::invalid_argument("\\u must be followed by four hex digits");
         unsigned long code = std::stoul(pattern.substr(i + 2, 4), nullptr, 16);
         if (code > 0xff)
-            throw std::invalid_argument(fmt::format("\\u{} is not a byte (the text is matched byte by byte)",
-                                                    pattern.substr(i + 2, 4)));
+            throw std::invalid_argument(
+                fmt::format("\\u{} is not a byte (the text is matched byte by byte)", pattern.substr(i + 2, 4)));
         out += fmt::format("\\x{:02x}", code);
         return 6;
     }
@@ -46,8 +40,7 @@ std::size_t translate_escape(const std::string& pattern, std::size_t i, bool in_
         out += fmt::format("\\x{:02x}", static_cast<unsigned>(pattern[i + 2]) % 32);
         return 3;
     default:
-        if (c >= '1' && c <= '9')
-            throw std::invalid_argument(fmt::format("backreference \\{} is not supported", c));
+        if (c >= '1' && c <= '9') throw std::invalid_argument(fmt::format("backreference \\{} is not supported", c));
         out += '\\';
         out += c;
         return 2;
@@ -68,7 +61,8 @@ std::string translate_ecmascript(const std::string& pattern) {
         }
         if (in_class) {
             // "[:alpha:]" inside a class is one item; its ']' does not close the class.
-            if (c == '[' && i + 1 < pattern.size() && (pattern[i + 1] == ':' || pattern[i + 1] == '.' || pattern[i + 1] == '=')) {
+            if (c == '[' && i + 1 < pattern.size() &&
+                (pattern[i + 1] == ':' || pattern[i + 1] == '.' || pattern[i + 1] == '=')) {
                 auto end = pattern.find(std::string{pattern[i + 1], ']'}, i + 2);
                 if (end == std::string::npos) throw std::invalid_argument("an unclosed [: in a class");
                 out += pattern.substr(i, end + 2 - i);
@@ -89,8 +83,10 @@ std::string translate_ecmascript(const std::string& pattern) {
             i = first;
             continue;
         }
-        if (c == '(' && pattern.compare(i, 3, "(?=") == 0) throw std::invalid_argument("lookahead (?= is not supported");
-        if (c == '(' && pattern.compare(i, 3, "(?!") == 0) throw std::invalid_argument("lookahead (?! is not supported");
+        if (c == '(' && pattern.compare(i, 3, "(?=") == 0)
+            throw std::invalid_argument("lookahead (?= is not supported");
+        if (c == '(' && pattern.compare(i, 3, "(?!") == 0)
+            throw std::invalid_argument("lookahead (?! is not supported");
         if (c == '(' && (pattern.compare(i, 4, "(?<=") == 0 || pattern.compare(i, 4, "(?<!") == 0))
             throw std::invalid_argument("lookbehind (?<= and (?<! is not supported");
         out += c == '.' ? std::string("[^\\n\\r]") : std::string(1, c);

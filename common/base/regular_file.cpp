@@ -1,9 +1,9 @@
 #include "coroner/base/regular_file.hpp"
 
-#include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 
 namespace coroner {
 

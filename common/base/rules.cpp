@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <map>
-#include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
 
 namespace coroner {
 
@@ -179,7 +179,8 @@ Pattern RuleFields::pattern(const char* name, bool caseless, bool catch_all) con
     try {
         Pattern p(source, caseless);
         if (!catch_all && p.matches_empty())
-            fail(fmt::format("\"{}\" matches the empty text, so it matches everywhere", name), "make it match something");
+            fail(fmt::format("\"{}\" matches the empty text, so it matches everywhere", name),
+                 "make it match something");
         return p;
     } catch (const std::invalid_argument& e) {
         fail(fmt::format("\"{}\" cannot be used: {}", name, e.what()), "simplify its pattern");

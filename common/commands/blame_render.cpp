@@ -27,7 +27,8 @@ nlohmann::ordered_json blame_json(const BlameReport& r) {
     out["reason"] = r.blame.reason;
     json skipped = json::array();
     for (const auto& sk : r.blame.skipped)
-        skipped.push_back({{"frame", sk.frame}, {"function", or_null(sk.function)}, {"rule", sk.rule}, {"why", sk.why}});
+        skipped.push_back(
+            {{"frame", sk.frame}, {"function", or_null(sk.function)}, {"rule", sk.rule}, {"why", sk.why}});
     out["skipped"] = skipped;
     json origin = nullptr;
     if (r.origin) {

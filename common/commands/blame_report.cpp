@@ -1,8 +1,8 @@
 #include "coroner/commands/blame_report.hpp"
 
+#include "coroner/analysis/names.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/base/json_util.hpp"
-#include "coroner/analysis/names.hpp"
 #include "coroner/base/text.hpp"
 #include "coroner/commands/triage_report.hpp"
 
@@ -45,8 +45,9 @@ BlameReport blame_report(const Session& s, const BlameOptions& options) {
         if (!r.blame.frame) throw UserError("no frame is blamed, so none can be selected", r.blame.reason);
         const Frame& f = r.frames[static_cast<std::size_t>(*r.blame.frame)];
         if (!f.debugger_index)
-            throw UserError("the blamed frame is on the panicking goroutine's stack, which the debugger does not unwind",
-                            "read it in pm-blame-frame's output; the debugger's own frames are the signal handler's");
+            throw UserError(
+                "the blamed frame is on the panicking goroutine's stack, which the debugger does not unwind",
+                "read it in pm-blame-frame's output; the debugger's own frames are the signal handler's");
         if (!s.debugger->select_frame(t.thread.tid, *f.debugger_index))
             throw UserError(fmt::format("the debugger has no frame {} to select", *f.debugger_index),
                             "reload the core and try again");

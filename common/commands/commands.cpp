@@ -1,19 +1,19 @@
 #include "coroner/commands/commands.hpp"
 
-#include "coroner/commands/blame_report.hpp"
 #include "coroner/base/error.hpp"
-#include "coroner/commands/triage_render.hpp"
+#include "coroner/base/text.hpp"
+#include "coroner/commands/blame_report.hpp"
 #include "coroner/commands/redact_report.hpp"
 #include "coroner/commands/secrets_report.hpp"
 #include "coroner/commands/session.hpp"
 #include "coroner/commands/symbols_report.hpp"
-#include "coroner/secrets/text_redaction.hpp"
 #include "coroner/commands/threads_report.hpp"
+#include "coroner/commands/triage_render.hpp"
 #include "coroner/commands/triage_report.hpp"
-#include "coroner/base/text.hpp"
+#include "coroner/secrets/text_redaction.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <functional>
 #include <memory>
@@ -51,8 +51,7 @@ const CLI::Validator thread_number(
         try {
             std::size_t used = 0;
             if (std::stol(value, &used) >= 1 && used == value.size()) return std::string();
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
         return "a thread number is 1 or more, as pm-threads lists them, not " + value;
     },
     "THREAD");
@@ -80,9 +79,10 @@ Command make_triage() {
         TriageOptions triage;
     };
     auto options = std::make_shared<Options>();
-    auto app = std::make_unique<CLI::App>("Why did the process die? Signal, cause, crashing thread, blamed frame, "
-                                          "bucket, symbol problems.",
-                                          "pm-triage");
+    auto app = std::make_unique<CLI::App>(
+        "Why did the process die? Signal, cause, crashing thread, blamed frame, "
+        "bucket, symbol problems.",
+        "pm-triage");
     app->add_flag("--json", options->json, "print one coroner.triage/1 JSON object");
     app->add_flag("--reveal", options->reveal, reveal_help);
     app->add_option("--thread", options->triage.thread, "analyse this thread (the debugger's number) instead")
@@ -104,9 +104,10 @@ Command make_blame() {
         BlameOptions blame;
     };
     auto options = std::make_shared<Options>();
-    auto app = std::make_unique<CLI::App>("Which frame should a human look at first? Skips signal, abort, assert, "
-                                          "allocator and runtime frames by rules kept as data.",
-                                          "pm-blame-frame");
+    auto app = std::make_unique<CLI::App>(
+        "Which frame should a human look at first? Skips signal, abort, assert, "
+        "allocator and runtime frames by rules kept as data.",
+        "pm-blame-frame");
     app->add_flag("--json", options->json, "print one coroner.blame/1 JSON object");
     app->add_flag("--reveal", options->reveal, reveal_help);
     app->add_flag("--explain", options->blame.explain,
@@ -133,7 +134,8 @@ Command make_secrets_scan() {
                                           "pm-secrets-scan");
     app->add_flag("--json", options->json, "print one coroner.secrets/1 JSON object");
     app->add_flag("--reveal", options->scan.reveal, "show the secrets' values (they are redacted otherwise)");
-    app->add_option("--rules", options->scan.rules_file, "a coroner.secret-rules/1 file to use instead of the built-in rules");
+    app->add_option("--rules", options->scan.rules_file,
+                    "a coroner.secret-rules/1 file to use instead of the built-in rules");
     app->add_option("--regions", options->scan.regions, "scan only these kinds: heap,stack,data,bss,anon,file");
     app->add_option("--min-confidence", options->scan.min_confidence,
                     "list only findings this confident or more: high, medium or low (all by default)");
@@ -151,9 +153,10 @@ Command make_redact() {
         RedactOptions redact;
     };
     auto options = std::make_shared<Options>();
-    auto app = std::make_unique<CLI::App>("Writes a copy of the loaded core with every secret overwritten in place "
-                                          "(mode 0600); the original is never modified.",
-                                          "pm-redact");
+    auto app = std::make_unique<CLI::App>(
+        "Writes a copy of the loaded core with every secret overwritten in place "
+        "(mode 0600); the original is never modified.",
+        "pm-redact");
     app->add_option("OUTPUT", options->redact.output, "where to write the copy")->required();
     app->add_flag("--force", options->redact.force, "replace OUTPUT if it exists");
     app->add_flag("--json", options->json, "print one coroner.redact/1 JSON object");
@@ -167,9 +170,10 @@ Command make_redact() {
 
 Command make_symbols() {
     auto json = std::make_shared<bool>(false);
-    auto app = std::make_unique<CLI::App>("Can the backtrace be trusted? Per module: build-id on disk and in the core, "
-                                          "debug info (embedded, separate, none), and how to get what is missing.",
-                                          "pm-symbols");
+    auto app = std::make_unique<CLI::App>(
+        "Can the backtrace be trusted? Per module: build-id on disk and in the core, "
+        "debug info (embedded, separate, none), and how to get what is missing.",
+        "pm-symbols");
     app->add_flag("--json", *json, "print one coroner.symbols/1 JSON object");
     return {std::move(app), [json](Debugger& debugger) {
                 Session session = open_session(debugger);
@@ -185,9 +189,10 @@ Command make_threads() {
         int frames = 16;
     };
     auto options = std::make_shared<Options>();
-    auto app = std::make_unique<CLI::App>("What were the other threads doing? Every thread's stack, identical stacks "
-                                          "grouped, the crashing thread's group first.",
-                                          "pm-threads");
+    auto app = std::make_unique<CLI::App>(
+        "What were the other threads doing? Every thread's stack, identical stacks "
+        "grouped, the crashing thread's group first.",
+        "pm-threads");
     app->add_flag("--json", options->json, "print one coroner.threads/1 JSON object");
     app->add_flag("--reveal", options->reveal, reveal_help);
     app->add_option("--frames", options->frames, "frames per thread to unwind and compare (default 16)")

@@ -5,28 +5,28 @@
 #include "coroner/base/error.hpp"
 #include "coroner/base/interrupt.hpp"
 #include "coroner/base/json_util.hpp"
-#include "coroner/core/module_file.hpp"
-#include "coroner/base/text.hpp"
-#include "coroner/core/process_map.hpp"
 #include "coroner/base/output_file.hpp"
+#include "coroner/base/text.hpp"
+#include "coroner/core/module_file.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <functional>
-#include <fcntl.h>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string_view>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <thread>
 
 namespace coroner {
 
@@ -56,7 +56,8 @@ std::vector<SecretHit> scan_notes(const ElfCore& core, const SecretRules& rules,
     };
     for (auto [offset, size] : core.note_ranges()) {
         const std::uint8_t* notes = core.file_bytes(offset);
-        for (auto& h : scan_for_secrets(rules, notes, static_cast<std::size_t>(size), offset)) hits.push_back(std::move(h));
+        for (auto& h : scan_for_secrets(rules, notes, static_cast<std::size_t>(size), offset))
+            hits.push_back(std::move(h));
         std::string_view text(reinterpret_cast<const char*>(notes), static_cast<std::size_t>(size));
         for (const auto& [value, rule] : values)
             for (auto at = text.find(value); at != std::string_view::npos; at = text.find(value, at + 1))
@@ -128,9 +129,10 @@ RedactResult redact_core(const Session& s, const RedactOptions& options) {
     auto copy = ElfCore::open(out.contents_path());
     std::uint64_t bytes = 0;
     std::size_t segments = 0;
-    result.findings_after =
-        scan_core_segments(*copy, *report.rules, [](const CoreSegment&) { return true; }, bytes, segments).size() +
-        scan_notes(*copy, *report.rules, report.findings).size();
+    result.findings_after = scan_core_segments(
+                                *copy, *report.rules, [](const CoreSegment&) { return true; }, bytes, segments)
+                                .size() +
+                            scan_notes(*copy, *report.rules, report.findings).size();
     out.commit();
     return result;
 }

@@ -13,15 +13,17 @@ nlohmann::ordered_json secrets_json(const SecretsReport& r) {
     json findings = json::array();
     for (const auto& f : r.findings) {
         const SecretRule& rule = r.rules->rules()[f.hit.rule];
-        findings.push_back({{"rule", rule.id},
-                            {"confidence", to_string(f.hit.confidence)},
-                            {"address", hex_address(f.hit.address)},
-                            {"length", f.hit.length},
-                            {"region", {{"kind", to_string(f.region.kind)}, {"name", f.region.name}, {"thread", or_null(f.region.thread)}}},
-                            {"symbol", or_null(f.symbol)},
-                            {"encoding", f.hit.utf16 ? "utf-16le" : "ascii"},
-                            {"preview", secret_preview(f.hit.value)},
-                            {"value", r.reveal ? json(printable_value(f.hit.value)) : json(nullptr)}});
+        findings.push_back(
+            {{"rule", rule.id},
+             {"confidence", to_string(f.hit.confidence)},
+             {"address", hex_address(f.hit.address)},
+             {"length", f.hit.length},
+             {"region",
+              {{"kind", to_string(f.region.kind)}, {"name", f.region.name}, {"thread", or_null(f.region.thread)}}},
+             {"symbol", or_null(f.symbol)},
+             {"encoding", f.hit.utf16 ? "utf-16le" : "ascii"},
+             {"preview", secret_preview(f.hit.value)},
+             {"value", r.reveal ? json(printable_value(f.hit.value)) : json(nullptr)}});
     }
     return {{"schema", "coroner.secrets/1"},
             {"scanned_bytes", r.scanned_bytes},
@@ -40,11 +42,11 @@ bool same_copy(const SecretFinding& a, const SecretFinding& b) {
 }  // namespace
 
 std::string secrets_text(const SecretsReport& r) {
-    std::string out = fmt::format("{} finding{} in {:.1f} MiB of {} region{} ({:.2f} s, {:.0f} MiB/s)\n",
-                                  r.findings.size(), r.findings.size() == 1 ? "" : "s",
-                                  static_cast<double>(r.scanned_bytes) / (1 << 20), r.regions_scanned,
-                                  r.regions_scanned == 1 ? "" : "s", r.seconds,
-                                  r.seconds > 0 ? static_cast<double>(r.scanned_bytes) / (1 << 20) / r.seconds : 0.0);
+    std::string out =
+        fmt::format("{} finding{} in {:.1f} MiB of {} region{} ({:.2f} s, {:.0f} MiB/s)\n", r.findings.size(),
+                    r.findings.size() == 1 ? "" : "s", static_cast<double>(r.scanned_bytes) / (1 << 20),
+                    r.regions_scanned, r.regions_scanned == 1 ? "" : "s", r.seconds,
+                    r.seconds > 0 ? static_cast<double>(r.scanned_bytes) / (1 << 20) / r.seconds : 0.0);
     for (std::size_t i = 0; i < r.findings.size();) {
         const SecretRule& rule = r.rules->rules()[r.findings[i].hit.rule];
         std::size_t j = i;
@@ -57,11 +59,11 @@ std::string secrets_text(const SecretsReport& r) {
             const auto& f = r.findings[k];
             std::size_t copies = 1;
             while (k + copies < j && same_copy(r.findings[k + copies], f)) copies++;
-            out += fmt::format("  {:#014x}  {:>4} bytes  {}{}{}  {}{}\n", f.hit.address, f.hit.length, f.region.name,
-                               f.symbol ? fmt::format(" ({})", *f.symbol) : "", f.hit.utf16 ? " [UTF-16]" : "",
-                               r.reveal ? printable_value(f.hit.value) : secret_preview(f.hit.value),
-                               copies > 1 ? fmt::format("  x{} to {:#x}", copies, r.findings[k + copies - 1].hit.address)
-                                          : "");
+            out += fmt::format(
+                "  {:#014x}  {:>4} bytes  {}{}{}  {}{}\n", f.hit.address, f.hit.length, f.region.name,
+                f.symbol ? fmt::format(" ({})", *f.symbol) : "", f.hit.utf16 ? " [UTF-16]" : "",
+                r.reveal ? printable_value(f.hit.value) : secret_preview(f.hit.value),
+                copies > 1 ? fmt::format("  x{} to {:#x}", copies, r.findings[k + copies - 1].hit.address) : "");
             k += copies;
         }
         i = j;
@@ -80,10 +82,10 @@ nlohmann::ordered_json redact_json(const RedactResult& r) {
 }
 
 std::string redact_text(const RedactResult& r) {
-    return fmt::format("wrote {} (mode 0600): {} finding{} overwritten ({} in the notes), {} bytes; a scan of the copy "
-                       "finds {}\n",
-                       r.output, r.findings, r.findings == 1 ? "" : "s", r.findings_in_notes, r.bytes_overwritten,
-                       r.findings_after);
+    return fmt::format(
+        "wrote {} (mode 0600): {} finding{} overwritten ({} in the notes), {} bytes; a scan of the copy "
+        "finds {}\n",
+        r.output, r.findings, r.findings == 1 ? "" : "s", r.findings_in_notes, r.bytes_overwritten, r.findings_after);
 }
 
 }  // namespace coroner

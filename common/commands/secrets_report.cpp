@@ -4,28 +4,28 @@
 #include "coroner/base/error.hpp"
 #include "coroner/base/interrupt.hpp"
 #include "coroner/base/json_util.hpp"
-#include "coroner/core/module_file.hpp"
-#include "coroner/base/text.hpp"
-#include "coroner/core/process_map.hpp"
 #include "coroner/base/output_file.hpp"
+#include "coroner/base/text.hpp"
+#include "coroner/core/module_file.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <functional>
-#include <fcntl.h>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string_view>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <thread>
 
 namespace coroner {
 namespace {
@@ -114,8 +114,9 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
     };
     std::vector<SecretHit> hits;
     if (s.core) {
-        hits = scan_core_segments(*s.core, *report.rules, [&](const CoreSegment& seg) { return selected(seg.vaddr); },
-                         report.scanned_bytes, report.regions_scanned);
+        hits = scan_core_segments(
+            *s.core, *report.rules, [&](const CoreSegment& seg) { return selected(seg.vaddr); }, report.scanned_bytes,
+            report.regions_scanned);
     } else {
         // A live process's memory, read through the debugger in blocks that reach a margin into the next
         // one, so that a secret across a block edge is seen whole; each block keeps the hits that start in it.
@@ -125,7 +126,8 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
             for (std::uint64_t at = m.start; at < m.end; at += live_block) {
                 if (interrupted()) throw_interrupted();
                 std::uint64_t keep_to = std::min<std::uint64_t>(m.end, at + live_block);
-                auto bytes = s.memory->read(at, static_cast<std::size_t>(std::min<std::uint64_t>(live_block + chunk_overlap, m.end - at)));
+                auto bytes = s.memory->read(
+                    at, static_cast<std::size_t>(std::min<std::uint64_t>(live_block + chunk_overlap, m.end - at)));
                 if (!bytes) bytes = s.memory->read(at, static_cast<std::size_t>(keep_to - at));
                 if (!bytes) continue;
                 for (auto& h : scan_for_secrets(*report.rules, bytes->data(), bytes->size(), at))
@@ -137,8 +139,7 @@ SecretsReport scan_secrets(const Session& s, const SecretsOptions& options) {
         }
     }
     // Fewer to list, not fewer to redact: pm-redact never sets a floor.
-    hits.erase(std::remove_if(hits.begin(), hits.end(),
-                              [&](const SecretHit& h) { return h.confidence > *least; }),
+    hits.erase(std::remove_if(hits.begin(), hits.end(), [&](const SecretHit& h) { return h.confidence > *least; }),
                hits.end());
     report.findings = attribute(s, *report.rules, std::move(hits));
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

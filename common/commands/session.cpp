@@ -1,11 +1,11 @@
 #include "coroner/commands/session.hpp"
 
-#include "coroner/base/error.hpp"
-#include "coroner/core/module_file.hpp"
 #include "coroner/analysis/names.hpp"
-#include "coroner/base/text.hpp"
-#include "coroner/core/process_map.hpp"
 #include "coroner/analysis/signals.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/base/text.hpp"
+#include "coroner/core/module_file.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <fmt/format.h>
 
@@ -60,8 +60,7 @@ ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
         if (base_name(*check.path_in_core) != base_name(opened))
             throw UserError(fmt::format("the core was written by {} (build-id {}), but the executable loaded is {} "
                                         "(build-id {})",
-                                        *check.path_in_core, *check.build_id_in_core, opened,
-                                        *check.build_id_on_disk),
+                                        *check.path_in_core, *check.build_id_in_core, opened, *check.build_id_on_disk),
                             "open the core with the program that produced it");
         check.mismatched = true;
     }
@@ -107,11 +106,13 @@ Session open_session(Debugger& debugger) {
         throw UserError("the process is running", "interrupt it, or wait until it stops on a signal");
     case TargetKind::unsupported:
         throw UserError(fmt::format("the debugger's target is a {} connection, not a core file or a process of this "
-                                    "machine", s.target.description),
+                                    "machine",
+                                    s.target.description),
                         "open the core file, or debug the process on the machine it runs on");
     case TargetKind::core: {
         if (!s.target.executable)
-            throw UserError("a core file is loaded without its executable", syntax_of(s.debugger_info.kind).load_program);
+            throw UserError("a core file is loaded without its executable",
+                            syntax_of(s.debugger_info.kind).load_program);
         if (!s.target.core_file) throw core_file_unknown(s);
         s.core = ElfCore::open(*s.target.core_file);
         s.arch = &s.core->arch();
@@ -132,8 +133,7 @@ Session open_session(Debugger& debugger) {
     std::map<std::string, std::string> renamed;
     if (s.executable.path_in_core && s.target.executable) renamed[*s.executable.path_in_core] = *s.target.executable;
     s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
-    if (s.core)
-        s.debugger_memory = std::make_unique<DebuggerOutsideCoreGaps>(*s.core, debugger);
+    if (s.core) s.debugger_memory = std::make_unique<DebuggerOutsideCoreGaps>(*s.core, debugger);
     s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{
         s.core.get(), s.files.get(), s.debugger_memory ? s.debugger_memory.get() : &debugger});
 
@@ -216,7 +216,8 @@ void fold_go_inlined_frames(std::vector<Frame>& frames) {
 std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
     if (thread.tid == crashing_thread.tid && crash_frames_walked()) {
         std::vector<Frame> walked = frames_at(go_panic->stack);
-        if (limit > 0 && walked.size() > static_cast<std::size_t>(limit)) walked.resize(static_cast<std::size_t>(limit));
+        if (limit > 0 && walked.size() > static_cast<std::size_t>(limit))
+            walked.resize(static_cast<std::size_t>(limit));
         return walked;
     }
     return finished(debugger->frames(thread.tid, limit));

@@ -41,7 +41,7 @@ std::string threads_text(const ThreadsReport& r) {
         out += fmt::format("\n{} thread{}: {}, {}\n", g.threads.size(), g.threads.size() == 1 ? "" : "s", g.state,
                            thread_list(g.threads, 8));
         for (const auto& f : g.frames) {
-            std::string where = f.file ? fmt::format(" at {}:{}", base_name(*f.file), f.line.value_or(0))
+            std::string where = f.file     ? fmt::format(" at {}:{}", base_name(*f.file), f.line.value_or(0))
                                 : f.module ? fmt::format(" in {}", base_name(*f.module))
                                            : "";
             out += fmt::format("  #{:<3} {}{}\n", f.index, f.function ? strip_parameters(*f.function) : "??", where);

@@ -1,10 +1,10 @@
 #include "coroner/commands/triage_render.hpp"
 
-#include "coroner/base/json_util.hpp"
 #include "coroner/analysis/names.hpp"
-#include "coroner/base/text.hpp"
 #include "coroner/analysis/signals.hpp"
 #include "coroner/analysis/symbol_health.hpp"
+#include "coroner/base/json_util.hpp"
+#include "coroner/base/text.hpp"
 
 #include <algorithm>
 
@@ -62,8 +62,8 @@ nlohmann::ordered_json triage_json(const TriageReport& r) {
               {"access", or_null(r.cause.access)},
               {"message", or_null(r.cause.message)},
               {"exception_type", or_null(r.cause.exception_type)}}},
-            {"thread", {{"index", r.thread.index}, {"tid", r.thread.tid}, {"name", or_null(r.thread.name)},
-                        {"frames", frames}}},
+            {"thread",
+             {{"index", r.thread.index}, {"tid", r.thread.tid}, {"name", or_null(r.thread.name)}, {"frames", frames}}},
             {"threads", {{"count", r.thread_count}}},
             {"blame", blame},
             {"signature", r.signature.text},
@@ -76,11 +76,12 @@ namespace {
 
 std::string frame_line(const Frame& f, bool blamed) {
     std::string where;
-    if (f.file) where = fmt::format(" at {}{}", base_name(*f.file), f.line ? fmt::format(":{}", *f.line) : "");
-    else if (f.module) where = fmt::format(" in {}", base_name(*f.module));
-    return fmt::format("  #{:<3} {:#018x}  {}{}{}{}", f.index, f.pc,
-                       f.function ? strip_parameters(*f.function) : "??", f.inlined ? " [inlined]" : "", where,
-                       blamed ? "   <= blame" : "");
+    if (f.file)
+        where = fmt::format(" at {}{}", base_name(*f.file), f.line ? fmt::format(":{}", *f.line) : "");
+    else if (f.module)
+        where = fmt::format(" in {}", base_name(*f.module));
+    return fmt::format("  #{:<3} {:#018x}  {}{}{}{}", f.index, f.pc, f.function ? strip_parameters(*f.function) : "??",
+                       f.inlined ? " [inlined]" : "", where, blamed ? "   <= blame" : "");
 }
 
 // The one-line warning for a module on the stack without debug info, with what to do about it.
@@ -165,8 +166,7 @@ std::string triage_text(const TriageReport& r) {
     line("bucket", fmt::format("{}  {}", r.signature.bucket, r.signature.text));
     for (const auto& m : r.mismatched)
         line("warning", fmt::format("{} is not the build that crashed (build-ids differ): frames may be wrong", m));
-    for (const auto& m : r.missing_debug_info)
-        line("symbols", missing_symbols_line(r, m));
+    for (const auto& m : r.missing_debug_info) line("symbols", missing_symbols_line(r, m));
     line("security", fmt::format("{}: {}", to_string(r.security.rating), r.security.reason));
     line("process", fmt::format("{} pid {}{}", r.executable.value_or("(unknown)"), r.pid,
                                 r.args ? fmt::format(" args \"{}\"", *r.args) : ""));

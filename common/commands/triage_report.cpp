@@ -2,10 +2,10 @@
 
 #include "coroner/analysis/access.hpp"
 #include "coroner/analysis/runtimes/dying_words.hpp"
-#include "coroner/base/error.hpp"
-#include "coroner/core/module_file.hpp"
 #include "coroner/analysis/runtimes/rust_panic.hpp"
 #include "coroner/analysis/signals.hpp"
+#include "coroner/base/error.hpp"
+#include "coroner/core/module_file.hpp"
 
 #include <fmt/format.h>
 
@@ -40,8 +40,8 @@ void add_dying_words(const Session& s, const ProcessFacts& facts, Cause& cause) 
         if (auto e = uncaught_cxx_exception(*s.core, *s.memory)) {
             cause.exception_type = e->type;
             cause.message = e->what;
-            cause.summary = fmt::format("uncaught C++ exception {}{}", e->type,
-                                        e->what ? fmt::format(": {}", *e->what) : "");
+            cause.summary =
+                fmt::format("uncaught C++ exception {}{}", e->type, e->what ? fmt::format(": {}", *e->what) : "");
         }
     } else if (cause.cls == CauseClass::rust_panic && facts.crash_sp) {
         if (auto p = rust_panic(*s.memory, facts.mappings, *facts.crash_sp)) {
@@ -51,7 +51,8 @@ void add_dying_words(const Session& s, const ProcessFacts& facts, Cause& cause) 
         }
     } else if (cause.cls == CauseClass::go_panic && s.go_panic) {
         cause.message = s.go_panic->message;
-        cause.summary = fmt::format("Go panic: {}", s.go_panic->message.value_or("a value of type " + s.go_panic->type));
+        cause.summary =
+            fmt::format("Go panic: {}", s.go_panic->message.value_or("a value of type " + s.go_panic->type));
     }
 }
 

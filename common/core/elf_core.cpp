@@ -9,16 +9,16 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <string_view>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace coroner {
 namespace {
@@ -189,7 +189,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> ElfCore::stored_parts(const
     for (off_t at = begin; fd_ >= 0 && at < end;) {
         off_t data = ::lseek(fd_, at, SEEK_DATA);
         if (data < 0 && errno == ENXIO) return parts;  // only a hole from here to the end of the file
-        if (data < 0) return {{0, segment.filesz}};      // cannot tell: all of it, as read
+        if (data < 0) return {{0, segment.filesz}};    // cannot tell: all of it, as read
         if (data >= end) return parts;
         off_t hole = ::lseek(fd_, data, SEEK_HOLE);
         if (hole < 0 || hole > end) hole = end;
@@ -231,9 +231,9 @@ void ElfCore::parse() {
     if (elf_getphdrnum(elf.get(), &phnum) != 0) corrupt(path_, "unreadable program header count");
     if (phnum == 0) corrupt(path_, "no program headers");
     if (ehdr.e_phoff > size_ || phnum > (size_ - ehdr.e_phoff) / sizeof(Elf64_Phdr))
-        throw UserError(fmt::format("core file {} is truncated: its {} program headers end past its {} bytes",
-                                    path_, phnum, size_),
-                        "re-collect the core; check `ulimit -c` and the free disk space where it was written");
+        throw UserError(
+            fmt::format("core file {} is truncated: its {} program headers end past its {} bytes", path_, phnum, size_),
+            "re-collect the core; check `ulimit -c` and the free disk space where it was written");
 
     std::uint64_t needed = 0;
     std::vector<GElf_Phdr> notes;
@@ -250,9 +250,9 @@ void ElfCore::parse() {
         }
     }
     if (needed > size_)
-        throw UserError(fmt::format("core file {} is truncated: it has {} of the {} bytes its segments need",
-                                    path_, size_, needed),
-                        "re-collect the core; check `ulimit -c` and the free disk space where it was written");
+        throw UserError(
+            fmt::format("core file {} is truncated: it has {} of the {} bytes its segments need", path_, size_, needed),
+            "re-collect the core; check `ulimit -c` and the free disk space where it was written");
     if (notes.empty()) corrupt(path_, "no note segment");
     std::sort(segments_.begin(), segments_.end(), [](auto& a, auto& b) { return a.vaddr < b.vaddr; });
 
@@ -335,8 +335,7 @@ void ElfCore::parse_note(std::uint32_t type, const std::uint8_t* desc, std::size
             auxv_.emplace_back(key, load<std::uint64_t>(desc + off + 8));
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -401,7 +400,8 @@ void ElfCore::populate(const std::uint8_t* bytes, std::size_t size) const {
     if (!mapping_ || size == 0) return;
     const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
     auto start = reinterpret_cast<std::uintptr_t>(bytes) & ~(page - 1);
-    ::madvise(reinterpret_cast<void*>(start), reinterpret_cast<std::uintptr_t>(bytes) + size - start, MADV_POPULATE_READ);
+    ::madvise(reinterpret_cast<void*>(start), reinterpret_cast<std::uintptr_t>(bytes) + size - start,
+              MADV_POPULATE_READ);
 }
 
 void ElfCore::release(const std::uint8_t* bytes, std::size_t size) const {

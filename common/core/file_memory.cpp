@@ -1,7 +1,7 @@
 #include "coroner/core/file_memory.hpp"
 
-#include "coroner/core/process_map.hpp"
 #include "coroner/base/regular_file.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -8,15 +8,15 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <ctime>
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
 
 namespace coroner {
 namespace {
@@ -28,10 +28,8 @@ bool read_exactly(int fd, void* into, std::size_t size, std::uint64_t offset) {
     auto* bytes = static_cast<std::uint8_t*>(into);
     while (size > 0) {
         ssize_t got = ::pread(fd, bytes, size, static_cast<off_t>(offset));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return false;
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return false;
         bytes += got;
         offset += static_cast<std::uint64_t>(got);
         size -= static_cast<std::size_t>(got);
@@ -46,15 +44,13 @@ bool read_exactly(int fd, void* into, std::size_t size, std::uint64_t offset) {
 
 std::optional<std::int64_t> file_mtime(int fd) {
     struct stat st {};
-    if (::fstat(fd, &st) != 0)
-        return std::nullopt;
+    if (::fstat(fd, &st) != 0) return std::nullopt;
     return static_cast<std::int64_t>(st.st_mtim.tv_sec);
 }
 
 std::optional<std::int64_t> parse_iso_utc(const std::string& text) {
     std::tm tm{};
-    if (!::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm))
-        return std::nullopt;
+    if (!::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return std::nullopt;
     return static_cast<std::int64_t>(::timegm(&tm));
 }
 
@@ -86,17 +82,14 @@ void set_mtime(int fd, std::int64_t seconds) {
 
 std::uint64_t elf_core_needed_size(int fd, const std::string& name) {
     Elf64_Ehdr header{};
-    if (!read_exactly(fd, &header, sizeof header, 0))
-        headers_missing(name);
+    if (!read_exactly(fd, &header, sizeof header, 0)) headers_missing(name);
     if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_phentsize != sizeof(Elf64_Phdr))
         throw UserError(fmt::format("core file {} is not a 64-bit core", name), "give a 64-bit Linux core dump");
     std::uint64_t needed = header.e_phoff + std::uint64_t{header.e_phnum} * sizeof(Elf64_Phdr);
     for (std::uint16_t i = 0; i < header.e_phnum; ++i) {
         Elf64_Phdr program{};
-        if (!read_exactly(fd, &program, sizeof program, header.e_phoff + i * sizeof program))
-            headers_missing(name);
-        if (program.p_type != PT_LOAD && program.p_type != PT_NOTE)
-            continue;
+        if (!read_exactly(fd, &program, sizeof program, header.e_phoff + i * sizeof program)) headers_missing(name);
+        if (program.p_type != PT_LOAD && program.p_type != PT_NOTE) continue;
         if (program.p_offset > largest_believable_core || program.p_filesz > largest_believable_core)
             throw UserError(fmt::format("core file {} is corrupt: a segment claims bytes past 1 TiB", name),
                             "re-collect the core, or check that the file was copied whole");
@@ -125,8 +118,7 @@ void remove_tree(const std::string& path) {
         if (DIR* dir = ::fdopendir(fd)) {
             while (dirent* entry = ::readdir(dir)) {
                 std::string name = entry->d_name;
-                if (name == "." || name == "..")
-                    continue;
+                if (name == "." || name == "..") continue;
                 if (::unlinkat(fd, name.c_str(), 0) != 0 && (errno == EISDIR || errno == EPERM))
                     remove_tree(path + "/" + name);
             }

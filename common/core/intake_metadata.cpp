@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -15,8 +17,6 @@
 #include <ctime>
 #include <fstream>
 #include <map>
-#include <sys/stat.h>
-#include <sys/xattr.h>
 
 namespace coroner {
 namespace {
@@ -31,13 +31,11 @@ std::string iso_utc(std::int64_t seconds) {
 }
 
 std::optional<std::int64_t> parse_integer(const std::string& text) {
-    if (text.empty())
-        return std::nullopt;
+    if (text.empty()) return std::nullopt;
     errno = 0;
     char* end = nullptr;
     long long value = std::strtoll(text.c_str(), &end, 10);
-    if (errno != 0 || *end != '\0')
-        return std::nullopt;
+    if (errno != 0 || *end != '\0') return std::nullopt;
     return value;
 }
 
@@ -72,18 +70,15 @@ std::optional<std::int64_t> status_number(const std::string& status, const std::
 std::optional<std::string> read_xattr(const std::string& path, const char* name) {
     char buffer[4096];
     ssize_t size = ::getxattr(path.c_str(), name, buffer, sizeof buffer);
-    if (size < 0)
-        return std::nullopt;
+    if (size < 0) return std::nullopt;
     std::string value(buffer, static_cast<std::size_t>(size));
-    while (!value.empty() && (value.back() == '\0' || value.back() == '\n'))
-        value.pop_back();
+    while (!value.empty() && (value.back() == '\0' || value.back() == '\n')) value.pop_back();
     return value;
 }
 
 template <typename T>
 void fill(std::optional<T>& field, std::optional<T> value) {
-    if (!field && value)
-        field = std::move(value);
+    if (!field && value) field = std::move(value);
 }
 
 void add_source(CoreMetadata& metadata, const std::string& source) {
@@ -93,8 +88,7 @@ void add_source(CoreMetadata& metadata, const std::string& source) {
 
 std::optional<std::int64_t> file_mtime(const std::string& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return std::nullopt;
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
     return static_cast<std::int64_t>(st.st_mtim.tv_sec);
 }
 
@@ -107,8 +101,7 @@ std::string base_name(const std::string& path) {
 std::optional<std::int64_t> parse_asctime(const std::string& text) {
     std::tm tm{};
     const char* end = ::strptime(text.c_str(), "%a %b %d %H:%M:%S %Y", &tm);
-    if (!end)
-        return std::nullopt;
+    if (!end) return std::nullopt;
     return static_cast<std::int64_t>(::timegm(&tm));
 }
 
@@ -119,8 +112,7 @@ std::optional<std::int64_t> zone_offset(std::int64_t local_as_utc, std::int64_t 
     std::int64_t quarters = (difference + (difference >= 0 ? 450 : -450)) / 900;
     std::int64_t offset = quarters * 900;
     std::int64_t writing = offset - difference;
-    if (writing < -60 || writing > 400 || offset < -12 * 3600 || offset > 14 * 3600)
-        return std::nullopt;
+    if (writing < -60 || writing > 400 || offset < -12 * 3600 || offset > 14 * 3600) return std::nullopt;
     return offset;
 }
 
@@ -129,9 +121,7 @@ std::string zone_name(std::int64_t offset) {
     return fmt::format("UTC{}{:02}:{:02}", offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
 }
 
-bool truthy(const std::string& value) {
-    return value == "1" || value == "yes" || value == "true";
-}
+bool truthy(const std::string& value) { return value == "1" || value == "yes" || value == "true"; }
 
 }  // namespace
 
@@ -158,14 +148,12 @@ void read_systemd_metadata(const std::string& path, CoreMetadata& metadata) {
         metadata.truncated = true;
         metadata.truncation = "systemd-coredump marked it truncated (xattr user.coredump.truncated)";
     }
-    if (any)
-        add_source(metadata, "systemd xattrs");
+    if (any) add_source(metadata, "systemd xattrs");
 
     // core.COMM.UID.BOOTID.PID.USEC[.zst|.lz4|.xz]: COMM may itself hold dots (systemd escapes only '/'),
     // so the fields are read from the right.
     std::vector<std::string> parts = split(base_name(path), '.');
-    if (!parts.empty() && (parts.back() == "zst" || parts.back() == "lz4" || parts.back() == "xz"))
-        parts.pop_back();
+    if (!parts.empty() && (parts.back() == "zst" || parts.back() == "lz4" || parts.back() == "xz")) parts.pop_back();
     const char* digits = "0123456789";
     std::size_t n = parts.size();
     if (n < 6 || parts[0] != "core" || !all_of_chars(parts[n - 1], digits) || parts[n - 1].size() < 10 ||
@@ -173,8 +161,7 @@ void read_systemd_metadata(const std::string& path, CoreMetadata& metadata) {
         !all_of_chars(parts[n - 3], "0123456789abcdef") || !all_of_chars(parts[n - 4], digits))
         return;
     std::string comm = parts[1];
-    for (std::size_t i = 2; i + 4 < n; ++i)
-        comm += "." + parts[i];
+    for (std::size_t i = 2; i + 4 < n; ++i) comm += "." + parts[i];
     fill(metadata.comm, std::optional<std::string>(comm));
     fill(metadata.uid, parse_integer(parts[n - 4]));
     fill(metadata.pid, parse_integer(parts[n - 2]));
@@ -190,23 +177,19 @@ void read_apport_metadata(const std::string& path, CoreMetadata& metadata) {
     std::string line, key, value;
     std::map<std::string, std::string> fields;
     auto keep = [&] {
-        if (!key.empty())
-            fields[key] = value;
+        if (!key.empty()) fields[key] = value;
         key.clear();
     };
     while (std::getline(in, line)) {
         if (!line.empty() && line[0] == ' ') {
-            if (!key.empty() && value != "base64")
-                value += (value.empty() ? "" : "\n") + line.substr(1);
+            if (!key.empty() && value != "base64") value += (value.empty() ? "" : "\n") + line.substr(1);
             continue;
         }
         keep();
         // apport writes the binary fields last, the core among them: nothing to read past it.
-        if (line.rfind("CoreDump:", 0) == 0)
-            break;
+        if (line.rfind("CoreDump:", 0) == 0) break;
         auto colon = line.find(':');
-        if (colon == std::string::npos)
-            continue;
+        if (colon == std::string::npos) continue;
         key = line.substr(0, colon);
         value = line.substr(colon + 1);
         value.erase(0, value.find_first_not_of(' '));
@@ -214,8 +197,7 @@ void read_apport_metadata(const std::string& path, CoreMetadata& metadata) {
     keep();
     auto field = [&](const char* name) -> std::optional<std::string> {
         auto it = fields.find(name);
-        if (it == fields.end() || it->second.empty() || it->second == "base64")
-            return std::nullopt;
+        if (it == fields.end() || it->second.empty() || it->second == "base64") return std::nullopt;
         return it->second;
     };
     fill(metadata.program, field("ExecutablePath"));
@@ -234,9 +216,10 @@ void read_apport_metadata(const std::string& path, CoreMetadata& metadata) {
         auto offset = local && written ? zone_offset(*local, *written) : std::nullopt;
         if (offset) {
             metadata.time = iso_utc(*local - *offset);
-            metadata.time_source = fmt::format("apport (Date field, local time; zone {} from the report's "
-                                               "modification time)",
-                                               zone_name(*offset));
+            metadata.time_source = fmt::format(
+                "apport (Date field, local time; zone {} from the report's "
+                "modification time)",
+                zone_name(*offset));
         }
     }
     add_source(metadata, "apport");
@@ -245,13 +228,10 @@ void read_apport_metadata(const std::string& path, CoreMetadata& metadata) {
 void read_core_metadata(const std::string& core_path, CoreMetadata& metadata) {
     auto core = ElfCore::open(core_path);
     ProcessFacts facts = core->facts();
-    if (facts.pid != 0)
-        fill(metadata.pid, std::optional<std::int64_t>(facts.pid));
-    if (core->process())
-        fill(metadata.uid, std::optional<std::int64_t>(core->process()->uid));
+    if (facts.pid != 0) fill(metadata.pid, std::optional<std::int64_t>(facts.pid));
+    if (core->process()) fill(metadata.uid, std::optional<std::int64_t>(core->process()->uid));
     fill(metadata.comm, facts.program);
-    if (facts.signal && facts.signal->number != 0)
-        fill(metadata.signal, std::optional<int>(facts.signal->number));
+    if (facts.signal && facts.signal->number != 0) fill(metadata.signal, std::optional<int>(facts.signal->number));
     fill(metadata.command_line, core->command_line());
     fill(metadata.command_line, facts.args);
 
@@ -259,13 +239,11 @@ void read_core_metadata(const std::string& core_path, CoreMetadata& metadata) {
     constexpr std::uint64_t at_entry = 9;
     std::optional<std::uint64_t> entry;
     for (auto [type, value] : core->auxv())
-        if (type == at_entry)
-            entry = value;
+        if (type == at_entry) entry = value;
     std::optional<std::string> program;
     if (entry)
         for (const auto& mapping : core->file_mappings())
-            if (mapping.start <= *entry && *entry < mapping.end)
-                program = mapping.path;
+            if (mapping.start <= *entry && *entry < mapping.end) program = mapping.path;
     fill(metadata.program, program);
     if (program) {
         // Its ELF header is at the lowest address it is mapped at, with file offset 0.

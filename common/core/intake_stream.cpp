@@ -12,13 +12,13 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace coroner {
 namespace {
@@ -42,8 +42,7 @@ class Fd {
 public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd() {
-        if (fd_ >= 0)
-            ::close(fd_);
+        if (fd_ >= 0) ::close(fd_);
     }
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
@@ -69,13 +68,11 @@ std::size_t read_some(int fd, std::uint8_t* into, std::size_t size, const std::s
     std::size_t done = 0;
     while (done < size) {
         ssize_t got = ::read(fd, into + done, size - done);
-        if (got < 0 && errno == EINTR)
-            continue;
+        if (got < 0 && errno == EINTR) continue;
         if (got < 0)
             throw UserError(fmt::format("cannot read {}: {}", path, std::strerror(errno)),
                             "check that the file is readable");
-        if (got == 0)
-            break;
+        if (got == 0) break;
         done += static_cast<std::size_t>(got);
     }
     return done;
@@ -89,8 +86,7 @@ bool all_zero(const std::uint8_t* bytes, std::size_t size) {
         std::memcpy(&word, bytes + i, 8);
         any |= word;
     }
-    for (; i < size; ++i)
-        any |= bytes[i];
+    for (; i < size; ++i) any |= bytes[i];
     return any == 0;
 }
 
@@ -110,8 +106,7 @@ public:
     // `size` bytes were put into space().
     void commit(std::size_t size) {
         filled_ += size;
-        if (filled_ == chunk_size)
-            flush();
+        if (filled_ == chunk_size) flush();
     }
 
     void write(const std::uint8_t* bytes, std::size_t size) {
@@ -128,8 +123,7 @@ public:
     // Writes what is buffered and gives the file its full length (a trailing hole has no bytes written).
     void finish() {
         flush();
-        if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0)
-            fail();
+        if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) fail();
     }
 
     std::uint64_t size() const { return offset_ + filled_; }
@@ -139,8 +133,8 @@ public:
 private:
     void flush() {
         if (head_.size() < 64)
-            head_.insert(head_.end(), buffer_.begin(), buffer_.begin() + static_cast<long>(std::min<std::size_t>(
-                                                                            64 - head_.size(), filled_)));
+            head_.insert(head_.end(), buffer_.begin(),
+                         buffer_.begin() + static_cast<long>(std::min<std::size_t>(64 - head_.size(), filled_)));
         std::size_t run_start = 0, run_size = 0;
         for (std::size_t at = 0; at < filled_; at += page_size) {
             std::size_t size = std::min(page_size, filled_ - at);
@@ -149,8 +143,7 @@ private:
                 run_size = 0;
                 continue;
             }
-            if (run_size == 0)
-                run_start = at;
+            if (run_size == 0) run_start = at;
             run_size += size;
         }
         put(run_start, run_size);
@@ -161,10 +154,8 @@ private:
     void put(std::size_t start, std::size_t size) {
         while (size > 0) {
             ssize_t done = ::pwrite(fd_, buffer_.data() + start, size, static_cast<off_t>(offset_ + start));
-            if (done < 0 && errno == EINTR)
-                continue;
-            if (done <= 0)
-                fail();
+            if (done < 0 && errno == EINTR) continue;
+            if (done <= 0) fail();
             start += static_cast<std::size_t>(done);
             size -= static_cast<std::size_t>(done);
         }
@@ -203,8 +194,7 @@ public:
 class ZstdDecoder final : public Decoder {
 public:
     ZstdDecoder() : stream_(ZSTD_createDStream()) {
-        if (!stream_)
-            throw std::bad_alloc();
+        if (!stream_) throw std::bad_alloc();
         ZSTD_initDStream(stream_);
     }
     ~ZstdDecoder() override { ZSTD_freeDStream(stream_); }
@@ -216,8 +206,7 @@ public:
             auto space = out.space();
             ZSTD_outBuffer output{space.bytes, space.size, 0};
             std::size_t hint = ZSTD_decompressStream(stream_, &output, &in);
-            if (ZSTD_isError(hint))
-                corrupt("zstd", ZSTD_getErrorName(hint));
+            if (ZSTD_isError(hint)) corrupt("zstd", ZSTD_getErrorName(hint));
             out.commit(output.pos);
             pending_ = hint != 0;
             // A full output buffer may leave more inside the decoder even when all input is taken.
@@ -225,8 +214,7 @@ public:
         }
     }
     void finish(SparseWriter&) override {
-        if (pending_)
-            cut_short("zstd");
+        if (pending_) cut_short("zstd");
     }
 
 private:
@@ -237,8 +225,7 @@ private:
 class Lz4Decoder final : public Decoder {
 public:
     Lz4Decoder() {
-        if (LZ4F_isError(LZ4F_createDecompressionContext(&context_, LZ4F_VERSION)))
-            throw std::bad_alloc();
+        if (LZ4F_isError(LZ4F_createDecompressionContext(&context_, LZ4F_VERSION))) throw std::bad_alloc();
     }
     ~Lz4Decoder() override { LZ4F_freeDecompressionContext(context_); }
 
@@ -247,19 +234,16 @@ public:
             auto space = out.space();
             std::size_t out_size = space.size, in_size = size;
             std::size_t hint = LZ4F_decompress(context_, space.bytes, &out_size, bytes, &in_size, nullptr);
-            if (LZ4F_isError(hint))
-                corrupt("lz4", LZ4F_getErrorName(hint));
+            if (LZ4F_isError(hint)) corrupt("lz4", LZ4F_getErrorName(hint));
             out.commit(out_size);
             bytes += in_size;
             size -= in_size;
             pending_ = hint != 0;
-            if (size == 0 && out_size < space.size)
-                break;
+            if (size == 0 && out_size < space.size) break;
         }
     }
     void finish(SparseWriter&) override {
-        if (pending_)
-            cut_short("lz4");
+        if (pending_) cut_short("lz4");
     }
 
 private:
@@ -270,8 +254,7 @@ private:
 class XzDecoder final : public Decoder {
 public:
     XzDecoder() {
-        if (lzma_stream_decoder(&stream_, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
-            throw std::bad_alloc();
+        if (lzma_stream_decoder(&stream_, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) throw std::bad_alloc();
     }
     ~XzDecoder() override { lzma_end(&stream_); }
 
@@ -283,8 +266,7 @@ public:
     void finish(SparseWriter& out) override {
         stream_.next_in = nullptr;
         stream_.avail_in = 0;
-        if (run(LZMA_FINISH, out) != LZMA_STREAM_END)
-            cut_short("xz");
+        if (run(LZMA_FINISH, out) != LZMA_STREAM_END) cut_short("xz");
     }
 
 private:
@@ -296,14 +278,10 @@ private:
             lzma_ret status = lzma_code(&stream_, action);
             bool full = stream_.avail_out == 0;
             out.commit(space.size - stream_.avail_out);
-            if (status == LZMA_STREAM_END)
-                return status;
-            if (status == LZMA_BUF_ERROR && action == LZMA_FINISH)
-                cut_short("xz");
-            if (status != LZMA_OK)
-                corrupt("xz", fmt::format("liblzma error {}", static_cast<int>(status)));
-            if (stream_.avail_in == 0 && !full && action == LZMA_RUN)
-                return status;
+            if (status == LZMA_STREAM_END) return status;
+            if (status == LZMA_BUF_ERROR && action == LZMA_FINISH) cut_short("xz");
+            if (status != LZMA_OK) corrupt("xz", fmt::format("liblzma error {}", static_cast<int>(status)));
+            if (stream_.avail_in == 0 && !full && action == LZMA_RUN) return status;
         }
     }
 
@@ -314,8 +292,7 @@ private:
 class ZlibDecoder final : public Decoder {
 public:
     ZlibDecoder() {
-        if (inflateInit2(&stream_, 32 + MAX_WBITS) != Z_OK)
-            throw std::bad_alloc();
+        if (inflateInit2(&stream_, 32 + MAX_WBITS) != Z_OK) throw std::bad_alloc();
     }
     ~ZlibDecoder() override { inflateEnd(&stream_); }
 
@@ -325,8 +302,7 @@ public:
         bool full = true;
         while (stream_.avail_in > 0 || full) {
             if (ended_) {
-                if (stream_.avail_in == 0)
-                    break;
+                if (stream_.avail_in == 0) break;
                 // Another gzip member after the first (what `cat a.gz b.gz` makes).
                 inflateReset(&stream_);
                 ended_ = false;
@@ -341,15 +317,12 @@ public:
                 ended_ = true;
                 continue;
             }
-            if (status == Z_BUF_ERROR)
-                break;
-            if (status != Z_OK)
-                corrupt("gzip", stream_.msg ? stream_.msg : "inflate failed");
+            if (status == Z_BUF_ERROR) break;
+            if (status != Z_OK) corrupt("gzip", stream_.msg ? stream_.msg : "inflate failed");
         }
     }
     void finish(SparseWriter&) override {
-        if (!ended_)
-            cut_short("gzip");
+        if (!ended_) cut_short("gzip");
     }
 
 private:
@@ -359,37 +332,26 @@ private:
 
 std::unique_ptr<Decoder> decoder_for(StoredFormat format) {
     switch (format) {
-    case StoredFormat::zstd:
-        return std::make_unique<ZstdDecoder>();
-    case StoredFormat::lz4:
-        return std::make_unique<Lz4Decoder>();
-    case StoredFormat::xz:
-        return std::make_unique<XzDecoder>();
-    case StoredFormat::gzip:
-        return std::make_unique<ZlibDecoder>();
-    default:
-        return nullptr;
+    case StoredFormat::zstd: return std::make_unique<ZstdDecoder>();
+    case StoredFormat::lz4: return std::make_unique<Lz4Decoder>();
+    case StoredFormat::xz: return std::make_unique<XzDecoder>();
+    case StoredFormat::gzip: return std::make_unique<ZlibDecoder>();
+    default: return nullptr;
     }
 }
 
 // The compression of apport's first decoded block: zstd by its magic, else gzip or zlib.
 StoredFormat apport_compression(const std::vector<std::uint8_t>& block) {
-    if (starts_with(block.data(), block.size(), zstd_magic))
-        return StoredFormat::zstd;
+    if (starts_with(block.data(), block.size(), zstd_magic)) return StoredFormat::zstd;
     return StoredFormat::gzip;
 }
 
 int base64_value(std::uint8_t c) {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
     return -1;
 }
 
@@ -401,11 +363,9 @@ bool decode_base64(const char* text, std::size_t size, std::vector<std::uint8_t>
     int count = 0;
     for (std::size_t i = 0; i < size; ++i) {
         auto c = static_cast<std::uint8_t>(text[i]);
-        if (c == '=' || c == '\n' || c == '\r' || c == ' ')
-            continue;
+        if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
         int value = base64_value(c);
-        if (value < 0)
-            return false;
+        if (value < 0) return false;
         bits = (bits << 6) | static_cast<std::uint32_t>(value);
         if (++count == 4) {
             out.push_back(static_cast<std::uint8_t>(bits >> 16));
@@ -428,17 +388,14 @@ struct LineReader {
     explicit LineReader(int fd) : file(::fdopen(fd, "rb")) {}
     ~LineReader() {
         std::free(line);
-        if (file)
-            std::fclose(file);
+        if (file) std::fclose(file);
     }
     // The next line without its newline, or false at the end.
     bool next(std::size_t& size) {
         ssize_t got = ::getline(&line, &capacity, file);
-        if (got < 0)
-            return false;
+        if (got < 0) return false;
         size = static_cast<std::size_t>(got);
-        if (size > 0 && line[size - 1] == '\n')
-            line[--size] = '\0';
+        if (size > 0 && line[size - 1] == '\n') line[--size] = '\0';
         return true;
     }
     FILE* file;
@@ -462,8 +419,7 @@ std::string unpack_apport(const std::string& path, int in_fd, SparseWriter& out,
     while (reader.next(size)) {
         const char* line = reader.line;
         if (line[0] != ' ') {
-            if (in_core)
-                break;  // the field ended
+            if (in_core) break;  // the field ended
             in_core = std::strncmp(line, "CoreDump:", 9) == 0;
             if (in_core) {
                 std::string value(line + 9, size - 9);
@@ -474,8 +430,7 @@ std::string unpack_apport(const std::string& path, int in_fd, SparseWriter& out,
             }
             continue;
         }
-        if (!in_core)
-            continue;
+        if (!in_core) continue;
         if (!decode_base64(line + 1, size - 1, block))
             corrupt("apport base64", fmt::format("line {} of the CoreDump field is not base64", lines + 1));
         if (!decoder) {
@@ -484,15 +439,13 @@ std::string unpack_apport(const std::string& path, int in_fd, SparseWriter& out,
             decoder = decoder_for(kind);
         }
         decoder->feed(block.data(), block.size(), out);
-        if (++lines % 16 == 0 && check)
-            check();
+        if (++lines % 16 == 0 && check) check();
     }
     if (!seen_core)
         throw UserError(fmt::format("{} is an apport report without a core dump (no CoreDump field)", path),
                         "apport leaves the core out when it is too large or the crash was not a signal; "
                         "enable cores for the program and reproduce the crash");
-    if (!decoder)
-        cut_short("apport CoreDump");
+    if (!decoder) cut_short("apport CoreDump");
     decoder->finish(out);
     return "apport-" + compression;
 }
@@ -502,8 +455,7 @@ void unpack_compressed(int in_fd, const std::string& path, Decoder& decoder, Spa
     std::vector<std::uint8_t> input(chunk_size);
     while (std::size_t got = read_some(in_fd, input.data(), input.size(), path)) {
         decoder.feed(input.data(), got, out);
-        if (check)
-            check();
+        if (check) check();
     }
     decoder.finish(out);
 }
@@ -512,8 +464,7 @@ void copy_plain(int in_fd, const std::string& path, SparseWriter& out, const Ste
     std::vector<std::uint8_t> input(chunk_size);
     while (std::size_t got = read_some(in_fd, input.data(), input.size(), path)) {
         out.write(input.data(), got);
-        if (check)
-            check();
+        if (check) check();
     }
 }
 
@@ -521,18 +472,12 @@ void copy_plain(int in_fd, const std::string& path, SparseWriter& out, const Ste
 
 const char* stored_format_name(StoredFormat format) {
     switch (format) {
-    case StoredFormat::elf:
-        return "elf";
-    case StoredFormat::zstd:
-        return "zstd";
-    case StoredFormat::lz4:
-        return "lz4";
-    case StoredFormat::xz:
-        return "xz";
-    case StoredFormat::gzip:
-        return "gzip";
-    case StoredFormat::apport:
-        return "apport";
+    case StoredFormat::elf: return "elf";
+    case StoredFormat::zstd: return "zstd";
+    case StoredFormat::lz4: return "lz4";
+    case StoredFormat::xz: return "xz";
+    case StoredFormat::gzip: return "gzip";
+    case StoredFormat::apport: return "apport";
     }
     return "unknown";
 }
@@ -547,19 +492,14 @@ StoredFormat detect_stored_format(const std::string& path) {
                         "the crash left no core: check ulimit -c and the core-dump settings, see docs/field-cores.md");
     if (starts_with(bytes, size, elf_magic)) {
         // e_type (ET_CORE = 4) at byte 16, in either byte order.
-        if (size >= 18 && (bytes[16] == 4 || bytes[17] == 4) && bytes[16] + bytes[17] == 4)
-            return StoredFormat::elf;
+        if (size >= 18 && (bytes[16] == 4 || bytes[17] == 4) && bytes[16] + bytes[17] == 4) return StoredFormat::elf;
         throw UserError(fmt::format("{} is an ELF file but not a core dump", path),
                         "give the core the crash left, not a program or library");
     }
-    if (starts_with(bytes, size, zstd_magic))
-        return StoredFormat::zstd;
-    if (starts_with(bytes, size, lz4_magic))
-        return StoredFormat::lz4;
-    if (starts_with(bytes, size, xz_magic))
-        return StoredFormat::xz;
-    if (starts_with(bytes, size, gzip_magic))
-        return StoredFormat::gzip;
+    if (starts_with(bytes, size, zstd_magic)) return StoredFormat::zstd;
+    if (starts_with(bytes, size, lz4_magic)) return StoredFormat::lz4;
+    if (starts_with(bytes, size, xz_magic)) return StoredFormat::xz;
+    if (starts_with(bytes, size, gzip_magic)) return StoredFormat::gzip;
     if (size >= sizeof apport_start - 1 && std::memcmp(bytes, apport_start, sizeof apport_start - 1) == 0)
         return StoredFormat::apport;
     throw UserError(fmt::format("{} is not a core dump (neither an ELF core, zstd, lz4, xz or gzip, nor an apport "
@@ -584,8 +524,7 @@ std::string unpack_stored_core(const std::string& path, int out_fd, const StepCh
         }
     } catch (const UserError& error) {
         std::string what = error.what();
-        if (what.compare(0, path.size(), path) == 0)
-            throw;
+        if (what.compare(0, path.size(), path) == 0) throw;
         throw UserError(fmt::format("{}: {}", path, what), error.remedy());
     }
     out.finish();
@@ -593,9 +532,9 @@ std::string unpack_stored_core(const std::string& path, int out_fd, const StepCh
     bool elf_core = head.size() >= 18 && std::memcmp(head.data(), elf_magic, 4) == 0 && head[16] + head[17] == 4 &&
                     (head[16] == 4 || head[17] == 4);
     if (!elf_core)
-        throw UserError(fmt::format("{} holds a {} stream, but not of an ELF core ({} bytes unpacked)", path, detail,
-                                    out.size()),
-                        "give a compressed core dump");
+        throw UserError(
+            fmt::format("{} holds a {} stream, but not of an ELF core ({} bytes unpacked)", path, detail, out.size()),
+            "give a compressed core dump");
     return detail;
 }
 

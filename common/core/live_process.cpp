@@ -13,9 +13,7 @@ namespace {
 // /proc/PID/maps of a big process runs to a few MiB.
 constexpr std::size_t max_proc_file = 256u << 20;
 
-std::string read_text(const std::string& path) {
-    return read_regular_file(path, max_proc_file).value_or("");
-}
+std::string read_text(const std::string& path) { return read_regular_file(path, max_proc_file).value_or(""); }
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 #include "coroner/core/mapped_core.hpp"
 
-#include "coroner/core/elf_core.hpp"
 #include "coroner/base/error.hpp"
+#include "coroner/core/elf_core.hpp"
 
 #include <elf.h>
 #include <fmt/format.h>
@@ -129,7 +129,8 @@ MappedCore find_mapped_core_file(std::int64_t pid, MemoryReader& loaded) {
         if (damaged.size() == 1 && other_cores == 0) return {damaged.front(), ""};
         return {std::nullopt, fmt::format("LLDB before 16 does not name it, and no core file of process {} is "
                                           "mapped or open in this process (LLDB reads a core under 16 KiB instead "
-                                          "of mapping it)", pid)};
+                                          "of mapping it)",
+                                          pid)};
     }
     auto agreeing = agreeing_with_debugger(cores, loaded);
     if (agreeing.size() == 1) return {cores[agreeing.front()]->path(), ""};

@@ -8,13 +8,13 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
 #include <mutex>
 #include <string_view>
-#include <unistd.h>
 
 namespace coroner {
 namespace {
@@ -102,8 +102,8 @@ DebugInfo find_debug_info(const std::string& path) {
     if (mf.has_debug_info) return {DebugInfoKind::embedded, std::nullopt};
     std::vector<std::string> candidates;
     if (mf.build_id && mf.build_id->size() > 2)
-        candidates.push_back(fmt::format("/usr/lib/debug/.build-id/{}/{}.debug", mf.build_id->substr(0, 2),
-                                         mf.build_id->substr(2)));
+        candidates.push_back(
+            fmt::format("/usr/lib/debug/.build-id/{}/{}.debug", mf.build_id->substr(0, 2), mf.build_id->substr(2)));
     if (mf.debuglink) {
         std::string dir = dirname_of(path);
         candidates.push_back(dir + "/" + *mf.debuglink);

@@ -5,12 +5,12 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace coroner {
 namespace {
@@ -50,11 +50,9 @@ ProgramFolder::ProgramFolder(const std::string& folder) {
 }
 
 void ProgramFolder::walk(const std::string& folder, int depth) {
-    if (depth > 32)
-        return;
+    if (depth > 32) return;
     DIR* dir = ::opendir(folder.c_str());
-    if (!dir)
-        return;
+    if (!dir) return;
     std::vector<std::string> names;
     while (dirent* entry = ::readdir(dir))
         if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
@@ -64,19 +62,15 @@ void ProgramFolder::walk(const std::string& folder, int depth) {
     for (const auto& name : names) {
         std::string path = folder + "/" + name;
         struct stat st {};
-        if (::lstat(path.c_str(), &st) != 0)
-            continue;
+        if (::lstat(path.c_str(), &st) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
             walk(path, depth + 1);
             continue;
         }
-        if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
+        if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         const ModuleFile& file = read_module_file(path);
-        if (!file.readable)
-            continue;
-        if (file.build_id)
-            by_build_id_.emplace(*file.build_id, path);
+        if (!file.readable) continue;
+        if (file.build_id) by_build_id_.emplace(*file.build_id, path);
         by_name_.emplace(name, path);
     }
 }
@@ -99,11 +93,10 @@ ProgramChoice choose_program(const CoreMetadata& metadata, const std::optional<s
     }
     if (folder) {
         if (metadata.build_id)
-            if (auto path = folder->by_build_id(*metadata.build_id))
-                return {*path, "--exe-dir (build-id)"};
-        for (const auto& name : {metadata.program ? std::optional<std::string>(base_name(*metadata.program))
-                                                  : std::nullopt,
-                                 metadata.comm})
+            if (auto path = folder->by_build_id(*metadata.build_id)) return {*path, "--exe-dir (build-id)"};
+        for (const auto& name :
+             {metadata.program ? std::optional<std::string>(base_name(*metadata.program)) : std::nullopt,
+              metadata.comm})
             if (name)
                 if (auto path = folder->by_name(*name)) {
                     check_build(*path, metadata);

@@ -17,11 +17,12 @@ SignalInfo keep_meaningful_fields(const SignalInfo& raw) {
         s.sender_uid = raw.sender_uid;
     } else if (raw.code > 0 && raw.code != si_kernel) {
         switch (raw.number) {
-        case sigill: case sigtrap: case sigbus: case sigfpe: case sigsegv:
-            s.fault_address = raw.fault_address;
-            break;
-        default:
-            break;
+        case sigill:
+        case sigtrap:
+        case sigbus:
+        case sigfpe:
+        case sigsegv: s.fault_address = raw.fault_address; break;
+        default: break;
         }
     }
     return s;

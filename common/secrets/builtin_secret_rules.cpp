@@ -14,9 +14,8 @@ std::shared_ptr<const SecretRules> secret_rules(const std::optional<std::string>
     if (rules_file) return SecretRules::compile(load_rules_file(*rules_file, "coroner.secret-rules/1"), *rules_file);
     static std::shared_ptr<const SecretRules> builtin;
     static std::once_flag once;
-    std::call_once(once, [] {
-        builtin = SecretRules::load(builtin_rules("secrets"), serialized_builtin_secret_databases());
-    });
+    std::call_once(
+        once, [] { builtin = SecretRules::load(builtin_rules("secrets"), serialized_builtin_secret_databases()); });
     return builtin;
 }
 

@@ -26,20 +26,21 @@ struct Block {
 // out among the cores. Each chunk is scanned with a margin on both sides longer than any match and keeps
 // the hits that start inside it: a match across a chunk edge is seen whole, and only once.
 std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules& rules,
-                                 const std::function<bool(const CoreSegment&)>& wanted, std::uint64_t& scanned_bytes,
-                                 std::size_t& segments_scanned) {
+                                          const std::function<bool(const CoreSegment&)>& wanted,
+                                          std::uint64_t& scanned_bytes, std::size_t& segments_scanned) {
     std::vector<Block> chunks;
     for (const auto& seg : core.segments()) {
         if (seg.filesz == 0 || !wanted(seg)) continue;
         segments_scanned++;
         scanned_bytes += seg.filesz;
         for (auto [part, length] : core.stored_parts(seg))
-        for (std::uint64_t at = part; at < part + length; at += parallel_chunk) {
-            std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
-            std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
-            chunks.push_back({seg.vaddr + from, core.segment_bytes(seg) + from, static_cast<std::size_t>(to - from),
-                              seg.vaddr + at, seg.vaddr + std::min<std::uint64_t>(part + length, at + parallel_chunk)});
-        }
+            for (std::uint64_t at = part; at < part + length; at += parallel_chunk) {
+                std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
+                std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
+                chunks.push_back({seg.vaddr + from, core.segment_bytes(seg) + from, static_cast<std::size_t>(to - from),
+                                  seg.vaddr + at,
+                                  seg.vaddr + std::min<std::uint64_t>(part + length, at + parallel_chunk)});
+            }
     }
     // The thread that runs the command scans too, and asks between its chunks whether the user wants to
     // stop (only it may ask the debugger); the others stop taking chunks once it says so.
@@ -55,7 +56,8 @@ std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules
                 if (w == 0 && interrupted()) stop = true;
                 core.populate(chunks[i].data, chunks[i].size);
                 for (auto& h : scan_for_secrets(rules, chunks[i].data, chunks[i].size, chunks[i].address))
-                    if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to) found[w].push_back(std::move(h));
+                    if (h.address >= chunks[i].keep_from && h.address < chunks[i].keep_to)
+                        found[w].push_back(std::move(h));
                 core.release(chunks[i].data, chunks[i].size);
             }
         } catch (...) {

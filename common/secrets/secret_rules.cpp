@@ -34,10 +34,10 @@ hs_database_t* compile_database(const std::vector<std::string>& patterns, const 
     hs_database_t* db = nullptr;
     hs_compile_error_t* error = nullptr;
     auto count = static_cast<unsigned>(patterns.size());
-    hs_error_t status = literal ? hs_compile_lit_multi(texts.data(), flags.data(), ids.data(), lengths.data(), count,
-                                                       HS_MODE_BLOCK, nullptr, &db, &error)
-                                : hs_compile_multi(texts.data(), flags.data(), ids.data(), count, HS_MODE_BLOCK,
-                                                   nullptr, &db, &error);
+    hs_error_t status =
+        literal ? hs_compile_lit_multi(texts.data(), flags.data(), ids.data(), lengths.data(), count, HS_MODE_BLOCK,
+                                       nullptr, &db, &error)
+                : hs_compile_multi(texts.data(), flags.data(), ids.data(), count, HS_MODE_BLOCK, nullptr, &db, &error);
     if (status == HS_SUCCESS) return db;
     std::string what = error && error->message ? error->message : "unknown error";
     std::string id = error && error->expression >= 0 && static_cast<std::size_t>(error->expression) < rule_of.size()
@@ -75,7 +75,8 @@ SecretRule read_secret_rule(const RuleFields& r) {
     rule.recheck = r.pattern("pattern", rule.caseless);
     rule.group = static_cast<int>(r.count("group", 0, 0, 99));
     if (rule.group > rule.recheck.capture_count())
-        r.fail(fmt::format("\"group\" is {}, but the pattern has {} capture(s)", rule.group, rule.recheck.capture_count()));
+        r.fail(fmt::format("\"group\" is {}, but the pattern has {} capture(s)", rule.group,
+                           rule.recheck.capture_count()));
     rule.entropy_min = r.number("entropy_min");
     rule.placeholders = r.flag("placeholders", false);
     rule.luhn = r.flag("luhn", false);
@@ -132,9 +133,11 @@ void SecretRules::compile_databases() {
         }
     }
     database_ = compile_database(patterns, flags, ids, false, rules, rule_of, source_);
-    if (!anchors.empty()) anchor_database_ = compile_database(anchors, anchor_flags, anchor_ids, true, rules, anchor_rules_, source_);
+    if (!anchors.empty())
+        anchor_database_ = compile_database(anchors, anchor_flags, anchor_ids, true, rules, anchor_rules_, source_);
     if (!unanchored.empty())
-        unanchored_database_ = compile_database(unanchored, unanchored_flags, unanchored_ids, false, rules, unanchored_rule_of, source_);
+        unanchored_database_ =
+            compile_database(unanchored, unanchored_flags, unanchored_ids, false, rules, unanchored_rule_of, source_);
 }
 
 std::shared_ptr<const SecretRules> SecretRules::compile(const nlohmann::json& doc, const std::string& source) {

@@ -14,9 +14,9 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <tuple>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 namespace coroner {
 namespace {
@@ -62,7 +62,8 @@ std::vector<Candidate> last_ends(std::vector<Candidate> found) {
               [](const Candidate& a, const Candidate& b) { return a.rule != b.rule ? a.rule < b.rule : a.to < b.to; });
     std::vector<Candidate> kept;
     for (std::size_t i = 0; i < found.size(); i++) {
-        bool continued = i + 1 < found.size() && found[i + 1].rule == found[i].rule && found[i + 1].to <= found[i].to + 1;
+        bool continued =
+            i + 1 < found.size() && found[i + 1].rule == found[i].rule && found[i + 1].to <= found[i].to + 1;
         if (!continued) kept.push_back(found[i]);
     }
     return kept;
@@ -148,7 +149,8 @@ void scan_all(hs_database_t* db, hs_scratch_t* scratch, const std::uint8_t* data
         // A scan that fails finds nothing: a secret would then be missed (and left in a "redacted" copy).
         hs_error_t status = hs_scan(db, reinterpret_cast<const char*>(data + start), static_cast<unsigned>(length), 0,
                                     scratch, on_match, &found);
-        if (status != HS_SUCCESS) throw std::runtime_error("Vectorscan failed to scan (error " + std::to_string(status) + ")");
+        if (status != HS_SUCCESS)
+            throw std::runtime_error("Vectorscan failed to scan (error " + std::to_string(status) + ")");
         for (auto& c : found) {
             // A match ending in the overlap is the next window's (it sees the match whole).
             if (start + window < size && c.to > window) continue;
@@ -186,7 +188,7 @@ DigitRun digit_run_at(const std::uint8_t* data, std::size_t size, std::size_t at
         from--;
     DigitRun run{from, from, 0};
     while (run.to < size && (is_digit(data[run.to]) || (run.to > from && is_digit_break(data[run.to]) &&
-                                                         run.to + 1 < size && is_digit(data[run.to + 1])))) {
+                                                        run.to + 1 < size && is_digit(data[run.to + 1])))) {
         run.digits += is_digit(data[run.to]);
         run.to++;
     }
@@ -211,8 +213,8 @@ struct WideRun {
 //   extended byte by byte. A run of 12 characters always covers one such test.
 void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
                std::vector<Span>& spans, std::vector<WideRun>* wide) {
-    std::size_t digits_done = 0;              // digit runs end before here
-    std::size_t wide_done[2] = {0, 0};        // runs of characters at even (odd) addresses end before here
+    std::size_t digits_done = 0;        // digit runs end before here
+    std::size_t wide_done[2] = {0, 0};  // runs of characters at even (odd) addresses end before here
     auto measure_digits = [&](std::size_t at) {
         if (at < digits_done) return;
         DigitRun run = digit_run_at(data, size, at, digits_done);
@@ -227,7 +229,8 @@ void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digit
             std::size_t at = at16 + align;
             if ((zeros & high) != high || at < wide_done[align] || !printable(data[at])) continue;
             std::size_t from = at, to = at;
-            while (from >= 2 && from - 2 >= wide_done[align] && data[from - 1] == 0 && printable(data[from - 2])) from -= 2;
+            while (from >= 2 && from - 2 >= wide_done[align] && data[from - 1] == 0 && printable(data[from - 2]))
+                from -= 2;
             while (to + 1 < size && data[to + 1] == 0 && printable(data[to])) to += 2;
             if ((to - from) / 2 >= shortest_utf16) wide->push_back({from, to});
             wide_done[align] = to;
@@ -239,7 +242,8 @@ void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digit
     for (; i + 16 <= size; i += 16) {
         if (min_digits) {
             unsigned digits = byte_masks::digits16(data + i);
-            unsigned last19 = (digits << 3) | (previous_digits >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
+            unsigned last19 =
+                (digits << 3) | (previous_digits >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
             previous_digits = digits;
             unsigned pairs = last19 & (last19 >> 1);
             // Bit k: four digits from data[i-3+k] on.
@@ -350,9 +354,10 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
         re2::StringPiece text(reinterpret_cast<const char*>(text_bytes + from), to - from);
         const re2::RE2& re = rule.recheck.re2();
         // Only the whole match where the rule names no group: RE2 then needs no submatch pass.
-        std::vector<re2::StringPiece> m(rule.group > 0 ? static_cast<std::size_t>(rule.recheck.capture_count()) + 1 : 1);
-        for (std::size_t pos = 0; pos <= text.size() &&
-                                  re.Match(text, pos, text.size(), re2::RE2::UNANCHORED, m.data(), static_cast<int>(m.size()));) {
+        std::vector<re2::StringPiece> m(rule.group > 0 ? static_cast<std::size_t>(rule.recheck.capture_count()) + 1
+                                                       : 1);
+        for (std::size_t pos = 0; pos <= text.size() && re.Match(text, pos, text.size(), re2::RE2::UNANCHORED, m.data(),
+                                                                 static_cast<int>(m.size()));) {
             std::size_t end = static_cast<std::size_t>(m[0].data() - text.data()) + m[0].size();
             pos = m[0].empty() ? end + 1 : end;
             std::size_t g = secret_group(rule, m);
@@ -425,13 +430,11 @@ std::string printable_value(const std::string& value) {
 }
 
 std::vector<SecretHit> without_contained_hits(std::vector<SecretHit> hits, const SecretRules& rules) {
-    auto rank = [&rules](const SecretHit& h) {
-        return std::make_tuple(h.confidence, h.rule, h.address, ~h.length);
-    };
+    auto rank = [&rules](const SecretHit& h) { return std::make_tuple(h.confidence, h.rule, h.address, ~h.length); };
     std::sort(hits.begin(), hits.end(), [&](const SecretHit& a, const SecretHit& b) { return rank(a) < rank(b); });
     std::size_t longest = 0;
     for (const auto& r : rules.rules()) longest = std::max(longest, 2 * r.max_length);  // UTF-16 doubles
-    std::multimap<std::uint64_t, std::uint64_t> kept;  // start -> end
+    std::multimap<std::uint64_t, std::uint64_t> kept;                                   // start -> end
     std::vector<SecretHit> out;
     for (auto& h : hits) {
         bool inside = false;
@@ -457,7 +460,8 @@ std::vector<SecretHit> scan_for_secrets(const SecretRules& rules, const std::uin
     std::vector<Candidate> candidates;
     std::vector<WideRun> wide;
     scan_text(rules, data, size, candidates, &wide);
-    add_hits(rules, data, size, candidates, false, [base](std::size_t offset) { return base + offset; }, hits);
+    add_hits(
+        rules, data, size, candidates, false, [base](std::size_t offset) { return base + offset; }, hits);
     // UTF-16LE runs of printable ASCII, narrowed to one byte a character and scanned the same way.
     std::vector<std::uint8_t> narrow;
     std::vector<std::uint64_t> addresses;
@@ -472,8 +476,9 @@ std::vector<SecretHit> scan_for_secrets(const SecretRules& rules, const std::uin
     if (!narrow.empty()) {
         std::vector<Candidate> narrow_candidates;
         scan_text(rules, narrow.data(), narrow.size(), narrow_candidates);
-        add_hits(rules, narrow.data(), narrow.size(), narrow_candidates, true,
-                 [&addresses](std::size_t offset) { return addresses[offset]; }, hits);
+        add_hits(
+            rules, narrow.data(), narrow.size(), narrow_candidates, true,
+            [&addresses](std::size_t offset) { return addresses[offset]; }, hits);
     }
     return hits;
 }

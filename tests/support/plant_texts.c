@@ -7,16 +7,16 @@
 
 enum { slot = 4096 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     if (argc != 3) return 2;
-    FILE *in = fopen(argv[1], "rb");
+    FILE* in = fopen(argv[1], "rb");
     if (!in) return 2;
     static char text[1 << 20];
     size_t n = fread(text, 1, sizeof text - 1, in);
     fclose(in);
     size_t count = 0;
     for (size_t i = 0; i < n; i++) count += text[i] == 0;
-    char *heap = calloc(count + 1, slot);
+    char* heap = calloc(count + 1, slot);
     if (!heap) return 2;
     size_t at = 0;
     for (size_t k = 0; k < count; k++) {
@@ -24,9 +24,9 @@ int main(int argc, char **argv) {
         memcpy(heap + k * slot, text + at, len < slot ? len : slot - 1);
         at += len + 1;
     }
-    FILE *out = fopen(argv[2], "w");
+    FILE* out = fopen(argv[2], "w");
     if (!out) return 2;
-    fprintf(out, "%p\n", (void *)heap);
+    fprintf(out, "%p\n", (void*)heap);
     fclose(out);
     abort();
 }

@@ -104,6 +104,7 @@ TEST_CASE("the classifier puts the access and the instruction in the summary") {
     FaultingAccess a{"mov rax, qword ptr [rax + 0x18]", Access::read, "rax", 0};
     Cause c = classify(x86, f, {}, a);
     CHECK(c.access == Access::read);
-    CHECK(c.summary == "NULL pointer dereference: read of the field at offset 0x18 "
-                       "(mov rax, qword ptr [rax + 0x18]; rax = 0x0)");
+    CHECK(c.summary ==
+          "NULL pointer dereference: read of the field at offset 0x18 "
+          "(mov rax, qword ptr [rax + 0x18]; rax = 0x0)");
 }

@@ -20,7 +20,9 @@ bool has(const std::vector<std::string>& names, const std::string& name) {
 
 std::vector<std::uint8_t> x86_core() {
     test::CoreBuilder b;
-    b.thread(7, 0x401136, 0x7ffc0000f000).siginfo(11, 1, 0x18).segment(0x400000, std::vector<std::uint8_t>(4096, 1), PF_R);
+    b.thread(7, 0x401136, 0x7ffc0000f000)
+        .siginfo(11, 1, 0x18)
+        .segment(0x400000, std::vector<std::uint8_t>(4096, 1), PF_R);
     return b.build();
 }
 

@@ -1,7 +1,7 @@
 #include "coroner/analysis/blame.hpp"
-#include "coroner/base/error.hpp"
 #include "coroner/analysis/thread_groups.hpp"
 #include "coroner/analysis/value_origin.hpp"
+#include "coroner/base/error.hpp"
 
 #include "../support/snapshot_debugger.hpp"
 
@@ -98,7 +98,9 @@ TEST_CASE("the user's rules file comes before the built-in rules, and a keep rul
         f << "{ broken";
     }
     CHECK_THROWS_AS(effective_skip_rules(), UserError);
-    if (old) setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
-    else unsetenv("XDG_CONFIG_HOME");
+    if (old)
+        setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+    else
+        unsetenv("XDG_CONFIG_HOME");
     std::filesystem::remove_all(dir);
 }

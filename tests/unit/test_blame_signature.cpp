@@ -50,8 +50,8 @@ TEST_CASE("Rust and Go frames get one name whether GDB (debug info) or LLDB (sym
     CHECK(normalize_function("std::panicking::begin_panic_handler::{closure#0}", true) ==
           "std::panicking::begin_panic_handler::{{closure}}");
     CHECK(normalize_function("std::sys_common::backtrace::__rust_end_short_backtrace<std::panicking::"
-                             "begin_panic_handler::{closure_env#0}, !>", true) ==
-          "std::sys_common::backtrace::__rust_end_short_backtrace");
+                             "begin_panic_handler::{closure_env#0}, !>",
+                             true) == "std::sys_common::backtrace::__rust_end_short_backtrace");
     CHECK(normalize_function("std::sys_common::backtrace::__rust_end_short_backtrace::hc8542ca3b5dac53a") ==
           "std::sys_common::backtrace::__rust_end_short_backtrace");
     CHECK(normalize_function("_$LT$alloc..string..String$u20$as$u20$core..fmt..Display$GT$::fmt::h0123456789abcdef") ==
@@ -73,9 +73,11 @@ TEST_CASE("Rust and Go frames get one name whether GDB (debug info) or LLDB (sym
 
 TEST_CASE("blame skips signal, abort and assert frames and prefers the program's own code") {
     std::vector<Frame> frames{in(frame(0, 1, "__pthread_kill_implementation"), "/lib/libc.so.6"),
-                              in(frame(1, 2, "raise"), "/lib/libc.so.6"), in(frame(2, 3, "abort"), "/lib/libc.so.6"),
+                              in(frame(1, 2, "raise"), "/lib/libc.so.6"),
+                              in(frame(2, 3, "abort"), "/lib/libc.so.6"),
                               in(frame(3, 4, "__assert_fail"), "/lib/libc.so.6"),
-                              in(frame(4, 5, "check_balance"), "/opt/prog"), in(frame(5, 6, "main"), "/opt/prog")};
+                              in(frame(4, 5, "check_balance"), "/opt/prog"),
+                              in(frame(5, 6, "main"), "/opt/prog")};
     Blame b = blame(frames, std::string("/opt/prog"), builtin_skip_rules());
     REQUIRE(b.frame);
     CHECK(*b.frame == 4);

@@ -12,7 +12,8 @@ TEST_CASE("the secret pre-filter's byte masks: the portable fallback gives the h
     std::vector<std::uint8_t> bytes(256 + 16);
     for (std::size_t i = 0; i < bytes.size(); i++) bytes[i] = static_cast<std::uint8_t>(i);
     std::mt19937 rng(7);
-    for (int i = 0; i < 4096; i++) bytes.push_back(static_cast<std::uint8_t>(rng() % 4 == 0 ? '0' + rng() % 10 : rng()));
+    for (int i = 0; i < 4096; i++)
+        bytes.push_back(static_cast<std::uint8_t>(rng() % 4 == 0 ? '0' + rng() % 10 : rng()));
     std::size_t checked = 0;
     for (std::size_t at = 0; at + 16 <= bytes.size(); at++, checked++) {
         const std::uint8_t* p = bytes.data() + at;

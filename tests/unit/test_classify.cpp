@@ -33,8 +33,8 @@ ProcessFacts process(int signo, int code, std::optional<std::uint64_t> fault) {
     f.pid = 500;
     f.crash_pc = 0x401100;
     f.crash_sp = 0x7ff000008000;
-    f.mappings = {mapping(0x400000, 0x401000, "r--", "/p"), mapping(0x401000, 0x402000, "r-x", "/p"),
-                  mapping(0x402000, 0x403000, "r--", "/p"), mapping(0x1000000, 0x1100000, "rw-"),
+    f.mappings = {mapping(0x400000, 0x401000, "r--", "/p"),       mapping(0x401000, 0x402000, "r-x", "/p"),
+                  mapping(0x402000, 0x403000, "r--", "/p"),       mapping(0x1000000, 0x1100000, "rw-"),
                   mapping(0x7ff000000000, 0x7ff000001000, "---"), mapping(0x7ff000001000, 0x7ff000010000, "rw-")};
     SignalInfo s;
     s.number = signo;
@@ -125,8 +125,8 @@ TEST_CASE("a signal from another process is external, from the process itself it
 TEST_CASE("aborts are classified by the frames on the stack, by rules kept as data") {
     auto f = process(6, -6, std::nullopt);
     f.signal->sender_pid = 500;
-    std::vector<Frame> plain{frame(0, 1, "__pthread_kill_implementation"), frame(1, 2, "raise"),
-                             frame(2, 3, "abort"), frame(3, 4, "give_up")};
+    std::vector<Frame> plain{frame(0, 1, "__pthread_kill_implementation"), frame(1, 2, "raise"), frame(2, 3, "abort"),
+                             frame(3, 4, "give_up")};
     CHECK(classify(f, plain).cls == CauseClass::abort);
     std::vector<Frame> assertion{frame(0, 1, "raise"), frame(1, 2, "abort"), frame(2, 3, "__assert_fail_base"),
                                  frame(3, 4, "__assert_fail"), frame(4, 5, "check")};

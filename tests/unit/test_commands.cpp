@@ -6,14 +6,14 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 
 using namespace coroner;
 using coroner::test::CoreBuilder;
-using coroner::test::SnapshotDebugger;
 using coroner::test::frame;
+using coroner::test::SnapshotDebugger;
 
 namespace {
 
@@ -156,8 +156,7 @@ TEST_CASE("--help prints the usage with every option") {
     SnapshotDebugger empty;
     CommandOutcome out = run_command("pm-triage", "--help", empty);
     CHECK(out.ok);
-    for (const char* option : {"--json", "--thread", "--frames"})
-        CHECK(out.output.find(option) != std::string::npos);
+    for (const char* option : {"--json", "--thread", "--frames"}) CHECK(out.output.find(option) != std::string::npos);
 }
 
 TEST_CASE("the command table lists each command once") {

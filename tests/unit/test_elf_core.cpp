@@ -1,5 +1,5 @@
-#include "coroner/core/elf_core.hpp"
 #include "coroner/base/error.hpp"
+#include "coroner/core/elf_core.hpp"
 #include "coroner/core/elf_notes.hpp"
 #include "coroner/core/module_file.hpp"
 
@@ -7,12 +7,12 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <random>
-#include <unistd.h>
 
 using coroner::ElfCore;
 using coroner::UserError;
@@ -142,8 +142,7 @@ TEST_CASE("malformed headers and notes are reported as such") {
         CHECK_THROWS_WITH_AS(ElfCore::from_bytes(b.build(), "t"), doctest::Contains("NT_PRSTATUS"), UserError);
     }
     SUBCASE("a missing file") {
-        CHECK_THROWS_WITH_AS(ElfCore::open("/nonexistent/core"), doctest::Contains("cannot read core file"),
-                             UserError);
+        CHECK_THROWS_WITH_AS(ElfCore::open("/nonexistent/core"), doctest::Contains("cannot read core file"), UserError);
     }
 }
 
@@ -187,21 +186,22 @@ TEST_CASE("a sparse core's holes are not what it stores, so nothing reads them")
     const std::uint64_t hole = (seg.offset + 4096 + 4095) & ~4095ull;
     REQUIRE(::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(hole), 4096) == 0);
     std::uint64_t after = hole + 4096 - seg.offset;
-    CHECK(core->stored_parts(seg) == std::vector<std::pair<std::uint64_t, std::uint64_t>>{
-                                         {0, hole - seg.offset}, {after, seg.filesz - after}});
+    CHECK(core->stored_parts(seg) ==
+          std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, hole - seg.offset}, {after, seg.filesz - after}});
     // Bytes only in memory have no holes.
     auto in_memory = ElfCore::from_bytes(bytes, "t");
     for (const auto& segment : in_memory->segments())
-        CHECK(in_memory->stored_parts(segment) == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, segment.filesz}});
+        CHECK(in_memory->stored_parts(segment) ==
+              std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, segment.filesz}});
     ::close(fd);
     ::unlink(path);
 }
 
 TEST_CASE("ELF notes are walked once for cores and build-ids, and a note that does not fit stops the walk") {
     // "CORE" (5 bytes, padded to 8) with a 6-byte description (padded to 8), then "GNU" with 4 bytes.
-    std::vector<std::uint8_t> notes = {5, 0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 'C', 'O', 'R', 'E', 0, 0, 0, 0,
-                                       1, 2, 3, 4, 5, 6, 0, 0,
-                                       4, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0, 0xab, 0xcd, 0xef, 0x01};
+    std::vector<std::uint8_t> notes = {5, 0, 0, 0, 6, 0, 0, 0, 1,   0,   0,   0, 'C',  'O',  'R',  'E',
+                                       0, 0, 0, 0, 1, 2, 3, 4, 5,   6,   0,   0, 4,    0,    0,    0,
+                                       4, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0, 0xab, 0xcd, 0xef, 0x01};
     coroner::ElfNotes walk(notes.data(), notes.size());
     auto first = walk.next();
     REQUIRE(first);

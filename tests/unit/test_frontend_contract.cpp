@@ -56,9 +56,9 @@ TEST_CASE("only scalars keep a value: a float or a struct the debugger read as a
         v.value = 42;
         return v;
     };
-    d.frame_variables[{7, 0}] = {variable("p", ValueKind::pointer), variable("n", ValueKind::integer),
+    d.frame_variables[{7, 0}] = {variable("p", ValueKind::pointer),     variable("n", ValueKind::integer),
                                  variable("e", ValueKind::enumeration), variable("b", ValueKind::boolean),
-                                 variable("c", ValueKind::character), variable("x", ValueKind::floating),
+                                 variable("c", ValueKind::character),   variable("x", ValueKind::floating),
                                  variable("s", ValueKind::other)};
     auto vars = d.variables(7, 0);
     REQUIRE(vars.size() == 7);
@@ -82,13 +82,15 @@ TEST_CASE("a command's error and output reach the frontend printable") {
 TEST_CASE("remedies name the command of the debugger the user is in") {
     SnapshotDebugger gdb;
     CommandOutcome in_gdb = run_command("pm-triage", "", gdb);
-    CHECK(in_gdb.error == "pm-triage: error: no core file or process is loaded (open one first: `gdb PROG CORE`, "
-                          "`target create PROG -c CORE`, or run the program)");
+    CHECK(in_gdb.error ==
+          "pm-triage: error: no core file or process is loaded (open one first: `gdb PROG CORE`, "
+          "`target create PROG -c CORE`, or run the program)");
     SnapshotDebugger lldb;
     lldb.debugger_info.kind = DebuggerKind::lldb;
     CommandOutcome in_lldb = run_command("pm-triage", "", lldb);
-    CHECK(in_lldb.error == "pm-triage: error: no core file or process is loaded (open one first: "
-                           "`target create PROG -c CORE`, or run the program)");
+    CHECK(in_lldb.error ==
+          "pm-triage: error: no core file or process is loaded (open one first: "
+          "`target create PROG -c CORE`, or run the program)");
 
     for (auto kind : {DebuggerKind::gdb, DebuggerKind::lldb}) {
         SnapshotDebugger d;
@@ -117,4 +119,3 @@ TEST_CASE("the help text is laid out for each debugger's help") {
     CHECK(command_help(triage, DebuggerKind::gdb) == triage.summary + "\nRun `pm-triage --help` for its options.");
     CHECK(command_help(triage, DebuggerKind::lldb) == triage.summary + " Run `pm-triage --help` for its options.");
 }
-

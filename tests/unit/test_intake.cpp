@@ -1,7 +1,7 @@
 // Intake of stored cores: small cores built here, compressed with the zstd, lz4, xz and gzip tools (as
 // systemd-coredump and apport store them), unpacked and compared byte for byte.
-#include "coroner/core/intake.hpp"
 #include "coroner/base/error.hpp"
+#include "coroner/core/intake.hpp"
 
 #include "../support/core_builder.hpp"
 
@@ -114,9 +114,9 @@ TEST_CASE("intake: every stored form unpacks to the same bytes and zero pages be
         std::string suffix;
         StoredFormat format;
     };
-    for (const auto& c : {Case{".zst", StoredFormat::zstd}, Case{".piped.zst", StoredFormat::zstd},
-                          Case{".lz4", StoredFormat::lz4}, Case{".xz", StoredFormat::xz},
-                          Case{".gz", StoredFormat::gzip}, Case{"", StoredFormat::elf}}) {
+    for (const auto& c :
+         {Case{".zst", StoredFormat::zstd}, Case{".piped.zst", StoredFormat::zstd}, Case{".lz4", StoredFormat::lz4},
+          Case{".xz", StoredFormat::xz}, Case{".gz", StoredFormat::gzip}, Case{"", StoredFormat::elf}}) {
         CAPTURE(c.suffix);
         CHECK(coroner::detect_stored_format(plain + c.suffix) == c.format);
         CHECK(unpacked(plain + c.suffix) == core);
@@ -171,9 +171,10 @@ TEST_CASE("intake: apport reports with a gzip or a zstd CoreDump and their field
     write_file(plain, core);
     shell("gzip -c " + plain + " > " + plain + ".gz");
     shell("zstd -q --no-content-size -c " + plain + " > " + plain + ".zst");
-    std::string fields = "Date: Sun Nov 29 23:34:00 2026\nExecutablePath: /usr/bin/prog\nPackage: prog 1.2-3\n"
-                         "ProcCmdline: prog --flag\nProcStatus:\n Name:\tprog\n Pid:\t777\n Uid:\t1000\t1000\t1000\t1000\n"
-                         "Signal: 11\n";
+    std::string fields =
+        "Date: Sun Nov 29 23:34:00 2026\nExecutablePath: /usr/bin/prog\nPackage: prog 1.2-3\n"
+        "ProcCmdline: prog --flag\nProcStatus:\n Name:\tprog\n Pid:\t777\n Uid:\t1000\t1000\t1000\t1000\n"
+        "Signal: 11\n";
     std::string gz = folder.path() + "/_usr_bin_prog.1000.crash";
     write_text(gz, apport_report(read_file(plain + ".gz"), fields));
     std::string zst = folder.path() + "/zstd.crash";

@@ -32,9 +32,7 @@ private:
     std::map<std::uint64_t, std::vector<std::uint8_t>> regions_;
 };
 
-std::uint64_t line_and_column(std::uint32_t line, std::uint32_t column) {
-    return line | (std::uint64_t{column} << 32);
-}
+std::uint64_t line_and_column(std::uint32_t line, std::uint32_t column) { return line | (std::uint64_t{column} << 32); }
 
 constexpr std::uint64_t stack = 0x7ffd0000, rodata = 0x5000, heap = 0x9000;
 
@@ -44,7 +42,7 @@ RegionMemory panicking_stack(std::uint64_t payload_size) {
     RegionMemory memory;
     memory.put_text(rodata, "src/main.rs");
     memory.put_words(rodata + 0x100, {rodata, 11, line_and_column(3, 9)});  // Location
-    memory.put_words(rodata + 0x200, {0x1234, payload_size, 8});              // vtable: drop, size, align
+    memory.put_words(rodata + 0x200, {0x1234, payload_size, 8});            // vtable: drop, size, align
     memory.put_text(heap, "quota exceeded");
     memory.put_text(heap + 0x100, "main");
     memory.put_words(heap + 0x200, {heap + 0x100, 4, 4});  // a Thread's name
@@ -59,7 +57,7 @@ RegionMemory panicking_stack(std::uint64_t payload_size) {
     if (payload_size == 24) {
         words[40] = heap, words[41] = 32, words[42] = 14;  // String { ptr, capacity, len }
     } else {
-        words[40] = heap, words[41] = 14;                  // &str { ptr, len }
+        words[40] = heap, words[41] = 14;  // &str { ptr, len }
     }
     memory.put_words(stack, words);
     return memory;

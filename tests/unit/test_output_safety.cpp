@@ -54,9 +54,8 @@ TEST_CASE("text from the core shows each secret as its preview, and the rest as 
 }
 
 TEST_CASE("JSON: every string value is redacted, the document keeps its shape") {
-    nlohmann::ordered_json doc = {{"message", "token " + token},
-                                  {"frames", {{{"function", "main"}, {"line", 4}}}},
-                                  {"args", nullptr}};
+    nlohmann::ordered_json doc = {
+        {"message", "token " + token}, {"frames", {{{"function", "main"}, {"line", 4}}}}, {"args", nullptr}};
     redact_secrets_in_json(doc, *secret_rules());
     CHECK(doc["message"].get<std::string>().find(token) == std::string::npos);
     CHECK(doc["frames"][0]["function"] == "main");

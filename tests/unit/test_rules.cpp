@@ -8,11 +8,11 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/stat.h>
 
 using namespace coroner;
 
@@ -147,9 +147,10 @@ TEST_CASE("a rules file is read only when it is a regular file of at most 16 MiB
     std::string deep = dir.write("deep.json", std::string(100000, '[') + std::string(100000, ']'));
     CHECK(secret_error(deep).find("nests deeper than") != std::string::npos);
     CHECK(secret_error(dir.write("broken.json", "{ not json")).find("not valid JSON") != std::string::npos);
-    CHECK(secret_error(dir.write("list.json", "[1, 2]")).find("holds an array in JSON, not an object") != std::string::npos);
-    CHECK(secret_error(dir.write("schema.json", R"({"schema": 1, "rules": []})")).find("is not a coroner.secret-rules/1")
-          != std::string::npos);
+    CHECK(secret_error(dir.write("list.json", "[1, 2]")).find("holds an array in JSON, not an object") !=
+          std::string::npos);
+    CHECK(secret_error(dir.write("schema.json", R"({"schema": 1, "rules": []})"))
+              .find("is not a coroner.secret-rules/1") != std::string::npos);
 }
 
 TEST_CASE("catastrophic patterns finish quickly on 1 MiB") {
@@ -185,11 +186,13 @@ TEST_CASE("ECMAScript patterns keep their meaning under RE2") {
     CHECK(Pattern("a.c").full_match("abc"));
     CHECK_FALSE(Pattern("a.c").full_match("a\rc"));  // ECMAScript's '.' is not a line break
     CHECK_FALSE(Pattern("a.c").full_match("a\nc"));
-    CHECK(Pattern("a\\sc").full_match("a\vc"));      // nor is its \s RE2's (which lacks \v)
+    CHECK(Pattern("a\\sc").full_match("a\vc"));  // nor is its \s RE2's (which lacks \v)
     CHECK(Pattern("a[\\s]c").full_match("a\vc"));
     CHECK_FALSE(Pattern("a\\Sc").full_match("a\vc"));
     CHECK_FALSE(Pattern("a[\\S]c").full_match("a\vc"));
-    CHECK(Pattern("a[\\S]c").full_match("a\xe9" "c"));
+    CHECK(
+        Pattern("a[\\S]c").full_match("a\xe9"
+                                      "c"));
     CHECK(Pattern("\\u0041").full_match("A"));
     CHECK(Pattern("[[:alpha:].]+").full_match("a.b"));
     CHECK(Pattern("[\\b]").full_match("\b"));

@@ -31,7 +31,9 @@ std::string memory_with_secrets() {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         memory += static_cast<char>(x & 0xff);
     }
-    const char* planted[] = {"AKIAQ3EGVF5WZRTMN7XP", "password = 'hunter2hunter2'", " 4539148803436467 ",
+    const char* planted[] = {"AKIAQ3EGVF5WZRTMN7XP",
+                             "password = 'hunter2hunter2'",
+                             " 4539148803436467 ",
                              "dsn=postgres://billing:Xk9mQ2vLp7wRtz@db.internal/ledger",
                              "token: ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d ",
                              "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2hlcmU "};
@@ -48,9 +50,11 @@ std::string memory_with_secrets() {
     return memory;
 }
 
-std::set<std::tuple<std::string, std::uint64_t, std::string>> findings(const SecretRules& rules, const std::string& memory) {
+std::set<std::tuple<std::string, std::uint64_t, std::string>> findings(const SecretRules& rules,
+                                                                       const std::string& memory) {
     std::set<std::tuple<std::string, std::uint64_t, std::string>> out;
-    for (const auto& h : scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
+    for (const auto& h :
+         scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
         out.insert({rules.rules()[h.rule].id, h.address, h.value});
     return out;
 }
@@ -169,13 +173,21 @@ TEST_CASE("a value ends where the string does, and prints as ASCII") {
     REQUIRE(password);
     CHECK(password->value == "whiteduke");
     CHECK(printable_value(std::string("a\0b\\\xe9", 5)) == "a\\x00b\\x5c\\xe9");
-    CHECK(printable_value("Gr\xc3\xbc\xc3\x9f" "e") == "Gr\xc3\xbc\xc3\x9f" "e");
+    CHECK(printable_value("Gr\xc3\xbc\xc3\x9f"
+                          "e") ==
+          "Gr\xc3\xbc\xc3\x9f"
+          "e");
     // Binary after a keyword is no password; UTF-8 text is.
     CHECK_FALSE(hit_of(scan("pwd=\xd2\x91\xfe\x03\xa8U\xc1\x9e "), "password-assignment"));
-    auto utf8 = scan("password=\"Gr\xc3\xbc\xc3\x9f" "e-42x\"\n");
+    auto utf8 = scan(
+        "password=\"Gr\xc3\xbc\xc3\x9f"
+        "e-42x\"\n");
     REQUIRE(hit_of(utf8, "password-assignment"));
-    CHECK(hit_of(utf8, "password-assignment")->value == "Gr\xc3\xbc\xc3\x9f" "e-42x");
-    CHECK(secret_preview(std::string("\x01\x02\x03\x04xxxxxxxxxxxxxxxxxxxxxxxxxxxx\x7f", 33)) == "\\x01\\x02\\x03\\x04…xxx\\x7f");
+    CHECK(hit_of(utf8, "password-assignment")->value ==
+          "Gr\xc3\xbc\xc3\x9f"
+          "e-42x");
+    CHECK(secret_preview(std::string("\x01\x02\x03\x04xxxxxxxxxxxxxxxxxxxxxxxxxxxx\x7f", 33)) ==
+          "\\x01\\x02\\x03\\x04…xxx\\x7f");
 }
 
 TEST_CASE("a secret two rules match is one finding, of the more specific rule") {
@@ -213,7 +225,8 @@ TEST_CASE("a list of environment variable names to pass on is not a password") {
         CHECK(hit_of(scan(text), "password-assignment") == nullptr);
     }
     // Passwords next to it still are: the key only must not be "pass" then "env".
-    for (const char* text : {" PASSWORD=Ovo9Kjs2 ", " DB_PASS=Ovo9Kjs2 ", " PASS_ENCRYPTED=Ovo9Kjs2 ", " pass=Ovo9Kjs2 "}) {
+    for (const char* text :
+         {" PASSWORD=Ovo9Kjs2 ", " DB_PASS=Ovo9Kjs2 ", " PASS_ENCRYPTED=Ovo9Kjs2 ", " pass=Ovo9Kjs2 "}) {
         CAPTURE(text);
         auto hits = scan(text);
         const SecretHit* h = hit_of(hits, "password-assignment");

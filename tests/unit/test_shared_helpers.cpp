@@ -23,13 +23,13 @@ TEST_CASE("UTF-8 is validated as Unicode defines it") {
     CHECK(utf8_char_length("\xc3\xa9", 0) == 2);          // é
     CHECK(utf8_char_length("\xe2\x82\xac", 0) == 3);      // €
     CHECK(utf8_char_length("\xf0\x9f\x98\x80", 0) == 4);  // an emoji
-    CHECK(utf8_char_length("x\xc3\xa9", 1) == 2);          // a character at the very end
-    CHECK(utf8_char_length("\xc3", 0) == 0);               // cut short
-    CHECK(utf8_char_length("\xc0\xaf", 0) == 0);           // overlong '/'
-    CHECK(utf8_char_length("\xe0\x80\xaf", 0) == 0);       // overlong, three bytes
-    CHECK(utf8_char_length("\xed\xa0\x80", 0) == 0);       // a surrogate
-    CHECK(utf8_char_length("\xf4\x90\x80\x80", 0) == 0);   // past U+10FFFF
-    CHECK(utf8_char_length("\x80", 0) == 0);               // a lone continuation byte
+    CHECK(utf8_char_length("x\xc3\xa9", 1) == 2);         // a character at the very end
+    CHECK(utf8_char_length("\xc3", 0) == 0);              // cut short
+    CHECK(utf8_char_length("\xc0\xaf", 0) == 0);          // overlong '/'
+    CHECK(utf8_char_length("\xe0\x80\xaf", 0) == 0);      // overlong, three bytes
+    CHECK(utf8_char_length("\xed\xa0\x80", 0) == 0);      // a surrogate
+    CHECK(utf8_char_length("\xf4\x90\x80\x80", 0) == 0);  // past U+10FFFF
+    CHECK(utf8_char_length("\x80", 0) == 0);              // a lone continuation byte
     CHECK(utf8_char_length("a", 1) == 0);
 }
 
@@ -56,8 +56,9 @@ TEST_CASE("the process map finds mappings by address and by module, and iterates
         m.path = path;
         return m;
     };
-    const std::vector<Mapping> mappings = {mapping(0x400000, 0x401000, 0, "/p"), mapping(0x401000, 0x403000, 0x1000, "/p"),
-                                           mapping(0x403000, 0x404000, 0, ""), mapping(0x7f0000, 0x7f1000, 0x2000, "/lib")};
+    const std::vector<Mapping> mappings = {
+        mapping(0x400000, 0x401000, 0, "/p"), mapping(0x401000, 0x403000, 0x1000, "/p"),
+        mapping(0x403000, 0x404000, 0, ""), mapping(0x7f0000, 0x7f1000, 0x2000, "/lib")};
     ProcessMap map = mappings;
     CHECK(map.size() == 4);
     CHECK(map.at(0x400000) == &mappings[0]);

@@ -125,7 +125,8 @@ TEST_CASE("a user's blame rule may name abort rules, and an unknown one is the f
         std::ofstream(path) << R"({"schema": "coroner.blame-rules/1", "rules": )" + rules + "}";
         return path;
     };
-    std::string path = write(R"([{"id": "MINE", "role": "keep", "function": "nothing", "abort_rules": ["ABRT-ASSERT"]}])");
+    std::string path =
+        write(R"([{"id": "MINE", "role": "keep", "function": "nothing", "abort_rules": ["ABRT-ASSERT"]}])");
     auto rules = effective_skip_rules(path);
     const SkipRule* mine = matching_rule(rules, named("__assert_fail_base"));
     REQUIRE(mine != nullptr);

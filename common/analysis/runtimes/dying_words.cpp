@@ -1,7 +1,7 @@
 #include "coroner/analysis/runtimes/dying_words.hpp"
 
-#include "coroner/core/module_file.hpp"
 #include "coroner/base/text.hpp"
+#include "coroner/core/module_file.hpp"
 
 #include <cxxabi.h>
 
@@ -58,42 +58,44 @@ std::optional<CxxException> uncaught_cxx_exception(const ElfCore& core, MemoryRe
         if (!seg.writable || seg.filesz < 128) continue;
         const std::uint8_t* bytes = core.segment_bytes(seg);
         for (auto [part, length] : core.stored_parts(seg))
-        for (std::uint64_t from = part; from < part + length; from += window) {
-        std::uint64_t to = std::min(part + length, from + window);
-        for (std::uint64_t off = std::max<std::uint64_t>(unwind_header_offset, (from + 7) & ~7ull); off + 8 <= to; off += 8) {
-            std::uint64_t word;
-            std::memcpy(&word, bytes + off, 8);
-            if (word != gnu_cxx_class) continue;
-            std::uint64_t header = seg.vaddr + off - unwind_header_offset;
-            std::int32_t handlers;
-            std::memcpy(&handlers, bytes + off - unwind_header_offset + handler_count_offset, 4);
-            if (handlers == 0) continue;  // thrown but never caught by __cxa_begin_catch: not the one
-            auto type_info = read_u64(memory, header);
-            auto name_ptr = type_info ? read_u64(memory, *type_info + 8) : std::nullopt;
-            auto mangled = name_ptr ? read_c_string(memory, *name_ptr, 512) : std::nullopt;
-            if (!mangled || mangled->empty()) continue;
-            CxxException e;
-            e.type = demangle_type(mangled->front() == '*' ? mangled->substr(1) : *mangled);
-            // Walk single-inheritance bases (__si_class_type_info keeps its base at +16) up to the
-            // standard classes whose message sits right after the vtable pointer.
-            std::uint64_t ti = *type_info;
-            for (int depth = 0; depth < 16; depth++) {
-                auto np = read_u64(memory, ti + 8);
-                auto n = np ? read_c_string(memory, *np, 512) : std::nullopt;
-                if (!n) break;
-                if (*n == "St13runtime_error" || *n == "St11logic_error") {
-                    std::uint64_t object = seg.vaddr + off + unwind_header_size;
-                    if (auto text = read_u64(memory, object + 8)) e.what = read_c_string(memory, *text, longest_message);
-                    break;
+            for (std::uint64_t from = part; from < part + length; from += window) {
+                std::uint64_t to = std::min(part + length, from + window);
+                for (std::uint64_t off = std::max<std::uint64_t>(unwind_header_offset, (from + 7) & ~7ull);
+                     off + 8 <= to; off += 8) {
+                    std::uint64_t word;
+                    std::memcpy(&word, bytes + off, 8);
+                    if (word != gnu_cxx_class) continue;
+                    std::uint64_t header = seg.vaddr + off - unwind_header_offset;
+                    std::int32_t handlers;
+                    std::memcpy(&handlers, bytes + off - unwind_header_offset + handler_count_offset, 4);
+                    if (handlers == 0) continue;  // thrown but never caught by __cxa_begin_catch: not the one
+                    auto type_info = read_u64(memory, header);
+                    auto name_ptr = type_info ? read_u64(memory, *type_info + 8) : std::nullopt;
+                    auto mangled = name_ptr ? read_c_string(memory, *name_ptr, 512) : std::nullopt;
+                    if (!mangled || mangled->empty()) continue;
+                    CxxException e;
+                    e.type = demangle_type(mangled->front() == '*' ? mangled->substr(1) : *mangled);
+                    // Walk single-inheritance bases (__si_class_type_info keeps its base at +16) up to the
+                    // standard classes whose message sits right after the vtable pointer.
+                    std::uint64_t ti = *type_info;
+                    for (int depth = 0; depth < 16; depth++) {
+                        auto np = read_u64(memory, ti + 8);
+                        auto n = np ? read_c_string(memory, *np, 512) : std::nullopt;
+                        if (!n) break;
+                        if (*n == "St13runtime_error" || *n == "St11logic_error") {
+                            std::uint64_t object = seg.vaddr + off + unwind_header_size;
+                            if (auto text = read_u64(memory, object + 8))
+                                e.what = read_c_string(memory, *text, longest_message);
+                            break;
+                        }
+                        auto base = read_u64(memory, ti + 16);
+                        if (!base || *base == 0) break;
+                        ti = *base;
+                    }
+                    found = e;  // the last one in memory order: the most recently allocated is likeliest
                 }
-                auto base = read_u64(memory, ti + 16);
-                if (!base || *base == 0) break;
-                ti = *base;
+                core.release(bytes + from, static_cast<std::size_t>(to - from));
             }
-            found = e;  // the last one in memory order: the most recently allocated is likeliest
-        }
-        core.release(bytes + from, static_cast<std::size_t>(to - from));
-        }
     }
     return found;
 }

@@ -2,14 +2,13 @@
 
 #include "coroner/core/module_file.hpp"
 
-
 namespace coroner {
 namespace {
 
 // The offsets into g, _panic and _type are the CPU's (Arch::go); the type flags and kinds are Go's own, the
 // same on every CPU since Go 1.17.
 constexpr std::size_t deepest_stack = 512;
-constexpr std::uint8_t tflag_extra_star = 2;        // the name is stored as "*T" for T
+constexpr std::uint8_t tflag_extra_star = 2;  // the name is stored as "*T" for T
 constexpr std::uint8_t kind_mask = 31, kind_string = 24, kind_ptr = 22;
 constexpr std::uint64_t most_goroutines = 10'000'000, longest_text = 64 * 1024;
 

@@ -9,9 +9,9 @@
 namespace coroner {
 namespace {
 
-constexpr std::uint64_t stack_window = 64 * 1024;      // how far above sp the panic's frames can be
+constexpr std::uint64_t stack_window = 64 * 1024;  // how far above sp the panic's frames can be
 constexpr std::uint64_t longest_text = 64 * 1024;
-constexpr std::int64_t payload_reach = 48;             // PanicInfo: payload, message and location are adjacent
+constexpr std::int64_t payload_reach = 48;  // PanicInfo: payload, message and location are adjacent
 
 // core::panic::Location { file: &str, line: u32, col: u32 }.
 std::optional<RustPanic> location_at(MemoryReader& memory, std::uint64_t address) {

@@ -13,9 +13,28 @@ namespace coroner {
 
 // SPEC's cause classes.
 enum class CauseClass {
-    unknown, null_deref, wild_pointer, readonly_write, non_canonical_address, stack_overflow, bad_jump, bus_error,
-    divide_by_zero, fp_exception, illegal_instruction, breakpoint, external_signal, abort, assert_failed,
-    stack_smashing, fortify_fail, pure_virtual_call, uncaught_exception, heap_corruption, rust_panic, go_panic
+    unknown,
+    null_deref,
+    wild_pointer,
+    readonly_write,
+    non_canonical_address,
+    stack_overflow,
+    bad_jump,
+    bus_error,
+    divide_by_zero,
+    fp_exception,
+    illegal_instruction,
+    breakpoint,
+    external_signal,
+    abort,
+    assert_failed,
+    stack_smashing,
+    fortify_fail,
+    pure_virtual_call,
+    uncaught_exception,
+    heap_corruption,
+    rust_panic,
+    go_panic
 };
 
 template <>
@@ -64,11 +83,11 @@ CORONER_ENUM_JSON(CauseShape)
 
 struct Cause {
     CauseClass cls = CauseClass::unknown;
-    std::string summary;                     // plain English, one line
+    std::string summary;  // plain English, one line
     std::optional<Access> access;
     std::optional<std::string> message;
     std::optional<std::string> exception_type;
-    std::optional<std::string> rule;         // id of the abort rule that decided, if one did
+    std::optional<std::string> rule;  // id of the abort rule that decided, if one did
     std::optional<CauseShape> shape;
 };
 

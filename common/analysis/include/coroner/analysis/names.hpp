@@ -1,7 +1,6 @@
 // Normalizing what debuggers call things, so GDB and LLDB (and two builds) produce the same text.
 #pragma once
 
-
 #include <string>
 
 namespace coroner {

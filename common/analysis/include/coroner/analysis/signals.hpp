@@ -8,8 +8,8 @@
 
 namespace coroner {
 
-std::string signal_name(int number);                       // "SIGSEGV", or "SIG42" when unknown
+std::string signal_name(int number);                                // "SIGSEGV", or "SIG42" when unknown
 std::optional<std::string> signal_code_name(int signal, int code);  // "SEGV_MAPERR", "SI_TKILL", ...
-std::string signal_meaning(int number);                    // "segmentation fault"
+std::string signal_meaning(int number);                             // "segmentation fault"
 
 }  // namespace coroner

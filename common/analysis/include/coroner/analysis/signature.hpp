@@ -2,9 +2,9 @@
 // Versioned: a change to how signatures are built bumps signature_version so buckets re-key on purpose.
 #pragma once
 
-#include "coroner/core/process_map.hpp"
 #include "coroner/analysis/blame.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <optional>
 #include <string>
@@ -26,8 +26,7 @@ struct Signature {
 };
 
 Signature make_signature(const std::string& signal, const std::string& cause_class, const std::vector<Frame>& frames,
-                         std::optional<int> blamed, ProcessMap mappings,
-                         const std::vector<SkipRule>& rules);
+                         std::optional<int> blamed, ProcessMap mappings, const std::vector<SkipRule>& rules);
 
 std::string bucket_of(const std::string& signature_text);
 

@@ -2,9 +2,9 @@
 // its debug info is, and what to do about what is missing. What pm-symbols prints and pm-triage warns of.
 #pragma once
 
-#include "coroner/core/process_map.hpp"
-#include "coroner/core/module_file.hpp"
 #include "coroner/core/memory.hpp"
+#include "coroner/core/module_file.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <optional>
 #include <string>
@@ -13,15 +13,15 @@
 namespace coroner {
 
 struct ModuleHealth {
-    std::string path;                                // the file the debugger loaded (the executable as opened)
+    std::string path;  // the file the debugger loaded (the executable as opened)
     bool on_disk = false;
     bool is_program = false;
-    std::optional<std::string> build_id;             // of the file on disk
-    std::optional<std::string> build_id_in_core;     // from the core's copy of the module's first page
+    std::optional<std::string> build_id;          // of the file on disk
+    std::optional<std::string> build_id_in_core;  // from the core's copy of the module's first page
     DebugInfoKind debug_info = DebugInfoKind::none;
     std::optional<std::string> debug_file;
-    std::optional<bool> matches_core;                // build-ids equal; unknown when either is missing
-    std::optional<std::string> hint;                 // what to do, when something is missing or wrong
+    std::optional<bool> matches_core;  // build-ids equal; unknown when either is missing
+    std::optional<std::string> hint;   // what to do, when something is missing or wrong
 };
 
 // The process's file-backed ELF modules (from its mappings, the files on disk and the core's memory),

@@ -2,8 +2,8 @@
 // grouped, each group labelled with a state guessed from its top frames (rules/thread_states.json).
 #pragma once
 
-#include "coroner/core/process_map.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -15,8 +15,8 @@ namespace coroner {
 struct ThreadGroup {
     std::vector<ThreadInfo> threads;  // in the debugger's order
     bool crashing = false;
-    std::string state;                // "waiting on a condition variable", "crashed (SIGSEGV)", ...
-    std::vector<Frame> frames;        // the first thread's
+    std::string state;          // "waiting on a condition variable", "crashed (SIGSEGV)", ...
+    std::vector<Frame> frames;  // the first thread's
 };
 
 // One thread and its stack, as grouping takes them.

@@ -3,8 +3,8 @@
 // where it first appears as a local variable, or is computed (a field, an array element, a return value).
 #pragma once
 
-#include "coroner/core/debugger.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/debugger.hpp"
 
 #include <optional>
 #include <string>
@@ -13,17 +13,17 @@
 namespace coroner {
 
 struct OriginStep {
-    int frame = 0;                       // coroner's frame number
+    int frame = 0;  // coroner's frame number
     std::optional<std::string> function;
     std::optional<std::string> file;
     std::optional<int> line;
-    std::string how;                     // "argument `inv`", "local variable `p`", "computed here: `...`"
+    std::string how;  // "argument `inv`", "local variable `p`", "computed here: `...`"
 };
 
 struct ValueOrigin {
     std::uint64_t value = 0;
-    std::optional<std::string> what;     // the variable that held it where it was used
-    std::vector<OriginStep> steps;       // innermost first; the last one is where it came from
+    std::optional<std::string> what;  // the variable that held it where it was used
+    std::vector<OriginStep> steps;    // innermost first; the last one is where it came from
 };
 
 // `frames` are the thread's (with the debugger's frame numbers); `bad` the value to follow. With

@@ -17,12 +17,12 @@ namespace coroner {
 
 // A memory operand, `base + index * scale + displacement`, with its registers by name.
 struct MemoryOperand {
-    std::optional<std::string> base;   // nothing for an absolute address
-    bool pc_relative = false;          // the base is the program counter (`base` then names it)
+    std::optional<std::string> base;  // nothing for an absolute address
+    bool pc_relative = false;         // the base is the program counter (`base` then names it)
     std::optional<std::string> index;
     std::uint64_t scale = 1;
     std::int64_t displacement = 0;
-    bool read = false;                 // the instruction reads through it (otherwise it writes)
+    bool read = false;  // the instruction reads through it (otherwise it writes)
 };
 
 // Where a control transfer sends the program counter, as its instruction says: one of the three.
@@ -36,11 +36,11 @@ struct TransferTarget {
 struct Instruction {
     std::uint64_t address = 0;
     std::size_t size = 0;
-    std::string text;                       // mnemonic and operands, in the CPU's usual assembly syntax
-    std::vector<MemoryOperand> memory;      // its explicit memory operands, in order
-    bool stores_to_stack = false;           // it stores at the stack pointer without saying so (push, call)
-    std::optional<std::string> transfer;    // "ret", "call" or "jmp" for a control transfer
-    std::optional<TransferTarget> target;   // where that transfer goes, when its operand says
+    std::string text;                      // mnemonic and operands, in the CPU's usual assembly syntax
+    std::vector<MemoryOperand> memory;     // its explicit memory operands, in order
+    bool stores_to_stack = false;          // it stores at the stack pointer without saying so (push, call)
+    std::optional<std::string> transfer;   // "ret", "call" or "jmp" for a control transfer
+    std::optional<TransferTarget> target;  // where that transfer goes, when its operand says
 };
 
 // Offsets into the Go runtime's structures that the panic reader walks, as laid out on this CPU.
@@ -62,7 +62,7 @@ class Arch {
 public:
     virtual ~Arch() = default;
 
-    std::string name;              // how users know the CPU: "x86-64"
+    std::string name;               // how users know the CPU: "x86-64"
     std::uint16_t elf_machine = 0;  // e_machine of its cores and programs
 
     // The general-purpose register set of an NT_PRSTATUS note (pr_reg), in the kernel's order.
@@ -74,7 +74,7 @@ public:
     // Names for the low 32 bits of wider registers ({wide, narrow}), which the decoder's operands use too.
     std::vector<std::pair<std::string, std::string>> low32_names;
 
-    std::uint64_t user_space_top = 0;  // the highest address user space can map
+    std::uint64_t user_space_top = 0;      // the highest address user space can map
     std::uint64_t heap_randomization = 0;  // how far past the program's end Linux may start its heap (brk)
     // A SIGSEGV the kernel raises (si_code SI_KERNEL) without an address: what the CPU calls that fault.
     std::string fault_without_address;

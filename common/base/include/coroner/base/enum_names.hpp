@@ -41,10 +41,10 @@ std::string enum_choices() {
 }
 
 // After an enum's EnumNames: nlohmann::json writes it by its name (by default it would write a number).
-#define CORONER_ENUM_JSON(E)                   \
-    template <class Json>                      \
-    void to_json(Json& json, E value) {        \
-        json = ::coroner::to_string(value);    \
+#define CORONER_ENUM_JSON(E)                \
+    template <class Json>                   \
+    void to_json(Json& json, E value) {     \
+        json = ::coroner::to_string(value); \
     }
 
 }  // namespace coroner

@@ -21,31 +21,29 @@ struct Frame {
     std::optional<std::string> file;
     std::optional<int> line;
     bool inlined = false;
-    bool artificial = false;              // synthesized by the debugger (a tail call's): not on the stack
-    std::optional<int> debugger_index;    // what `frame N` takes in the debugger that gave the frame
-                                          // (coroner leaves out frames the debugger counts)
+    bool artificial = false;            // synthesized by the debugger (a tail call's): not on the stack
+    std::optional<int> debugger_index;  // what `frame N` takes in the debugger that gave the frame
+                                        // (coroner leaves out frames the debugger counts)
 };
 
 // What a variable's type is, once typedefs are seen through.
 enum class ValueKind { other, pointer, integer, enumeration, boolean, character, floating };
 
 // Whether a variable of that kind has one integer value (a float, a struct or an array has not).
-inline bool is_scalar(ValueKind kind) {
-    return kind != ValueKind::other && kind != ValueKind::floating;
-}
+inline bool is_scalar(ValueKind kind) { return kind != ValueKind::other && kind != ValueKind::floating; }
 
 // A variable visible in a frame, as the debug info describes it.
 struct Variable {
     std::string name;
-    bool argument = false;               // a parameter of the frame's function, or else a local
+    bool argument = false;  // a parameter of the frame's function, or else a local
     ValueKind kind = ValueKind::other;
     std::optional<std::uint64_t> value;  // its value, for scalars and pointers that could be read
     bool pointer() const { return kind == ValueKind::pointer; }  // data or function
 };
 
 struct ThreadInfo {
-    int index = 0;            // the debugger's own thread number (what `thread N` takes)
-    std::int64_t tid = 0;     // the kernel's thread id (LWP)
+    int index = 0;         // the debugger's own thread number (what `thread N` takes)
+    std::int64_t tid = 0;  // the kernel's thread id (LWP)
     std::optional<std::string> name;
 };
 
@@ -80,8 +78,8 @@ struct ProcessFacts {
     std::optional<std::uint64_t> crash_sp;  // the crashing thread's stack pointer
     std::optional<std::uint64_t> crash_pc;
     std::map<std::string, std::uint64_t> crash_registers;  // by name (the CPU's, and 32-bit ones), when known
-    std::vector<Mapping> mappings;          // sorted by start
-    std::optional<std::string> core_time;   // ISO 8601 UTC, when the core was written
+    std::vector<Mapping> mappings;                         // sorted by start
+    std::optional<std::string> core_time;                  // ISO 8601 UTC, when the core was written
 };
 
 }  // namespace coroner

@@ -34,7 +34,7 @@ public:
     RuleFields(const nlohmann::json& rule, std::size_t index, std::string kind, std::string source);
     const std::string& id() const { return id_; }
     bool has(const char* field) const { return this->field(field) != nullptr; }
-    std::string text(const char* field) const;  // required, not empty
+    std::string text(const char* field) const;                                  // required, not empty
     std::string text_or(const char* field, const std::string& fallback) const;  // may be empty
     bool flag(const char* field, bool fallback) const;
     // A whole number from `least` to `most`.

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "coroner/analysis/blame.hpp"
-#include "coroner/commands/session.hpp"
 #include "coroner/analysis/value_origin.hpp"
+#include "coroner/commands/session.hpp"
 
 #include <nlohmann/json.hpp>
 

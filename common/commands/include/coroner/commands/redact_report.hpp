@@ -21,7 +21,7 @@ struct RedactResult {
     std::size_t findings = 0;           // in memory and in the notes
     std::size_t findings_in_notes = 0;  // the command line in NT_PRPSINFO, file paths in NT_FILE
     std::uint64_t bytes_overwritten = 0;
-    std::size_t findings_after = 0;     // what a scan of the written copy finds (0 is the point)
+    std::size_t findings_after = 0;  // what a scan of the written copy finds (0 is the point)
 };
 
 // Writes a copy of the loaded core with every finding in memory and in the notes overwritten in place

@@ -1,8 +1,8 @@
 // pm-secrets-scan: the credentials a core holds and where they are, and its text and JSON.
 #pragma once
 
-#include "coroner/secrets/secret_scan.hpp"
 #include "coroner/commands/session.hpp"
+#include "coroner/secrets/secret_scan.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -25,8 +25,8 @@ CORONER_ENUM_JSON(RegionKind)
 
 struct MemoryRegion {
     RegionKind kind;
-    std::string name;                   // "[heap]", "thread 4242 stack", "prog .data", a file's path
-    std::optional<std::int64_t> thread; // for a stack
+    std::string name;                    // "[heap]", "thread 4242 stack", "prog .data", a file's path
+    std::optional<std::int64_t> thread;  // for a stack
 };
 
 // What a target address is, by the mappings and the threads' stack pointers.
@@ -41,7 +41,7 @@ struct SecretFinding {
 struct SecretsOptions {
     bool reveal = false;
     std::optional<std::string> rules_file;
-    std::optional<std::string> regions;  // comma-separated kinds to scan; all when empty
+    std::optional<std::string> regions;         // comma-separated kinds to scan; all when empty
     std::optional<std::string> min_confidence;  // list only findings this confident or more (high, medium, low)
 };
 

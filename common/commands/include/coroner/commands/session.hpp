@@ -2,12 +2,12 @@
 // once from the core file (or /proc for a live process). Anything wrong becomes one UserError here.
 #pragma once
 
+#include "coroner/analysis/runtimes/go_panic.hpp"
+#include "coroner/base/model.hpp"
 #include "coroner/core/debugger.hpp"
 #include "coroner/core/elf_core.hpp"
 #include "coroner/core/file_memory.hpp"
 #include "coroner/core/live_process.hpp"
-#include "coroner/analysis/runtimes/go_panic.hpp"
-#include "coroner/base/model.hpp"
 
 #include <memory>
 #include <optional>
@@ -17,22 +17,22 @@
 namespace coroner {
 
 struct ExecutableCheck {
-    std::optional<std::string> path_in_core;      // where the program lived when it crashed
+    std::optional<std::string> path_in_core;  // where the program lived when it crashed
     std::optional<std::string> build_id_in_core;
     std::optional<std::string> build_id_on_disk;
-    bool mismatched = false;                      // same program name, different build
+    bool mismatched = false;  // same program name, different build
 };
 
 struct Session {
     Debugger* debugger = nullptr;
     DebuggerInfo debugger_info;
     TargetState target;
-    const Arch* arch = nullptr;                   // the CPU the process ran on
+    const Arch* arch = nullptr;  // the CPU the process ran on
     ProcessFacts facts;
-    std::unique_ptr<ElfCore> core;                // for core targets
-    std::unique_ptr<FileMemory> files;            // read-only file-backed pages the core left out
+    std::unique_ptr<ElfCore> core;                  // for core targets
+    std::unique_ptr<FileMemory> files;              // read-only file-backed pages the core left out
     std::unique_ptr<MemoryReader> debugger_memory;  // the debugger, where the core knows of no gap
-    std::unique_ptr<ChainedMemory> memory;        // core first, then the files, then the debugger
+    std::unique_ptr<ChainedMemory> memory;          // core first, then the files, then the debugger
     ExecutableCheck executable;
     std::vector<ThreadInfo> threads;
     ThreadInfo crashing_thread;

@@ -5,8 +5,8 @@
 #include "coroner/analysis/blame.hpp"
 #include "coroner/analysis/classify.hpp"
 #include "coroner/analysis/security.hpp"
-#include "coroner/commands/session.hpp"
 #include "coroner/analysis/signature.hpp"
+#include "coroner/commands/session.hpp"
 
 #include <optional>
 #include <string>
@@ -15,8 +15,8 @@
 namespace coroner {
 
 struct TriageOptions {
-    std::optional<int> thread;  // the debugger's thread number to analyse instead of the crashing one
-    int frames = 32;            // how many frames to fetch and show
+    std::optional<int> thread;              // the debugger's thread number to analyse instead of the crashing one
+    int frames = 32;                        // how many frames to fetch and show
     std::optional<std::string> rules_file;  // blame rules ahead of the user's and the built-in ones
 };
 

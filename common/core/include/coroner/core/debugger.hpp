@@ -3,8 +3,8 @@
 // (a 2,000-thread core must not be unwound in full for one crashing thread).
 #pragma once
 
-#include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/memory.hpp"
 
 #include <map>
 #include <optional>
@@ -36,11 +36,11 @@ struct DebuggerInfo {
 
 // The commands coroner's hints and remedies suggest, as the user types them in one debugger.
 struct DebuggerSyntax {
-    const char* open_target;     // remedy when nothing is loaded
-    const char* load_program;    // remedy when a core is loaded without its program
-    const char* reload_core;     // remedy when the debugger does not say which core is loaded
-    const char* list_commands;   // where the pm-* commands are listed
-    const char* select_frame;    // fmt pattern taking the debugger's frame number
+    const char* open_target;    // remedy when nothing is loaded
+    const char* load_program;   // remedy when a core is loaded without its program
+    const char* reload_core;    // remedy when the debugger does not say which core is loaded
+    const char* list_commands;  // where the pm-* commands are listed
+    const char* select_frame;   // fmt pattern taking the debugger's frame number
     const char* show_locals;
     const char* all_backtraces;
 };

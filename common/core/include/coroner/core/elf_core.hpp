@@ -4,8 +4,8 @@
 #pragma once
 
 #include "coroner/arch/arch.hpp"
-#include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/memory.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -18,7 +18,7 @@ namespace coroner {
 
 struct CoreThread {
     std::int64_t tid = 0;
-    int current_signal = 0;              // pr_cursig
+    int current_signal = 0;                // pr_cursig
     std::vector<std::uint64_t> registers;  // the raw general-purpose register set, in the kernel's order
     std::uint64_t pc = 0;
     std::uint64_t sp = 0;
@@ -34,7 +34,7 @@ struct CoreProcess {
 struct CoreSegment {
     std::uint64_t vaddr = 0;
     std::uint64_t memsz = 0;
-    std::uint64_t filesz = 0;   // 0 when the kernel left the contents out (coredump_filter)
+    std::uint64_t filesz = 0;  // 0 when the kernel left the contents out (coredump_filter)
     std::uint64_t offset = 0;
     bool readable = false, writable = false, executable = false;
 };
@@ -100,9 +100,9 @@ private:
     std::string path_;
     const std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
-    void* mapping_ = nullptr;                // mmap of the file, when opened from a path
-    int fd_ = -1;                            // the file, when opened from a path (to find its holes)
-    std::vector<std::uint8_t> owned_;        // the bytes, when built from memory
+    void* mapping_ = nullptr;          // mmap of the file, when opened from a path
+    int fd_ = -1;                      // the file, when opened from a path (to find its holes)
+    std::vector<std::uint8_t> owned_;  // the bytes, when built from memory
     const Arch* arch_ = nullptr;
     std::vector<CoreThread> threads_;
     std::optional<SignalInfo> siginfo_;
@@ -112,7 +112,7 @@ private:
     std::vector<CoreSegment> segments_;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> note_ranges_;
     std::optional<std::uint64_t> psargs_offset_;
-    std::optional<std::int64_t> mtime_;      // when the file was last written: when the core was
+    std::optional<std::int64_t> mtime_;  // when the file was last written: when the core was
 };
 
 }  // namespace coroner

@@ -14,7 +14,7 @@ struct ElfNote {
     std::string_view name;               // n_namesz bytes, its NUL included: {"CORE", 5}, {"GNU", 4}
     const std::uint8_t* desc = nullptr;  // n_descsz bytes
     std::size_t desc_size = 0;
-    std::size_t desc_offset = 0;         // where the description starts, from the start of the walked bytes
+    std::size_t desc_offset = 0;  // where the description starts, from the start of the walked bytes
 };
 
 // Walks the notes in [data, data + size): `while (auto note = notes.next())`. It stops at the end or at

@@ -4,8 +4,8 @@
 // not read them for a core.
 #pragma once
 
-#include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/memory.hpp"
 
 #include <map>
 #include <string>

@@ -32,19 +32,19 @@ std::string unpack_stored_core(const std::string& path, int out_fd, const StepCh
 
 // The facts of one crash, from wherever they were found. Absent facts stay empty.
 struct CoreMetadata {
-    std::optional<std::string> program;       // the program's path
-    std::optional<std::string> comm;          // the kernel's 15-character name
+    std::optional<std::string> program;  // the program's path
+    std::optional<std::string> comm;     // the kernel's 15-character name
     std::optional<std::string> command_line;
     std::optional<std::int64_t> pid, uid;
     std::optional<int> signal;
-    std::optional<std::string> time;          // ISO 8601 UTC ("2026-11-29T21:34:00Z")
-    std::optional<std::string> time_source;   // where `time` came from, in words
+    std::optional<std::string> time;         // ISO 8601 UTC ("2026-11-29T21:34:00Z")
+    std::optional<std::string> time_source;  // where `time` came from, in words
     std::optional<std::string> host;
     std::optional<std::string> package;
-    std::optional<std::string> build_id;      // of the program, as the core's memory holds it
+    std::optional<std::string> build_id;  // of the program, as the core's memory holds it
     bool truncated = false;
-    std::optional<std::string> truncation;    // why it is called truncated
-    std::vector<std::string> sources;         // "systemd xattrs", "systemd file name", "apport", "core notes"
+    std::optional<std::string> truncation;  // why it is called truncated
+    std::vector<std::string> sources;       // "systemd xattrs", "systemd file name", "apport", "core notes"
 };
 
 // systemd-coredump's extended attributes (user.coredump.*) and, where they are gone (a copy), the facts

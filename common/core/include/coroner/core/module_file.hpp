@@ -2,9 +2,9 @@
 // copy of its first page that the kernel put in the core: build-id, debug info, debuglink.
 #pragma once
 
-#include "coroner/core/process_map.hpp"
-#include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/memory.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -15,13 +15,13 @@ namespace coroner {
 enum class DebugInfoKind { embedded, separate, none };
 
 struct ModuleFile {
-    bool readable = false;                   // the file exists and is an ELF file
-    std::optional<std::string> build_id;     // lowercase hex of NT_GNU_BUILD_ID
-    bool has_debug_info = false;             // a non-empty .debug_info (or .zdebug_info)
-    std::optional<std::string> debuglink;    // .gnu_debuglink file name
-    std::uint64_t link_base = 0;             // p_vaddr - p_offset of the first PT_LOAD: 0 for a PIE or
-                                             // library, 0x400000 for a classic executable (Go's)
-    std::uint16_t machine = 0;               // e_machine: the CPU it is code for
+    bool readable = false;                 // the file exists and is an ELF file
+    std::optional<std::string> build_id;   // lowercase hex of NT_GNU_BUILD_ID
+    bool has_debug_info = false;           // a non-empty .debug_info (or .zdebug_info)
+    std::optional<std::string> debuglink;  // .gnu_debuglink file name
+    std::uint64_t link_base = 0;           // p_vaddr - p_offset of the first PT_LOAD: 0 for a PIE or
+                                           // library, 0x400000 for a classic executable (Go's)
+    std::uint16_t machine = 0;             // e_machine: the CPU it is code for
 };
 
 // Reads the file once; results are cached per path for the life of the process.

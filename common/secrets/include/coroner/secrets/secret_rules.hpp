@@ -41,14 +41,14 @@ struct SecretRule {
     Confidence confidence = Confidence::medium;
     std::string pattern;
     bool caseless = false;
-    int group = 0;                  // the first capture that may be the secret itself; 0: the whole match
+    int group = 0;  // the first capture that may be the secret itself; 0: the whole match
     std::optional<double> entropy_min;
-    bool placeholders = false;      // reject placeholder values ("changeme", "${VAR}", "xxxx")
+    bool placeholders = false;  // reject placeholder values ("changeme", "${VAR}", "xxxx")
     bool luhn = false;
-    std::size_t max_length = 512;   // the longest match: how far before a match's end the re-check looks
+    std::size_t max_length = 512;      // the longest match: how far before a match's end the re-check looks
     std::vector<std::string> anchors;  // literals of which every match holds one
-    std::size_t digit_run = 0;      // or: every match holds this many digits, broken only by single ' ' or '-'
-    Pattern recheck;                // the same pattern, for the exact span and the group
+    std::size_t digit_run = 0;         // or: every match holds this many digits, broken only by single ' ' or '-'
+    Pattern recheck;                   // the same pattern, for the exact span and the group
 };
 
 class SecretRules {

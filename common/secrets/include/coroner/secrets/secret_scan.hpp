@@ -12,10 +12,10 @@
 namespace coroner {
 
 struct SecretHit {
-    std::size_t rule = 0;           // index into SecretRules::rules()
-    std::uint64_t address = 0;      // of the secret's first byte in the target
-    std::size_t length = 0;         // bytes in memory (twice the characters for UTF-16)
-    std::string value;              // the secret, as text
+    std::size_t rule = 0;                        // index into SecretRules::rules()
+    std::uint64_t address = 0;                   // of the secret's first byte in the target
+    std::size_t length = 0;                      // bytes in memory (twice the characters for UTF-16)
+    std::string value;                           // the secret, as text
     Confidence confidence = Confidence::medium;  // the rule's, lowered for a known test card number
     bool utf16 = false;
 };

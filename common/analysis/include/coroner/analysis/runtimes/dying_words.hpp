@@ -1,9 +1,9 @@
 // The dying words: what the program said as it died, read from the core's memory, not guessed.
 #pragma once
 
+#include "coroner/base/model.hpp"
 #include "coroner/core/elf_core.hpp"
 #include "coroner/core/memory.hpp"
-#include "coroner/base/model.hpp"
 
 #include <optional>
 #include <string>
@@ -15,8 +15,8 @@ namespace coroner {
 std::optional<std::string> glibc_abort_message(const ProcessFacts& facts, MemoryReader& memory);
 
 struct CxxException {
-    std::string type;                  // demangled: "std::runtime_error"
-    std::optional<std::string> what;   // for std::runtime_error and std::logic_error and their subclasses
+    std::string type;                 // demangled: "std::runtime_error"
+    std::optional<std::string> what;  // for std::runtime_error and std::logic_error and their subclasses
 };
 
 // The C++ exception that reached std::terminate, found in the core's writable memory by the header

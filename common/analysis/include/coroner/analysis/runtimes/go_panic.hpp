@@ -2,9 +2,9 @@
 #pragma once
 
 #include "coroner/arch/arch.hpp"
-#include "coroner/core/process_map.hpp"
-#include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/memory.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <optional>
 #include <string>

@@ -1,9 +1,9 @@
 // A Rust panic's message and location, read from the stack of the thread that panicked.
 #pragma once
 
-#include "coroner/core/process_map.hpp"
-#include "coroner/core/memory.hpp"
 #include "coroner/base/model.hpp"
+#include "coroner/core/memory.hpp"
+#include "coroner/core/process_map.hpp"
 
 #include <optional>
 #include <string>
