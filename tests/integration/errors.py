@@ -25,30 +25,6 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-class Debugger:
-    """Runs pm-* commands in gdb or lldb, in batch mode, the same way for every case."""
-
-    def __init__(self, kind, frontend, lldb_executable=None):
-        self.kind, self.frontend, self.lldb_executable = kind, frontend, lldb_executable
-
-    def json(self, commands, binary, core):
-        status, out, err = self.run(commands, binary, core)
-        harness.no_traceback(out, err)
-        check(status == 0, "%s failed:\n%s%s" % (commands, out, err))
-        return harness.json_object(out)
-
-    def live_json(self, command, binary):
-        argv = [self.kind, self.frontend] + ([] if self.kind == "gdb" else [self.lldb_executable])
-        return harness.Debugger(argv).live_json(command, binary)
-
-    def run(self, commands, binary=None, core=None, frontend=None, env=None, timeout=harness.TIMEOUT):
-        frontend = frontend or self.frontend
-        if self.kind == "gdb":
-            return harness.gdb(frontend, commands, binary, core, env=env, timeout=timeout)
-        status, out, err = harness.lldb(frontend, commands, binary, core, self.lldb_executable, env, timeout)
-        return status, harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
-
-
 def expect_one_line_error(status, out, err, fragment, command="pm-triage"):
     harness.no_traceback(out, err)
     check(status != 0, "batch mode exited 0 after a failed command")
@@ -147,11 +123,11 @@ def test(argv):
     case, kind = argv[0], argv[1]
     if kind == "gdb":
         script, bin_dir, core_dir = argv[2:5]
-        debugger, other = Debugger("gdb", script), None
+        debugger, other = harness.Debugger(["gdb", script]), None
     else:
         plugin, lldb_executable, bin_dir, core_dir = argv[2:6]
-        debugger = Debugger("lldb", plugin, lldb_executable)
-        other = Debugger("lldb", argv[6], argv[7]) if len(argv) > 7 else None
+        debugger = harness.Debugger(["lldb", plugin, lldb_executable])
+        other = harness.Debugger(["lldb", argv[6], argv[7]]) if len(argv) > 7 else None
     binary = os.path.join(bin_dir, "null_field_read")
     core = os.path.join(core_dir, "null_field_read.core")
     scratch = tempfile.mkdtemp(prefix="coroner-it-")
@@ -161,171 +137,206 @@ def test(argv):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_case(case, debugger, other, bin_dir, binary, core, scratch):
-    before = sha256(core)
+def case_nothing_loaded(debugger, other, bin_dir, binary, core, scratch):
+    for command in ALL_COMMANDS:
+        expect_one_line_error(*debugger.run([command]), "no core file or process is loaded", command.split()[0])
+    if debugger.kind == "lldb":
+        # The remedy names LLDB's own command, not GDB's.
+        status, out, err = debugger.run(["pm-triage"])
+        expect_one_line_error(status, out, err, "(open one first: `target create PROG -c CORE`, or run the program)")
+        check("gdb PROG" not in out + err, "a GDB command offered in LLDB:\n" + out + err)
+
+
+def case_running_process(debugger, other, bin_dir, binary, core, scratch):
     script = debugger.frontend
-    if case == "nothing-loaded":
-        for command in ALL_COMMANDS:
-            expect_one_line_error(*debugger.run([command]), "no core file or process is loaded", command.split()[0])
-        if debugger.kind == "lldb":
-            # The remedy names LLDB's own command, not GDB's.
-            status, out, err = debugger.run(["pm-triage"])
-            expect_one_line_error(status, out, err, "(open one first: `target create PROG -c CORE`, or run the program)")
-            check("gdb PROG" not in out + err, "a GDB command offered in LLDB:\n" + out + err)
-    elif case == "running-process":
-        # Non-stop mode lets `run &` leave the process running while the command is typed.
-        status, out, err = harness.gdb(script, ["set non-stop on", "run &", "pm-triage"],
-                                       extra=["--args", "/bin/sleep", "30"])
-        expect_one_line_error(status, out, err, "the process is running")
-    elif case == "unknown-flag":
-        for command in ALL_COMMANDS:
-            expect_one_line_error(*debugger.run([command + " --bogus"], binary, core), "--bogus", command.split()[0])
-    elif case == "truncated-core":
-        cut = os.path.join(scratch, "cut.core")
-        with open(core, "rb") as f:
-            data = f.read()
-        with open(cut, "wb") as f:
-            f.write(data[: len(data) * 2 // 3])
-        before_cut = sha256(cut)
-        status, out, err = debugger.run(["pm-triage --json"], binary, cut)
-        # GDB loads what it can of a truncated core; LLDB may refuse it, leaving nothing loaded.
-        expect_one_line_error(status, out, err, "truncated" if debugger.kind == "gdb" else "")
-        check("truncated" in out + err or "no core file or process is loaded" in out + err,
-              "neither a truncation nor an empty target was reported")
-        check(sha256(cut) == before_cut, "the truncated core was modified")
-    elif case == "corrupt-core":
-        bad = os.path.join(scratch, "bad.core")
-        with open(core, "rb") as f:
-            data = bytearray(f.read())
-        data[0x38:0x3a] = b"\xff\xfe"  # e_phnum: far more program headers than the file holds
-        with open(bad, "wb") as f:
-            f.write(data)
-        status, out, err = debugger.run(["pm-triage"], binary, bad)
-        # GDB may refuse the file itself; either way coroner says one line and exits non-zero.
-        expect_one_line_error(status, out, err, "")
-    elif case == "wrong-executable":
-        other_program = os.path.join(bin_dir, "divide_by_zero")
-        for command in ALL_COMMANDS:
-            expect_one_line_error(*debugger.run([command], other_program, core), "open the core with the program",
-                                  command.split()[0])
-    elif case == "core-without-executable":
-        if debugger.kind == "gdb":
-            status, out, err = harness.gdb(script, ["pm-triage"], extra=["-c", core])
-            expect_one_line_error(status, out, err, "without its executable")
-        else:
-            # LLDB finds the program itself from the core's file notes: then the verdict must be right.
-            status, out, err = debugger.run(["pm-triage --json"], None, core)
-            harness.no_traceback(out, err)
-            if status == 0:
-                check(harness.json_object(out)["cause"]["class"] == "null-deref", "wrong verdict without a program")
-            else:
-                expect_one_line_error(status, out, err, "")
-    elif case == "help":
-        status, out, err = debugger.run(["pm-triage --help"])
-        harness.no_traceback(out, err)
-        check(status == 0, "--help failed")
-        for option in ("--json", "--thread", "--frames"):
-            check(option in out, "--help does not mention %s" % option)
-        for command, options in (("pm-blame-frame", ("--json", "--explain", "--select", "--rules")),
-                                 ("pm-threads", ("--json", "--frames")), ("pm-symbols", ("--json",)),
-                                 ("pm-secrets-scan", ("--json", "--reveal", "--rules", "--regions", "--min-confidence")),
-                                 ("pm-redact", ("OUTPUT", "--force", "--json", "--rules"))):
-            status, out, err = debugger.run([command + " --help"])
-            harness.no_traceback(out, err)
-            check(status == 0, "%s --help failed" % command)
-            for option in options:
-                check(option in out, "%s --help does not mention %s" % (command, option))
-    elif case == "rules-file":
-        missing = os.path.join(scratch, "no-such-rules.json")
-        expect_one_line_error(*debugger.run(["pm-blame-frame --rules " + missing], binary, core),
-                              "cannot read rules file", "pm-blame-frame")
-        broken = os.path.join(scratch, "broken.json")
-        with open(broken, "w") as f:
-            f.write("{ not json")
-        expect_one_line_error(*debugger.run(["pm-blame-frame --rules " + broken], binary, core),
-                              "not valid JSON", "pm-blame-frame")
-        # A rule of the user's comes before the built-in ones: skipping get_total blames its caller.
-        own = os.path.join(scratch, "own.json")
-        with open(own, "w") as f:
-            f.write('{"schema": "coroner.blame-rules/1", "rules": [{"id": "TEST-SKIP", "role": "skip", '
-                    '"function": "get_total", "why": "a getter, never the culprit"}]}')
-        report = debugger.json(["pm-blame-frame --json --explain --rules " + own], binary, core)
-        check(report["function"] == "sum_invoices", "with the user's rule, blamed %s" % report["function"])
-        check(report["skipped"][0]["rule"] == "TEST-SKIP", "skipped %s" % report["skipped"])
-        # A secret rules file that does not compile names its rule.
-        bad_secrets = os.path.join(scratch, "secrets.json")
-        with open(bad_secrets, "w") as f:
-            f.write('{"schema": "coroner.secret-rules/1", "rules": [{"id": "MY-BROKEN", "pattern": "(unclosed"}]}')
-        expect_one_line_error(*debugger.run(["pm-secrets-scan --rules " + bad_secrets], binary, core), "MY-BROKEN",
-                              "pm-secrets-scan")
-        expect_one_line_error(*debugger.run(["pm-secrets-scan --regions heap,nowhere"], binary, core), "nowhere",
-                              "pm-secrets-scan")
-        expect_one_line_error(*debugger.run(["pm-secrets-scan --min-confidence certain"], binary, core), "certain",
-                              "pm-secrets-scan")
-    elif case == "hostile-secret-rules":
-        hostile_secret_rules(debugger, binary, core, scratch)
-    elif case == "hostile-blame-rule":
-        hostile_blame_rule(debugger, bin_dir, os.path.dirname(core), scratch)
-    elif case == "malformed-rules-files":
-        malformed_rules_files(debugger, binary, core, scratch)
-    elif case == "select":
-        # null_call: the blamed frame is dispatch, the debugger's frame 1; --select makes it the selected one.
-        null_call = os.path.join(bin_dir, "null_call")
-        where = "frame" if debugger.kind == "gdb" else "frame info"
-        status, out, err = debugger.run(["pm-blame-frame --select", where], null_call,
-                                        os.path.join(os.path.dirname(core), "null_call.core"))
-        harness.no_traceback(out, err)
-        check(status == 0, "pm-blame-frame --select failed:\n" + out + err)
-        shown = [l for l in out.splitlines() if l.startswith("#1 ") or l.startswith("frame #1:")]
-        check(shown and "dispatch" in shown[-1], "the selected frame is not #1 dispatch:\n" + out)
-        # Without --select, no command leaves the user's selection changed (they switch threads to read).
-        thread_crash = os.path.join(bin_dir, "thread_crash")
-        pick = "frame 1" if debugger.kind == "gdb" else "frame select 1"
-        status, out, err = debugger.run([pick, "pm-threads", "pm-blame-frame --explain", where], thread_crash,
-                                        os.path.join(os.path.dirname(core), "thread_crash.core"))
-        harness.no_traceback(out, err)
-        shown = [l for l in out.splitlines() if l.startswith("#") or l.startswith("frame #")]
-        check(shown and (shown[-1].startswith("#1 ") or shown[-1].startswith("frame #1:")) and
-              "bad_worker" in shown[-1], "the selection changed:\n" + out)
-    elif case == "load-twice":
-        again = "source " + script if debugger.kind == "gdb" else "plugin load " + script
-        status, out, err = debugger.run([again, "pm-triage --json"], binary, core)
-        harness.no_traceback(out, err)
-        check(status == 0, "loading twice broke pm-triage:\n" + err)
-        check(harness.json_object(out)["cause"]["class"] == "null-deref", "wrong verdict after loading twice")
-    elif case == "python-mismatch":
-        fake = os.path.join(scratch, "coroner-gdb.py")
-        with open(script) as f:
-            text = f.read()
-        with open(fake, "w") as f:
-            f.write(text.replace('_BUILT_FOR = "', '_BUILT_FOR = "2.'))
-        status, out, err = harness.gdb(fake, ["pm-triage"], binary, core)
-        harness.no_traceback(out, err)
-        lines = [l for l in (out + "\n" + err).splitlines() if l.startswith("coroner: not loaded")]
-        check(len(lines) == 1, "no one-sentence refusal of the mismatched module:\n" + out + err)
-        check("rebuild" in lines[0], "the refusal does not say how to rebuild: " + lines[0])
-        check(status != 0, "pm-triage without coroner loaded should fail the batch")
-    elif case == "plugin-mismatch":
-        # This LLDB loading the plugin built for the other LLDB: one line, and no pm-triage.
-        status, out, err = debugger.run(["pm-triage"], binary, core, frontend=other.frontend)
-        harness.no_traceback(out, err)
-        lines = [l for l in (out + "\n" + err).splitlines() if l.startswith("coroner: not loaded")]
-        check(len(lines) == 1, "no one-line refusal of the other LLDB's plugin:\n" + out + err)
-        check(status != 0, "pm-triage without the plugin should fail the batch")
-    elif case == "live-process":
-        # The same program run under GDB and stopped by its signal gives the same verdict as its core.
-        live = debugger.live_json("pm-triage --json", binary)
-        status, out, err = debugger.run(["pm-triage --json"], binary, core)
-        dead = harness.json_object(out)
-        for key in ("signal", "cause", "blame", "signature", "bucket", "threads", "security"):
-            check(live[key] == dead[key], "%s differs: live %s, core %s" % (key, live[key], dead[key]))
-        check([f["function"] for f in live["thread"]["frames"]] == [f["function"] for f in dead["thread"]["frames"]],
-              "the stacks differ")
-        check(live["process"]["core_file"] is None, "a live process has no core file")
-    elif case in HOSTILE_CASES:
-        HOSTILE_CASES[case](debugger, bin_dir, os.path.dirname(core), scratch)
+    # Non-stop mode lets `run &` leave the process running while the command is typed.
+    status, out, err = harness.gdb(script, ["set non-stop on", "run &", "pm-triage"],
+                                   extra=["--args", "/bin/sleep", "30"])
+    expect_one_line_error(status, out, err, "the process is running")
+
+
+def case_unknown_flag(debugger, other, bin_dir, binary, core, scratch):
+    for command in ALL_COMMANDS:
+        expect_one_line_error(*debugger.run([command + " --bogus"], binary, core), "--bogus", command.split()[0])
+
+
+def case_truncated_core(debugger, other, bin_dir, binary, core, scratch):
+    cut = os.path.join(scratch, "cut.core")
+    with open(core, "rb") as f:
+        data = f.read()
+    with open(cut, "wb") as f:
+        f.write(data[: len(data) * 2 // 3])
+    before_cut = sha256(cut)
+    status, out, err = debugger.run(["pm-triage --json"], binary, cut)
+    # GDB loads what it can of a truncated core; LLDB may refuse it, leaving nothing loaded.
+    expect_one_line_error(status, out, err, "truncated" if debugger.kind == "gdb" else "")
+    check("truncated" in out + err or "no core file or process is loaded" in out + err,
+          "neither a truncation nor an empty target was reported")
+    check(sha256(cut) == before_cut, "the truncated core was modified")
+
+
+def case_corrupt_core(debugger, other, bin_dir, binary, core, scratch):
+    bad = os.path.join(scratch, "bad.core")
+    with open(core, "rb") as f:
+        data = bytearray(f.read())
+    data[0x38:0x3a] = b"\xff\xfe"  # e_phnum: far more program headers than the file holds
+    with open(bad, "wb") as f:
+        f.write(data)
+    status, out, err = debugger.run(["pm-triage"], binary, bad)
+    # GDB may refuse the file itself; either way coroner says one line and exits non-zero.
+    expect_one_line_error(status, out, err, "")
+
+
+def case_wrong_executable(debugger, other, bin_dir, binary, core, scratch):
+    other_program = os.path.join(bin_dir, "divide_by_zero")
+    for command in ALL_COMMANDS:
+        expect_one_line_error(*debugger.run([command], other_program, core), "open the core with the program",
+                              command.split()[0])
+
+
+def case_core_without_executable(debugger, other, bin_dir, binary, core, scratch):
+    script = debugger.frontend
+    if debugger.kind == "gdb":
+        status, out, err = harness.gdb(script, ["pm-triage"], extra=["-c", core])
+        expect_one_line_error(status, out, err, "without its executable")
     else:
-        raise harness.Failure("unknown case " + case)
+        # LLDB finds the program itself from the core's file notes: then the verdict must be right.
+        status, out, err = debugger.run(["pm-triage --json"], None, core)
+        harness.no_traceback(out, err)
+        if status == 0:
+            check(harness.json_object(out)["cause"]["class"] == "null-deref", "wrong verdict without a program")
+        else:
+            expect_one_line_error(status, out, err, "")
+
+
+def case_help(debugger, other, bin_dir, binary, core, scratch):
+    status, out, err = debugger.run(["pm-triage --help"])
+    harness.no_traceback(out, err)
+    check(status == 0, "--help failed")
+    for option in ("--json", "--thread", "--frames"):
+        check(option in out, "--help does not mention %s" % option)
+    for command, options in (("pm-blame-frame", ("--json", "--explain", "--select", "--rules")),
+                             ("pm-threads", ("--json", "--frames")), ("pm-symbols", ("--json",)),
+                             ("pm-secrets-scan", ("--json", "--reveal", "--rules", "--regions", "--min-confidence")),
+                             ("pm-redact", ("OUTPUT", "--force", "--json", "--rules"))):
+        status, out, err = debugger.run([command + " --help"])
+        harness.no_traceback(out, err)
+        check(status == 0, "%s --help failed" % command)
+        for option in options:
+            check(option in out, "%s --help does not mention %s" % (command, option))
+
+
+def case_rules_file(debugger, other, bin_dir, binary, core, scratch):
+    missing = os.path.join(scratch, "no-such-rules.json")
+    expect_one_line_error(*debugger.run(["pm-blame-frame --rules " + missing], binary, core),
+                          "cannot read rules file", "pm-blame-frame")
+    broken = os.path.join(scratch, "broken.json")
+    with open(broken, "w") as f:
+        f.write("{ not json")
+    expect_one_line_error(*debugger.run(["pm-blame-frame --rules " + broken], binary, core),
+                          "not valid JSON", "pm-blame-frame")
+    # A rule of the user's comes before the built-in ones: skipping get_total blames its caller.
+    own = os.path.join(scratch, "own.json")
+    with open(own, "w") as f:
+        f.write('{"schema": "coroner.blame-rules/1", "rules": [{"id": "TEST-SKIP", "role": "skip", '
+                '"function": "get_total", "why": "a getter, never the culprit"}]}')
+    report = debugger.json(["pm-blame-frame --json --explain --rules " + own], binary, core)
+    check(report["function"] == "sum_invoices", "with the user's rule, blamed %s" % report["function"])
+    check(report["skipped"][0]["rule"] == "TEST-SKIP", "skipped %s" % report["skipped"])
+    # A secret rules file that does not compile names its rule.
+    bad_secrets = os.path.join(scratch, "secrets.json")
+    with open(bad_secrets, "w") as f:
+        f.write('{"schema": "coroner.secret-rules/1", "rules": [{"id": "MY-BROKEN", "pattern": "(unclosed"}]}')
+    expect_one_line_error(*debugger.run(["pm-secrets-scan --rules " + bad_secrets], binary, core), "MY-BROKEN",
+                          "pm-secrets-scan")
+    expect_one_line_error(*debugger.run(["pm-secrets-scan --regions heap,nowhere"], binary, core), "nowhere",
+                          "pm-secrets-scan")
+    expect_one_line_error(*debugger.run(["pm-secrets-scan --min-confidence certain"], binary, core), "certain",
+                          "pm-secrets-scan")
+
+
+def case_hostile_secret_rules(debugger, other, bin_dir, binary, core, scratch):
+    hostile_secret_rules(debugger, binary, core, scratch)
+
+
+def case_hostile_blame_rule(debugger, other, bin_dir, binary, core, scratch):
+    hostile_blame_rule(debugger, bin_dir, os.path.dirname(core), scratch)
+
+
+def case_malformed_rules_files(debugger, other, bin_dir, binary, core, scratch):
+    malformed_rules_files(debugger, binary, core, scratch)
+
+
+def case_select(debugger, other, bin_dir, binary, core, scratch):
+    # null_call: the blamed frame is dispatch, the debugger's frame 1; --select makes it the selected one.
+    null_call = os.path.join(bin_dir, "null_call")
+    where = "frame" if debugger.kind == "gdb" else "frame info"
+    status, out, err = debugger.run(["pm-blame-frame --select", where], null_call,
+                                    os.path.join(os.path.dirname(core), "null_call.core"))
+    harness.no_traceback(out, err)
+    check(status == 0, "pm-blame-frame --select failed:\n" + out + err)
+    shown = [l for l in out.splitlines() if l.startswith("#1 ") or l.startswith("frame #1:")]
+    check(shown and "dispatch" in shown[-1], "the selected frame is not #1 dispatch:\n" + out)
+    # Without --select, no command leaves the user's selection changed (they switch threads to read).
+    thread_crash = os.path.join(bin_dir, "thread_crash")
+    pick = "frame 1" if debugger.kind == "gdb" else "frame select 1"
+    status, out, err = debugger.run([pick, "pm-threads", "pm-blame-frame --explain", where], thread_crash,
+                                    os.path.join(os.path.dirname(core), "thread_crash.core"))
+    harness.no_traceback(out, err)
+    shown = [l for l in out.splitlines() if l.startswith("#") or l.startswith("frame #")]
+    check(shown and (shown[-1].startswith("#1 ") or shown[-1].startswith("frame #1:")) and
+          "bad_worker" in shown[-1], "the selection changed:\n" + out)
+
+
+def case_load_twice(debugger, other, bin_dir, binary, core, scratch):
+    script = debugger.frontend
+    again = "source " + script if debugger.kind == "gdb" else "plugin load " + script
+    status, out, err = debugger.run([again, "pm-triage --json"], binary, core)
+    harness.no_traceback(out, err)
+    check(status == 0, "loading twice broke pm-triage:\n" + err)
+    check(harness.json_object(out)["cause"]["class"] == "null-deref", "wrong verdict after loading twice")
+
+
+def case_python_mismatch(debugger, other, bin_dir, binary, core, scratch):
+    script = debugger.frontend
+    fake = os.path.join(scratch, "coroner-gdb.py")
+    with open(script) as f:
+        text = f.read()
+    with open(fake, "w") as f:
+        f.write(text.replace('_BUILT_FOR = "', '_BUILT_FOR = "2.'))
+    status, out, err = harness.gdb(fake, ["pm-triage"], binary, core)
+    harness.no_traceback(out, err)
+    lines = [l for l in (out + "\n" + err).splitlines() if l.startswith("coroner: not loaded")]
+    check(len(lines) == 1, "no one-sentence refusal of the mismatched module:\n" + out + err)
+    check("rebuild" in lines[0], "the refusal does not say how to rebuild: " + lines[0])
+    check(status != 0, "pm-triage without coroner loaded should fail the batch")
+
+
+def case_plugin_mismatch(debugger, other, bin_dir, binary, core, scratch):
+    # This LLDB loading the plugin built for the other LLDB: one line, and no pm-triage.
+    status, out, err = debugger.run(["pm-triage"], binary, core, frontend=other.frontend)
+    harness.no_traceback(out, err)
+    lines = [l for l in (out + "\n" + err).splitlines() if l.startswith("coroner: not loaded")]
+    check(len(lines) == 1, "no one-line refusal of the other LLDB's plugin:\n" + out + err)
+    check(status != 0, "pm-triage without the plugin should fail the batch")
+
+
+def case_live_process(debugger, other, bin_dir, binary, core, scratch):
+    # The same program run under GDB and stopped by its signal gives the same verdict as its core.
+    live = debugger.live_json("pm-triage --json", binary)
+    status, out, err = debugger.run(["pm-triage --json"], binary, core)
+    dead = harness.json_object(out)
+    for key in ("signal", "cause", "blame", "signature", "bucket", "threads", "security"):
+        check(live[key] == dead[key], "%s differs: live %s, core %s" % (key, live[key], dead[key]))
+    check([f["function"] for f in live["thread"]["frames"]] == [f["function"] for f in dead["thread"]["frames"]],
+          "the stacks differ")
+    check(live["process"]["core_file"] is None, "a live process has no core file")
+
+
+def run_case(case, debugger, other, bin_dir, binary, core, scratch):
+    check(case in CASES, "unknown case " + case)
+    before = sha256(core)
+    CASES[case](debugger, other, bin_dir, binary, core, scratch)
     check(sha256(core) == before, "the input core was modified")
 
 
@@ -528,8 +539,33 @@ def control_bytes(debugger, bin_dir, core_dir, scratch):
     check(hostile.decode() in report["cause"]["message"], "JSON: %r" % report["cause"]["message"])
 
 
-HOSTILE_CASES = {"prstatus-descsz": prstatus_descsz, "sparse-core": sparse_core, "newline-path": newline_path,
-                 "two-cores": two_cores, "small-core": small_core, "control-bytes": control_bytes}
+# Every case: its name on the command line (tests.cmake) and the function that checks it. Each takes the
+# debugger under test, the other LLDB's (plugin-mismatch), the crash lab's folders, null_field_read's program
+# and core, and a scratch folder; the input core must be byte-identical afterwards.
+CASES = {
+    "nothing-loaded": case_nothing_loaded,
+    "running-process": case_running_process,
+    "unknown-flag": case_unknown_flag,
+    "truncated-core": case_truncated_core,
+    "corrupt-core": case_corrupt_core,
+    "wrong-executable": case_wrong_executable,
+    "core-without-executable": case_core_without_executable,
+    "help": case_help,
+    "rules-file": case_rules_file,
+    "hostile-secret-rules": case_hostile_secret_rules,
+    "hostile-blame-rule": case_hostile_blame_rule,
+    "malformed-rules-files": case_malformed_rules_files,
+    "select": case_select,
+    "load-twice": case_load_twice,
+    "python-mismatch": case_python_mismatch,
+    "plugin-mismatch": case_plugin_mismatch,
+    "live-process": case_live_process,
+}
+for _name, _check_case in {"prstatus-descsz": prstatus_descsz, "sparse-core": sparse_core, "newline-path": newline_path,
+                           "two-cores": two_cores, "small-core": small_core, "control-bytes": control_bytes}.items():
+    # The hostile cores' checks build their own core from the crash lab's.
+    CASES[_name] = (lambda check_case: lambda debugger, other, bin_dir, binary, core, scratch:
+                    check_case(debugger, bin_dir, os.path.dirname(core), scratch))(_check_case)
 
 
 if __name__ == "__main__":

@@ -177,7 +177,8 @@ def main(test):
 
 
 class Debugger:
-    """One debugger with coroner loaded: `gdb SCRIPT` or `lldb PLUGIN LLDB-EXECUTABLE`, from argv."""
+    """One debugger with coroner loaded: `gdb SCRIPT` or `lldb PLUGIN LLDB-EXECUTABLE`, from argv. Every
+    test script runs its debugger through this."""
 
     def __init__(self, argv):
         self.kind = argv[0]
@@ -187,19 +188,27 @@ class Debugger:
             self.plugin, self.executable, rest = argv[1], argv[2], argv[3:]
         self.rest = rest
 
-    def run(self, commands, binary=None, core=None):
-        """(exit status, stdout, stderr) with LLDB's own Python noise removed; fails on a traceback."""
+    @property
+    def frontend(self):
+        """What loads coroner: the GDB script or the LLDB plugin."""
+        return self.script if self.kind == "gdb" else self.plugin
+
+    def run(self, commands, binary=None, core=None, frontend=None, env=None, timeout=TIMEOUT):
+        """(exit status, stdout, stderr) with LLDB's own Python noise removed; fails on a traceback.
+        `frontend` loads another build of coroner instead (a mismatched module or plugin)."""
         if self.kind == "gdb":
-            status, out, err = gdb(self.script, commands, binary, core)
+            status, out, err = gdb(frontend or self.script, commands, binary, core, env=env, timeout=timeout)
         else:
-            status, out, err = lldb(self.plugin, commands, binary, core, self.executable)
+            status, out, err = lldb(frontend or self.plugin, commands, binary, core, self.executable, env, timeout)
             out, err = lldb_noise_removed(out), lldb_noise_removed(err)
         no_traceback(out, err)
         return status, out, err
 
-    def json(self, command, binary, core):
-        status, out, err = self.run([command], binary, core)
-        check(status == 0, "%s exited %d on %s:\n%s\n%s" % (self.kind, status, command, out, err))
+    def json(self, commands, binary, core):
+        """The JSON the last of `commands` (one command, or a list) prints; fails if the debugger does."""
+        commands = [commands] if isinstance(commands, str) else commands
+        status, out, err = self.run(commands, binary, core)
+        check(status == 0, "%s exited %d on %s:\n%s\n%s" % (self.kind, status, commands, out, err))
         return json_object(out)
 
     def live_json(self, command, binary):
