@@ -1,4 +1,5 @@
 #include "coroner/core/elf_core.hpp"
+#include "coroner/base/utc_time.hpp"
 
 #include "coroner/base/error.hpp"
 #include "coroner/core/elf_notes.hpp"
@@ -63,15 +64,6 @@ std::string fixed_string(const std::uint8_t* p, std::size_t max) {
     std::string s(reinterpret_cast<const char*>(p), n);
     while (!s.empty() && s.back() == ' ') s.pop_back();
     return s;
-}
-
-std::string iso_utc(std::int64_t seconds) {
-    std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& what) {

@@ -1,6 +1,7 @@
 // One stored core made ready for a debugger: recognised, unpacked into a private folder when it is not a
 // whole plain core, completed with holes when truncated, and its facts gathered.
 #include "coroner/core/intake.hpp"
+#include "coroner/base/utc_time.hpp"
 
 #include "coroner/base/error.hpp"
 #include "coroner/base/output_file.hpp"
@@ -46,21 +47,6 @@ std::optional<std::int64_t> file_mtime(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::nullopt;
     return static_cast<std::int64_t>(st.st_mtim.tv_sec);
-}
-
-std::optional<std::int64_t> parse_iso_utc(const std::string& text) {
-    std::tm tm{};
-    if (!::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return std::nullopt;
-    return static_cast<std::int64_t>(::timegm(&tm));
-}
-
-std::string iso_utc(std::int64_t seconds) {
-    std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
 }
 
 int open_or_fail(const std::string& path) {

@@ -1,5 +1,6 @@
 // The facts of a crash from each place that keeps them: systemd-coredump's extended attributes and file
 // name, apport's report fields, and the core's own notes. A later source fills only what earlier ones left.
+#include "coroner/base/utc_time.hpp"
 #include "coroner/core/intake.hpp"
 
 #include "coroner/base/error.hpp"
@@ -20,15 +21,6 @@
 
 namespace coroner {
 namespace {
-
-std::string iso_utc(std::int64_t seconds) {
-    std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
-}
 
 std::optional<std::int64_t> parse_integer(const std::string& text) {
     if (text.empty()) return std::nullopt;
