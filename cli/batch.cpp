@@ -1,6 +1,7 @@
 #include "batch.hpp"
 
 #include "coroner/base/error.hpp"
+#include "coroner/base/folder.hpp"
 #include "coroner/base/interrupt.hpp"
 #include "coroner/core/intake.hpp"
 #include "coroner/core/program_search.hpp"
@@ -42,15 +43,8 @@ struct Stopped {
 };
 
 void walk_folder(const std::string& folder, std::vector<std::string>& out, int depth) {
-    DIR* dir = depth > 64 ? nullptr : ::opendir(folder.c_str());
-    if (!dir) return;
-    std::vector<std::string> names;
-    while (dirent* entry = ::readdir(dir))
-        if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
-            names.emplace_back(entry->d_name);
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
-    for (const auto& name : names) {
+    if (depth > 64) return;
+    for (const auto& name : sorted_entries(folder)) {
         std::string path = folder + (folder.empty() || folder.back() == '/' ? "" : "/") + name;
         struct stat st {};
         // Links to folders are not followed (no loops); every other entry is an input of its own.

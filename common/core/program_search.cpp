@@ -1,4 +1,5 @@
 #include "coroner/core/program_search.hpp"
+#include "coroner/base/folder.hpp"
 
 #include "coroner/base/error.hpp"
 #include "coroner/core/module_file.hpp"
@@ -51,15 +52,7 @@ ProgramFolder::ProgramFolder(const std::string& folder) {
 
 void ProgramFolder::walk(const std::string& folder, int depth) {
     if (depth > 32) return;
-    DIR* dir = ::opendir(folder.c_str());
-    if (!dir) return;
-    std::vector<std::string> names;
-    while (dirent* entry = ::readdir(dir))
-        if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
-            names.emplace_back(entry->d_name);
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
-    for (const auto& name : names) {
+    for (const auto& name : sorted_entries(folder)) {
         std::string path = folder + "/" + name;
         struct stat st {};
         if (::lstat(path.c_str(), &st) != 0) continue;
