@@ -5,6 +5,7 @@
 
 #include "coroner/base/error.hpp"
 #include "coroner/base/regular_file.hpp"
+#include "sparse_writer.hpp"
 
 #include <fmt/format.h>
 #include <lz4frame.h>
@@ -23,7 +24,6 @@
 namespace coroner {
 namespace {
 
-constexpr std::size_t page_size = 4096;
 constexpr std::size_t chunk_size = 1 << 20;
 
 const std::uint8_t elf_magic[] = {0x7f, 'E', 'L', 'F'};
@@ -77,101 +77,6 @@ std::size_t read_some(int fd, std::uint8_t* into, std::size_t size, const std::s
     }
     return done;
 }
-
-bool all_zero(const std::uint8_t* bytes, std::size_t size) {
-    std::uint64_t any = 0;
-    std::size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        std::uint64_t word;
-        std::memcpy(&word, bytes + i, 8);
-        any |= word;
-    }
-    for (; i < size; ++i) any |= bytes[i];
-    return any == 0;
-}
-
-// Writes a stream to a file at increasing offsets, seeking over whole pages of zeros so that the file
-// gets holes there (a core is mostly untouched memory). Decompressors write straight into its buffer
-// (space, then commit): no copy between them.
-class SparseWriter {
-public:
-    explicit SparseWriter(int fd) : fd_(fd), buffer_(chunk_size) {}
-
-    struct Space {
-        std::uint8_t* bytes;
-        std::size_t size;
-    };
-    // Where the next bytes go; never empty.
-    Space space() { return {buffer_.data() + filled_, chunk_size - filled_}; }
-    // `size` bytes were put into space().
-    void commit(std::size_t size) {
-        filled_ += size;
-        if (filled_ == chunk_size) flush();
-    }
-
-    void write(const std::uint8_t* bytes, std::size_t size) {
-        while (size > 0) {
-            Space free = space();
-            std::size_t take = std::min(size, free.size);
-            std::memcpy(free.bytes, bytes, take);
-            commit(take);
-            bytes += take;
-            size -= take;
-        }
-    }
-
-    // Writes what is buffered and gives the file its full length (a trailing hole has no bytes written).
-    void finish() {
-        flush();
-        if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) fail();
-    }
-
-    std::uint64_t size() const { return offset_ + filled_; }
-    // The first bytes written (to check that what was unpacked is an ELF core).
-    const std::vector<std::uint8_t>& head() const { return head_; }
-
-private:
-    void flush() {
-        if (head_.size() < 64)
-            head_.insert(head_.end(), buffer_.begin(),
-                         buffer_.begin() + static_cast<long>(std::min<std::size_t>(64 - head_.size(), filled_)));
-        std::size_t run_start = 0, run_size = 0;
-        for (std::size_t at = 0; at < filled_; at += page_size) {
-            std::size_t size = std::min(page_size, filled_ - at);
-            if (all_zero(buffer_.data() + at, size)) {
-                put(run_start, run_size);
-                run_size = 0;
-                continue;
-            }
-            if (run_size == 0) run_start = at;
-            run_size += size;
-        }
-        put(run_start, run_size);
-        offset_ += filled_;
-        filled_ = 0;
-    }
-
-    void put(std::size_t start, std::size_t size) {
-        while (size > 0) {
-            ssize_t done = ::pwrite(fd_, buffer_.data() + start, size, static_cast<off_t>(offset_ + start));
-            if (done < 0 && errno == EINTR) continue;
-            if (done <= 0) fail();
-            start += static_cast<std::size_t>(done);
-            size -= static_cast<std::size_t>(done);
-        }
-    }
-
-    [[noreturn]] void fail() {
-        throw UserError(fmt::format("cannot write the unpacked core: {}", std::strerror(errno)),
-                        "make room under $TMPDIR or point TMPDIR at a larger file system");
-    }
-
-    int fd_;
-    std::uint64_t offset_ = 0;
-    std::vector<std::uint8_t> buffer_;
-    std::size_t filled_ = 0;
-    std::vector<std::uint8_t> head_;
-};
 
 // One decompressor, fed compressed bytes in pieces; `finish` says whether the stream ended properly.
 class Decoder {

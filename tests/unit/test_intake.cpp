@@ -128,6 +128,38 @@ TEST_CASE("intake: every stored form unpacks to the same bytes and zero pages be
     }
 }
 
+TEST_CASE("intake: a core many buffers long unpacks whole while a second thread writes it") {
+    // 13 MiB of pages, some zero and some not, in an order no buffer boundary lines up with; odd-sized
+    // segments so that the stream's buffers end mid-page.
+    TemporaryFolder folder("coroner-test");
+    std::vector<std::uint8_t> data((13u << 20) + 123);
+    for (std::size_t page = 0; page * 4096 < data.size(); ++page)
+        if (page % 7 != 3 && page % 11 != 5)
+            for (std::size_t i = page * 4096; i < std::min(data.size(), page * 4096 + 4096); ++i)
+                data[i] = static_cast<std::uint8_t>(page * 31 + i);
+    CoreBuilder b;
+    b.thread(4243, 0x401136, 0x7ffc0000f000).process(4242, "prog", "./prog").siginfo(11, 1, 0);
+    b.segment(0x10000000, data, PF_R | PF_W).segment(0x7ffc0000e000, std::vector<std::uint8_t>(777, 0x22), PF_R);
+    auto core = b.build();
+    std::string plain = folder.path() + "/big.core";
+    write_file(plain, core);
+    shell("zstd -q --no-content-size -c " + plain + " > " + plain + ".zst");
+    CHECK(unpacked(plain + ".zst") == core);
+    CHECK(unpacked(plain) == core);
+}
+
+TEST_CASE("intake: a write that fails is one plain error, also from the writing thread") {
+    TemporaryFolder folder("coroner-test");
+    std::string plain = folder.path() + "/plain.core";
+    write_file(plain, sample_core());
+    shell("zstd -q -c " + plain + " > " + plain + ".zst");
+    int full = ::open("/dev/full", O_WRONLY);
+    REQUIRE(full >= 0);
+    std::string error = error_of([&] { coroner::unpack_stored_core(plain + ".zst", full); });
+    ::close(full);
+    CHECK(error.find("cannot write the unpacked core: No space left on device") != std::string::npos);
+}
+
 TEST_CASE("intake: a stream cut short or one that holds no core is one plain error") {
     TemporaryFolder folder("coroner-test");
     std::string plain = folder.path() + "/plain.core";
