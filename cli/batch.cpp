@@ -325,7 +325,9 @@ unsigned default_jobs(const std::string& debugger, const std::vector<std::string
 int run_batch(const BatchOptions& options) {
     std::vector<std::string> inputs = batch_inputs(options.paths);
     unsigned jobs = options.jobs ? *options.jobs : default_jobs(options.debugger.kind, inputs);
-    Batch batch(options, std::move(inputs));
+    BatchOptions run_options = options;
+    run_options.debugger.one_thread_each = jobs > 1 && inputs.size() > 1;
+    Batch batch(run_options, std::move(inputs));
     return batch.run(jobs);
 }
 

@@ -82,6 +82,7 @@ std::vector<std::string> debugger_argv(const DebuggerSetup& setup, const std::ve
                 setup.debuginfod ? "set debuginfod enabled on" : "set debuginfod enabled off",
                 "-x",
                 setup.script};
+        if (setup.one_thread_each) argv.insert(argv.begin() + 3, {"-iex", "maint set worker-threads 0"});
         for (const auto& command : commands) {
             argv.push_back("-ex");
             argv.push_back(command);

@@ -19,6 +19,9 @@ struct DebuggerSetup {
     std::string script;        // coroner-gdb.py or libcoroner-lldb.so
     bool debuginfod = false;
     int timeout_seconds = 120;
+    // Several debuggers at once already fill the CPUs: GDB's own worker threads (DWARF indexing) then only
+    // add contention (measured: the same wall time, an eighth more CPU time). Set when running more than one.
+    bool one_thread_each = false;
 };
 
 struct DebuggerOutcome {
