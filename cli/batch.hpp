@@ -17,6 +17,7 @@ struct BatchOptions {
     std::optional<std::string> exe, exe_dir;
     std::optional<unsigned> jobs;    // default: CPUs, lowered to fit the available memory
     std::optional<std::string> out;  // default stdout
+    bool reveal = false;             // secrets in text from the core left as they are
 };
 
 // The inputs the paths name: files as given, folders walked recursively (sorted), "-" read from stdin.

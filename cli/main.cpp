@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
     triage->add_option("-j,--jobs", jobs, "cores at once (default: CPUs, fewer if memory is short)")
         ->check(CLI::PositiveNumber);
     triage->add_option("-o,--out", batch.out, "write the rows here instead of stdout");
+    triage->add_flag("--reveal", batch.reveal, "show secrets in text that came from the cores (redacted otherwise)");
     triage->add_option("--gdb", gdb, "the gdb to run (default gdb)");
     triage->add_option("--lldb", lldb, "the lldb to run (default lldb)");
     triage->add_option("--gdb-script", gdb_script,
