@@ -3,6 +3,7 @@
 // core of any of them. The work is in common/ (intake) and in the debugger frontends (the commands).
 #include "batch.hpp"
 #include "buckets.hpp"
+#include "check_postmortem.hpp"
 #include "usage_error.hpp"
 
 #include "coroner/base/error.hpp"
@@ -166,6 +167,14 @@ int main(int argc, char** argv) {
     buckets_command->add_flag("--reveal", buckets.reveal,
                               "show secrets in texts that came from the cores (redacted otherwise)");
 
+    std::string postmortem;
+    bool postmortem_json = false;
+    auto* check_command = app.add_subcommand("check-postmortem",
+                                             "Check an edited post-mortem write-up: blame language, timeline entries "
+                                             "without a UTC time, missing sections, fill prompts left, credentials");
+    check_command->add_option("FILE", postmortem, "the write-up, in Markdown")->required();
+    check_command->add_flag("--json", postmortem_json, "coroner.postmortem-check/1 JSON");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -176,6 +185,7 @@ int main(int argc, char** argv) {
     try {
         if (unpack_command->parsed()) return unpack(unpack_input, unpack_out, force);
         if (buckets_command->parsed()) return coroner::cli::run_buckets(buckets);
+        if (check_command->parsed()) return coroner::cli::run_check_postmortem(postmortem, postmortem_json);
         for (std::size_t start = 0; !with.empty();) {
             std::size_t comma = with.find(',', start);
             std::string item = with.substr(start, comma == std::string::npos ? std::string::npos : comma - start);

@@ -120,6 +120,12 @@ bool Pattern::partial_match(std::string_view text) const {
     return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_);
 }
 
+std::optional<std::string> Pattern::first_match(std::string_view text) const {
+    re2::StringPiece input(text.data(), text.size()), found;
+    if (!re_ || !re_->Match(input, 0, input.size(), RE2::UNANCHORED, &found, 1)) return std::nullopt;
+    return std::string(found.data(), found.size());
+}
+
 std::string Pattern::replace_all(std::string text, const std::string& replacement) const {
     RE2::GlobalReplace(&text, *re_, replacement);
     return text;

@@ -114,6 +114,9 @@ if(TARGET coroner)
   add_test(NAME "cli: buckets of the crash lab and the field folder, and their page in Chromium"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/bucket_table.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
                    ${gdb_script})
+  add_test(NAME "cli: check-postmortem on written examples"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/postmortem_check.py $<TARGET_FILE:coroner>
+                   ${PROJECT_SOURCE_DIR}/tests/data/postmortem)
   add_test(NAME "cli: timeout, gdb"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
                    timeout gdb ${gdb_script} ${collect_core})

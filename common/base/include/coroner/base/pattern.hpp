@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,8 @@ public:
     explicit Pattern(const std::string& ecmascript, bool caseless = false);
     bool full_match(std::string_view text) const;     // std::regex_match
     bool partial_match(std::string_view text) const;  // std::regex_search
+    // The text of the first match, if any.
+    std::optional<std::string> first_match(std::string_view text) const;
     // std::regex_replace with a replacement holding no '$' or '\' references.
     std::string replace_all(std::string text, const std::string& replacement) const;
     // Whether the pattern can match an empty stretch of a text (tried on the empty text).

@@ -1,0 +1,33 @@
+#include "check_postmortem.hpp"
+
+#include "usage_error.hpp"
+
+#include "coroner/base/regular_file.hpp"
+#include "coroner/commands/postmortem_check.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace coroner::cli {
+
+int run_check_postmortem(const std::string& path, bool json) {
+    constexpr std::size_t max_size = 16 << 20;
+    auto text = read_regular_file(path, max_size);
+    if (!text)
+        throw UsageError(fmt::format("cannot read {}: {}", path,
+                                     errno == EFBIG    ? "it is larger than 16 MiB"
+                                     : errno == EINVAL ? "not a regular file"
+                                                       : std::strerror(errno)),
+                         "give the Markdown file of the write-up");
+    auto findings = check_postmortem(*text);
+    std::string out =
+        json ? postmortem_findings_json(path, findings).dump(2) + "\n" : postmortem_findings_text(path, findings);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fprintf(stderr, "coroner check-postmortem: %zu finding%s\n", findings.size(), findings.size() == 1 ? "" : "s");
+    return findings.empty() ? 0 : 1;
+}
+
+}  // namespace coroner::cli
