@@ -83,6 +83,7 @@ std::vector<std::string> debugger_argv(const DebuggerSetup& setup, const std::ve
                 "-x",
                 setup.script};
         if (setup.one_thread_each) argv.insert(argv.begin() + 3, {"-iex", "maint set worker-threads 0"});
+        if (setup.index_cache) argv.insert(argv.begin() + 3, {"-iex", "set index-cache enabled on"});
         for (const auto& command : commands) {
             argv.push_back("-ex");
             argv.push_back(command);

@@ -22,6 +22,9 @@ struct DebuggerSetup {
     // Several debuggers at once already fill the CPUs: GDB's own worker threads (DWARF indexing) then only
     // add contention (measured: the same wall time, an eighth more CPU time). Set when running more than one.
     bool one_thread_each = false;
+    // GDB's index cache (set index-cache, in the user's $XDG_CACHE_HOME/gdb): the DWARF index of a library
+    // that every core shares (libc's debug info) is built once instead of by every debugger.
+    bool index_cache = true;
 };
 
 struct DebuggerOutcome {
