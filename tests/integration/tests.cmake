@@ -114,6 +114,10 @@ if(TARGET coroner)
   add_test(NAME "cli: timeout, gdb"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
                    timeout gdb ${gdb_script} ${collect_core})
+  # coroner triage --shard (issue 14): three shards, and the shards of --shard auto.
+  add_test(NAME "cli: shards, gdb"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/slurm_shards.py local $<TARGET_FILE:coroner> ${gdb_script}
+                   ${cores})
   foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
     string(REPLACE "," ";" entry "${entry}")
     list(GET entry 0 major)
