@@ -303,6 +303,10 @@ def jobs_left(conf):
 
 
 def slurm_test(coroner, script, cores, job_script):
+    tools = ("munged", "slurmctld", "slurmd", "sbatch", "sinfo", "scontrol")
+    missing = [tool for tool in tools if not shutil.which(tool)]
+    check(not missing, "%s not found: install slurm-wlm and munge (scripts/install-deps.sh)" % ", ".join(missing))
+    check(os.geteuid() == 0, "the Slurm test runs its cluster as root (SlurmUser=root): run it as root")
     with open(job_script) as f, open(os.path.join(os.path.dirname(job_script), "..", "fleet.md")) as doc:
         check(f.read() in doc.read(), "docs/fleet.md does not show %s as it is" % job_script)
     scratch = tempfile.mkdtemp(prefix="coroner-slurm-")
