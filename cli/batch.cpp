@@ -5,6 +5,7 @@
 #include "coroner/base/interrupt.hpp"
 #include "coroner/core/intake.hpp"
 #include "coroner/core/program_search.hpp"
+#include "coroner/secrets/text_redaction.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -85,15 +86,17 @@ struct Command {
     std::string name, line, schema, key;
 };
 
-std::vector<Command> commands_for(const std::vector<std::string>& with) {
-    std::vector<Command> commands = {{"triage", "pm-triage --json", "coroner.triage/1", "triage"}};
+std::vector<Command> commands_for(const std::vector<std::string>& with, bool reveal) {
+    // pm-symbols prints nothing that came from the core's memory: it has no --reveal.
+    std::string shown = reveal ? " --reveal" : "";
+    std::vector<Command> commands = {{"triage", "pm-triage --json" + shown, "coroner.triage/1", "triage"}};
     for (const auto& extra : with) {
         if (extra == "threads")
-            commands.push_back({"threads", "pm-threads --json", "coroner.threads/1", "threads"});
+            commands.push_back({"threads", "pm-threads --json" + shown, "coroner.threads/1", "threads"});
         else if (extra == "symbols")
             commands.push_back({"symbols", "pm-symbols --json", "coroner.symbols/1", "symbols"});
         else if (extra == "secrets")
-            commands.push_back({"secrets", "pm-secrets-scan --json", "coroner.secrets/1", "secrets"});
+            commands.push_back({"secrets", "pm-secrets-scan --json" + shown, "coroner.secrets/1", "secrets"});
     }
     return commands;
 }
@@ -104,7 +107,7 @@ public:
         : options_(options),
           inputs_(std::move(inputs)),
           all_inputs_(all_inputs),
-          commands_(commands_for(options.with)),
+          commands_(commands_for(options.with, options.reveal)),
           started_(Clock::now()),
           progress_(::isatty(2) == 1) {}
 
@@ -226,7 +229,10 @@ private:
         }
     }
 
-    void report(const json& row) {
+    void report(json row) {
+        // The debugger's commands redact their own output; the rest of the row holds text from the core too
+        // (its command line, in metadata) and from the debugger (its last words, in error).
+        if (!options_.reveal) redact_secrets_in_json(row, *secret_rules());
         std::lock_guard<std::mutex> guard(lock_);
         std::string line = row.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
         if (file_.is_open()) {

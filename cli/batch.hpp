@@ -19,6 +19,7 @@ struct BatchOptions {
     std::optional<unsigned> jobs;    // default: CPUs, lowered to fit the available memory
     std::optional<std::string> out;  // default stdout
     std::optional<Shard> shard;      // default all the inputs
+    bool reveal = false;             // secrets in text from the core left as they are
 };
 
 // The inputs the paths name: files as given, folders walked recursively (sorted), "-" read from stdin.

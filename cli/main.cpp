@@ -2,6 +2,8 @@
 // arrive (plain, systemd-coredump's compressed files, apport reports); `coroner unpack` writes the plain
 // core of any of them. The work is in common/ (intake) and in the debugger frontends (the commands).
 #include "batch.hpp"
+#include "buckets.hpp"
+#include "usage_error.hpp"
 
 #include "coroner/base/error.hpp"
 #include "coroner/base/output_file.hpp"
@@ -124,6 +126,7 @@ int main(int argc, char** argv) {
     triage->add_option("-j,--jobs", jobs, "cores at once (default: CPUs, fewer if memory is short)")
         ->check(CLI::PositiveNumber);
     triage->add_option("-o,--out", batch.out, "write the rows here instead of stdout");
+    triage->add_flag("--reveal", batch.reveal, "show secrets in text that came from the cores (redacted otherwise)");
     triage->add_option("--gdb", gdb, "the gdb to run (default gdb)");
     triage->add_option("--lldb", lldb, "the lldb to run (default lldb)");
     triage->add_option("--gdb-script", gdb_script,
@@ -149,6 +152,25 @@ int main(int argc, char** argv) {
                                "folder, without .zst/.lz4/.xz/.gz/.crash, ending .core)");
     unpack_command->add_flag("--force", force, "replace OUT if it exists");
 
+    coroner::cli::BucketsOptions buckets;
+    auto* buckets_command = app.add_subcommand("buckets",
+                                               "Sort the rows of coroner triage runs (any number of runs or "
+                                               "shards) into buckets: one per bug, most frequent first");
+    buckets_command->add_option("RESULTS", buckets.results, "JSONL files written by coroner triage")
+        ->required()
+        ->check(CLI::ExistingFile);
+    buckets_command->add_flag("--json", buckets.json, "coroner.buckets/1 JSON instead of Markdown");
+    buckets_command->add_option("-o,--out", buckets.out, "write the Markdown (or JSON) here instead of stdout");
+    buckets_command->add_option("--html", buckets.html, "also write the table as one self-contained HTML page");
+    buckets_command->add_option("--since", buckets.since, "only crashes at or after this UTC date or time");
+    buckets_command->add_option("--until", buckets.until, "only crashes at or before this UTC date or time");
+    buckets_command
+        ->add_option("--known", buckets.known, "an earlier buckets --json report: mark each bucket new or known")
+        ->check(CLI::ExistingFile);
+    buckets_command->add_flag("--force", buckets.force, "replace --out and --html files that exist");
+    buckets_command->add_flag("--reveal", buckets.reveal,
+                              "show secrets in texts that came from the cores (redacted otherwise)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -158,6 +180,7 @@ int main(int argc, char** argv) {
 
     try {
         if (unpack_command->parsed()) return unpack(unpack_input, unpack_out, force);
+        if (buckets_command->parsed()) return coroner::cli::run_buckets(buckets);
         for (std::size_t start = 0; !with.empty();) {
             std::size_t comma = with.find(',', start);
             std::string item = with.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
@@ -192,8 +215,11 @@ int main(int argc, char** argv) {
         }
         coroner::cli::install_stop_handlers();
         return coroner::cli::run_batch(batch);
+    } catch (const coroner::cli::UsageError& error) {
+        fail(error.what(), error.remedy());
+        return 2;
     } catch (const UserError& error) {
         fail(error.what(), error.remedy());
-        return unpack_command->parsed() ? 1 : 2;
+        return unpack_command->parsed() || buckets_command->parsed() ? 1 : 2;
     }
 }

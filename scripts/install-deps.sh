@@ -14,6 +14,8 @@ packages=(
   libvectorscan-dev                     # the secret scanner's multi-pattern pass
   libre2-dev                            # every rule pattern (linear time: no rule can wedge the debugger)
   libfmt-dev nlohmann-json3-dev libcli11-dev
+  libsimdjson-dev                       # coroner buckets reads triage rows (JSONL) at GB/s
+  chromium                              # the bucket page's test opens it headless and checks its DOM
   doctest-dev                           # unit tests
   clang-14 libclang-rt-14-dev           # bench/fuzz.sh: libFuzzer, ASan and UBSan with clang
   libzstd-dev liblz4-dev liblzma-dev zlib1g-dev

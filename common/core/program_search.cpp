@@ -63,7 +63,12 @@ void ProgramFolder::walk(const std::string& folder, int depth) {
         if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         const ModuleFile& file = read_module_file(path);
         if (!file.readable) continue;
-        if (file.build_id) by_build_id_.emplace(*file.build_id, path);
+        // Builds that share a build-id (a program and its stripped copy) are one build; the copy that has
+        // its debug info is the one a debugger makes the most of.
+        if (file.build_id) {
+            auto [it, added] = by_build_id_.emplace(*file.build_id, path);
+            if (!added && file.has_debug_info && !read_module_file(it->second).has_debug_info) it->second = path;
+        }
         by_name_.emplace(name, path);
     }
 }

@@ -6,12 +6,18 @@
 #include <fmt/format.h>
 #include <hs/hs.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
 
 namespace coroner {
+
+SecretRules::SecretRules() {
+    static std::atomic<std::uint64_t> made{0};
+    serial_ = ++made;
+}
 
 SecretRules::~SecretRules() {
     for (hs_database_t* db : {database_, anchor_database_, unanchored_database_})

@@ -31,12 +31,23 @@ std::string redact_secrets_in_text(const std::string& text, const SecretRules& r
     return out;
 }
 
-void redact_secrets_in_json(nlohmann::ordered_json& document, const SecretRules& rules) {
+namespace {
+
+template <class Json>
+void redact_strings(Json& document, const SecretRules& rules) {
     if (document.is_string()) {
-        document = redact_secrets_in_text(document.get<std::string>(), rules);
+        document = redact_secrets_in_text(document.template get<std::string>(), rules);
     } else if (document.is_structured()) {
-        for (auto& child : document) redact_secrets_in_json(child, rules);
+        for (auto& child : document) redact_strings(child, rules);
     }
 }
+
+}  // namespace
+
+void redact_secrets_in_json(nlohmann::ordered_json& document, const SecretRules& rules) {
+    redact_strings(document, rules);
+}
+
+void redact_secrets_in_json(nlohmann::json& document, const SecretRules& rules) { redact_strings(document, rules); }
 
 }  // namespace coroner

@@ -301,7 +301,7 @@ def field_test(coroner, lab, debugger, options):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def command_line_test(coroner, lab):
+def command_line_test(coroner, lab, script):
     status, out, err = harness.run([coroner, "--version"])
     check(status == 0 and re.match(r"coroner \d+\.\d+\.\d+", out), "--version: %s%s" % (out, err))
     status, out, err = harness.run([coroner, "--help"])
@@ -313,6 +313,18 @@ def command_line_test(coroner, lab):
     status, out, err = harness.run([coroner, "triage", "--with", "everything", "x"])
     check(status == 2 and err.count("\n") == 1 and "coroner: error:" in err, "--with everything: %d %s" %
           (status, err))
+    # The row's own texts from the core (the command line, in the metadata) are redacted like the commands'
+    # output, unless --reveal; then the commands show theirs too.
+    token = "ghp_R7kQm2XvT9pLw4ZsN8bYc3HdJ6fGa1Ue5Vio"
+    leaky = [coroner, "triage", "--gdb-script", script, lab["leaky_assert"][1]]
+    status, out, err = harness.run(leaky)
+    row = json.loads(out)
+    check(status == 0 and token not in out + err and "ghp_" in row["metadata"]["command_line"],
+          "a secret in a row: %s" % out)
+    status, out, err = harness.run(leaky[:2] + ["--reveal"] + leaky[2:])
+    row = json.loads(out)
+    check(status == 0 and token in row["metadata"]["command_line"] and token in row["triage"]["process"]["args"],
+          "--reveal: %s" % out)
     scratch = tempfile.mkdtemp(prefix="coroner-unpack-")
     try:
         core = lab["divide_by_zero"][1]
@@ -400,7 +412,7 @@ def test(argv):
     if mode == "gdb":
         debugger = harness.Debugger(["gdb", argv[3]])
         options = ["--gdb-script", argv[3]]
-        command_line_test(coroner, lab)
+        command_line_test(coroner, lab, script=argv[3])
     else:
         debugger = harness.Debugger(["lldb", argv[3], argv[4]])
         options = ["--debugger", "lldb", "--lldb-plugin", argv[3], "--lldb", argv[4]]

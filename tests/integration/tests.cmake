@@ -104,13 +104,16 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
   endif()
 endforeach()
 
-# The coroner program (issue 13): a field folder of cores stored the ways they arrive, triaged in a batch
-# through GDB and every LLDB, every row asserted; and a core that outlives its time limit.
+# The coroner program (issues 13, 14): a field folder of cores stored the ways they arrive, triaged in a batch
+# through GDB and every LLDB, every row asserted; a core that outlives its time limit; the bucket report.
 if(TARGET coroner)
   set(collect_core ${PROJECT_SOURCE_DIR}/fixtures/collect-core.sh)
   add_test(NAME "cli: field folder, gdb"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
                    gdb ${gdb_script})
+  add_test(NAME "cli: buckets of the crash lab and the field folder, and their page in Chromium"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/bucket_table.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
+                   ${gdb_script})
   add_test(NAME "cli: timeout, gdb"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
                    timeout gdb ${gdb_script} ${collect_core})

@@ -2,6 +2,8 @@
 // systemd-coredump and apport store them), unpacked and compared byte for byte.
 #include "coroner/base/error.hpp"
 #include "coroner/core/intake.hpp"
+#include "coroner/core/module_file.hpp"
+#include "coroner/core/program_search.hpp"
 
 #include "../support/core_builder.hpp"
 
@@ -327,4 +329,22 @@ TEST_CASE("intake: the temporary folder is private and goes away with everything
     }
     struct stat st {};
     CHECK(::stat(path.c_str(), &st) != 0);
+}
+
+TEST_CASE("intake: --exe-dir by build-id takes the copy with debug info over a stripped one") {
+    TemporaryFolder folder("coroner-test");
+    std::string source = folder.path() + "/prog.c";
+    write_text(source, "int main(void) { return 0; }\n");
+    std::string dir = folder.path() + "/bin";
+    shell("mkdir " + dir + " && cc -g -Wl,--build-id -o " + dir + "/prog " + source + " && strip -o " + dir +
+          "/a_stripped_copy " + dir + "/prog");
+    coroner::ProgramFolder programs(dir);
+    coroner::CoreMetadata metadata;
+    metadata.build_id = coroner::read_module_file(dir + "/prog").build_id;
+    REQUIRE(metadata.build_id);
+    // The stripped copy comes first by name, and has the same build-id.
+    CHECK(coroner::read_module_file(dir + "/a_stripped_copy").build_id == metadata.build_id);
+    auto choice = coroner::choose_program(metadata, std::nullopt, &programs);
+    CHECK(choice.path == dir + "/prog");
+    CHECK(choice.found_by == "--exe-dir (build-id)");
 }

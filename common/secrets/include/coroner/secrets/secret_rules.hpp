@@ -75,15 +75,18 @@ public:
     // The patterns of rules with no anchors and no digit run, run over all memory; null when there are none.
     hs_database* unanchored_database() const { return unanchored_database_; }
     // The shortest digit run of any rule that has one (0: none does).
+    // Different for every SecretRules made in this process (an address may be reused once one is freed).
+    std::uint64_t serial() const { return serial_; }
     std::size_t digit_run() const { return digit_run_; }
     // The longest match of any rule that has a digit run.
     std::size_t digit_run_reach() const { return digit_run_reach_; }
 
 private:
     static constexpr const char* serialized_format = "coroner-secret-databases/1";
-    SecretRules() = default;
+    SecretRules();
     static std::shared_ptr<SecretRules> parse(const nlohmann::json& doc, const std::string& source);
     void compile_databases();
+    std::uint64_t serial_;
     bool deserialize(std::string_view serialized);
     std::vector<SecretRule> rules_;
     std::string source_;  // the rules file, for messages

@@ -19,5 +19,6 @@ std::string redact_secrets_in_text(const std::string& text, const SecretRules& r
 // The same for every string value of a JSON document (keys are coroner's own); the document's shape is
 // untouched, so a redacted value can never break the JSON around it.
 void redact_secrets_in_json(nlohmann::ordered_json& document, const SecretRules& rules);
+void redact_secrets_in_json(nlohmann::json& document, const SecretRules& rules);
 
 }  // namespace coroner
