@@ -17,11 +17,11 @@ struct Shard {
 // The environment variables `--shard auto` reads, by name (those set).
 using ShardEnvironment = std::map<std::string, std::string>;
 
-// "I/N" with 1 <= I <= N; throws UserError otherwise.
+// "I/N" with 1 <= I <= N; throws UsageError (exit status 2) otherwise.
 Shard parse_shard(const std::string& text);
 
 // --shard auto: a Slurm array task's place in its array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT, _STEP), or a
-// Kubernetes Indexed Job's JOB_COMPLETION_INDEX (0-based) of `shards`. Throws UserError when neither fits.
+// Kubernetes Indexed Job's JOB_COMPLETION_INDEX (0-based) of `shards`. Throws UsageError when neither fits.
 Shard shard_from_environment(const ShardEnvironment& environment, std::optional<std::string> shards);
 
 // --shard SPEC [--shards N]: SPEC is "I/N" or "auto".

@@ -8,8 +8,10 @@
         A whole single-node Slurm cluster started here (munged with its own key and socket, slurmctld and
         slurmd on loopback ports, all files in one temporary folder), the job script docs/fleet.md gives
         submitted as a 3-task array with `sbatch --wait`: the merged shards' rows equal the local run's (timing
-        aside). Every daemon started here is stopped by its pid, on failure too, and no file is left behind.
+        aside), and `coroner buckets --json` over the shards is the local run's byte for byte. Every daemon
+        started here is stopped by its pid, on failure too, and no file is left behind.
 """
+import difflib
 import json
 import os
 import re
@@ -117,21 +119,23 @@ def local_test(coroner, script, cores):
         check(len(local) >= 30, "only %d rows over the crash lab" % len(local))
         check("shard" not in summary(err), "an unsharded run's summary names a shard: %r" % summary(err))
 
-        # 1/3 and 2/3 as given; 3/3 as the third task of a Slurm array 1-3 (--shard auto) writing --out.
+        # The three shards, each asked for another way: 1/3 as given; 2/3 as the second pod of a Kubernetes
+        # Indexed Job (JOB_COMPLETION_INDEX is 0-based); 3/3 as the third task of a Slurm array 1-3, into --out.
         shards = []
-        for index in (1, 2):
-            status, out, err = run(triage + ["--shard", "%d/3" % index, cores], env)
-            check(status == 0, "--shard %d/3: exit %d\n%s" % (index, status, err))
+        for index, args, extra in [
+                (1, ["--shard", "1/3"], {}),
+                (2, ["--shard", "auto", "--shards", "3"], {"JOB_COMPLETION_INDEX": "1"}),
+                (3, ["--shard", "auto", "--out", os.path.join(scratch, "shard-3.jsonl")],
+                 {"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"})]:
+            status, out, err = run(triage + args + [cores], dict(env, **extra))
+            check(status == 0, "%s %s: exit %d\n%s" % (args, extra, status, err))
+            if "--out" in args:
+                check(out == "", "%s: rows on stdout with --out" % args)
+                with open(args[-1]) as f:
+                    out = f.read()
             shards.append(read_rows(out, "shard %d" % index))
             want = "shard %d/3: %d of %d inputs" % (index, len(shards[-1]), len(local))
-            check(want in summary(err), "--shard %d/3: summary %r lacks %r" % (index, summary(err), want))
-        out_file = os.path.join(scratch, "shard-3.jsonl")
-        status, out, err = run(triage + ["--shard", "auto", "--out", out_file, cores],
-                               dict(env, SLURM_ARRAY_TASK_ID="3", SLURM_ARRAY_TASK_MIN="1", SLURM_ARRAY_TASK_COUNT="3"))
-        check(status == 0 and out == "", "--shard auto (Slurm task 3 of 1-3): exit %d\n%s" % (status, err))
-        with open(out_file) as f:
-            shards.append(read_rows(f.read(), "shard 3"))
-        check("shard 3/3" in summary(err), "--shard auto as task 3 of 1-3: summary %r" % summary(err))
+            check(want in summary(err), "%s %s: summary %r lacks %r" % (args, extra, summary(err), want))
         sizes = [len(rows) for rows in shards]
         check(max(sizes) - min(sizes) <= 1, "unbalanced shards: %s" % sizes)
         same_rows(shards, local, "--shard 1/3, 2/3, 3/3")
@@ -140,12 +144,6 @@ def local_test(coroner, script, cores):
         for index, rows in enumerate(shards):
             check(sorted(row["input"] for row in rows) == ordered[index::3], "shard %d/3 is not every third input "
                   "from the %d-th" % (index + 1, index + 1))
-
-        # A Kubernetes Indexed Job pod: JOB_COMPLETION_INDEX is 0-based.
-        status, out, err = run(triage + ["--shard", "auto", "--shards", "3", cores],
-                               dict(env, JOB_COMPLETION_INDEX="1"))
-        check(status == 0 and sorted(r["input"] for r in read_rows(out, "pod 1")) == ordered[1::3],
-              "JOB_COMPLETION_INDEX=1 --shards 3: exit %d, not shard 2/3\n%s" % (status, err))
         check(os.listdir(tmpdir) == [], "temporary files left: %s" % os.listdir(tmpdir))
         print("%d inputs, shards of %s; unsharded run %.1f s" % (len(local), sizes, local_seconds))
     finally:
@@ -357,6 +355,15 @@ def slurm_test(coroner, script, cores, job_script):
                 said = summary(f.read())
             check("shard %d/3" % (task + 1) in said, "task %d's summary %r names another shard" % (task, said))
         same_rows(shards, local_rows, "a Slurm array of 3")
+        # The report a team reads: the shards' bucket report is the local run's, byte for byte.
+        shard_files = [os.path.join(work, "shard-%d.jsonl" % task) for task in range(3)]
+        status, merged, err = run([coroner, "buckets", "--json"] + shard_files, clean_environment())
+        check(status == 0, "coroner buckets over the shards: exit %d\n%s" % (status, err))
+        status, alone, err = run([coroner, "buckets", "--json", local_out], clean_environment())
+        check(status == 0, "coroner buckets over the local run: exit %d\n%s" % (status, err))
+        check(json.loads(merged)["schema"] == "coroner.buckets/1", "buckets schema: %s" % merged[:200])
+        check(merged == alone, "the buckets of the 3 shards differ from the local run's:\n%s" %
+              "".join(difflib.unified_diff(alone.splitlines(True), merged.splitlines(True), "local", "shards")))
         check(os.listdir(tmpdir) == [], "temporary files left: %s" % os.listdir(tmpdir))
         print("%d inputs in shards of %s; cluster up in %.1f s, array done at %.1f s, all %.1f s" %
               (len(local_rows), [len(rows) for rows in shards], booted, ran, time.time() - started))
