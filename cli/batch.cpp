@@ -103,9 +103,10 @@ std::vector<Command> commands_for(const std::vector<std::string>& with, bool rev
 
 class Batch {
 public:
-    Batch(const BatchOptions& options, std::vector<std::string> inputs)
+    Batch(const BatchOptions& options, std::vector<std::string> inputs, std::size_t all_inputs)
         : options_(options),
           inputs_(std::move(inputs)),
+          all_inputs_(all_inputs),
           commands_(commands_for(options.with, options.reveal)),
           started_(Clock::now()),
           progress_(::isatty(2) == 1) {}
@@ -124,14 +125,20 @@ public:
         for (auto& worker : workers) worker.join();
         if (progress_) std::fprintf(stderr, "\r\033[K");
         double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-        std::fprintf(stderr, "coroner triage: %zu triaged, %zu failed, %zu buckets (%zu inputs in %.1f s)%s\n",
-                     triaged_, failed_, buckets_.size(), inputs_.size(), seconds,
+        std::fprintf(stderr, "coroner triage: %zu triaged, %zu failed, %zu buckets (%s%zu inputs in %.1f s)%s\n",
+                     triaged_, failed_, buckets_.size(), shard_text().c_str(), all_inputs_, seconds,
                      stop_flag.load() ? "; stopped early" : "");
         if (stop_flag.load()) return 130;
         return failed_ == 0 ? 0 : 1;
     }
 
 private:
+    // "shard 2/3: 5 of 14 inputs" names the slice this run took.
+    std::string shard_text() const {
+        if (!options_.shard) return "";
+        return fmt::format("shard {}/{}: {} of ", options_.shard->index, options_.shard->count, inputs_.size());
+    }
+
     void work() {
         while (!stop_flag.load()) {
             std::size_t index = next_.fetch_add(1);
@@ -257,6 +264,7 @@ private:
 
     const BatchOptions& options_;
     std::vector<std::string> inputs_;
+    std::size_t all_inputs_;  // before sharding
     std::vector<Command> commands_;
     TemporaryFolder temporary_{"coroner"};
     std::unique_ptr<ProgramFolder> folder_;
@@ -330,10 +338,12 @@ unsigned default_jobs(const std::string& debugger, const std::vector<std::string
 
 int run_batch(const BatchOptions& options) {
     std::vector<std::string> inputs = batch_inputs(options.paths);
+    std::size_t all_inputs = inputs.size();
+    if (options.shard) inputs = shard_inputs(std::move(inputs), *options.shard);
     unsigned jobs = options.jobs ? *options.jobs : default_jobs(options.debugger.kind, inputs);
     BatchOptions run_options = options;
     run_options.debugger.one_thread_each = jobs > 1 && inputs.size() > 1;
-    Batch batch(run_options, std::move(inputs));
+    Batch batch(run_options, std::move(inputs), all_inputs);
     return batch.run(jobs);
 }
 

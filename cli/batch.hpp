@@ -3,6 +3,7 @@
 #pragma once
 
 #include "debugger_run.hpp"
+#include "shard.hpp"
 
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@ struct BatchOptions {
     std::optional<std::string> exe, exe_dir;
     std::optional<unsigned> jobs;    // default: CPUs, lowered to fit the available memory
     std::optional<std::string> out;  // default stdout
+    std::optional<Shard> shard;      // default all the inputs
     bool reveal = false;             // secrets in text from the core left as they are
 };
 

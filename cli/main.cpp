@@ -136,6 +136,11 @@ int main(int argc, char** argv) {
     triage->add_option("--lldb-plugin", lldb_plugin,
                        "libcoroner-lldb.so to load (default: the one built or "
                        "installed with this coroner)");
+    std::optional<std::string> shard, shards;
+    triage->add_option("--shard", shard,
+                       "I/N: triage only the I-th of N slices of the inputs sorted by path (1-based); auto: the "
+                       "slice of this Slurm array task or Kubernetes Indexed Job pod");
+    triage->add_option("--shards", shards, "N, with --shard auto in a Kubernetes Indexed Job (its completions)");
 
     std::string unpack_input, unpack_out;
     bool force = false;
@@ -199,6 +204,11 @@ int main(int argc, char** argv) {
             start = comma + 1;
         }
         if (jobs > 0) batch.jobs = jobs;
+        if (shard) batch.shard = coroner::cli::resolve_shard(*shard, shards, coroner::cli::shard_environment());
+        if (shards && !shard) {
+            fail(fmt::format("--shards {} without --shard auto", *shards), "give --shard auto --shards N");
+            return 2;
+        }
         bool use_gdb = batch.debugger.kind == "gdb";
         batch.debugger.executable = use_gdb ? gdb : lldb;
         batch.debugger.script =

@@ -120,6 +120,15 @@ if(TARGET coroner)
   add_test(NAME "cli: timeout, gdb"
            COMMAND ${INTEGRATION_PYTHON} ${integration}/field_batch.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
                    timeout gdb ${gdb_script} ${collect_core})
+  # coroner triage --shard (issue 14): three shards run here, then a Slurm job array on a single-node cluster
+  # the test starts itself (its daemons on loopback ports: run alone).
+  add_test(NAME "cli: shards, gdb"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/slurm_shards.py local $<TARGET_FILE:coroner> ${gdb_script}
+                   ${cores})
+  add_test(NAME "cli: shards in a Slurm job array, gdb"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/slurm_shards.py slurm $<TARGET_FILE:coroner> ${gdb_script}
+                   ${cores} ${PROJECT_SOURCE_DIR}/docs/fleet/triage-array.sh)
+  set_tests_properties("cli: shards in a Slurm job array, gdb" PROPERTIES RUN_SERIAL TRUE TIMEOUT 400)
   foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
     string(REPLACE "," ";" entry "${entry}")
     list(GET entry 0 major)
