@@ -128,3 +128,21 @@ if(TARGET coroner)
                      lldb ${plugin} ${lldb})
   endforeach()
 endif()
+
+# Issue 16: `cmake --install` into a temporary DESTDIR and another prefix, then SPEC's loading lines from
+# there in GDB and in every LLDB (the extra LLDBs' plugins are their own install components), and the
+# installed coroner program.
+if(TARGET coroner)
+  set(install_plugins "")
+  foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
+    string(REPLACE "," ";" fields "${entry}")
+    list(GET fields 0 major)
+    list(GET fields 2 lldb)
+    list(APPEND install_plugins "${major},${lldb}")
+  endforeach()
+  list(GET CORONER_LLDB_PLUGINS 0 primary_entry)
+  string(REGEX MATCH "^[0-9]+" primary_major "${primary_entry}")
+  add_test(NAME "install: cmake --install into DESTDIR, loaded from the prefix"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/install_tree.py ${PROJECT_BINARY_DIR} ${CRASH_LAB_BIN} ${cores}
+                   ${primary_major} ${install_plugins})
+endif()
