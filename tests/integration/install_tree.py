@@ -32,14 +32,14 @@ def files_under(folder):
     return sorted(os.path.relpath(os.path.join(d, f), folder) for d, _, names in os.walk(folder) for f in names)
 
 
-def check_layout(destdir, extra_majors):
+def check_layout(destdir, primary, extra_majors):
     root = destdir + PREFIX
     outside = [f for f in files_under(destdir) if not ("/" + f).startswith(PREFIX + "/")]
     check(not outside, "installed outside the prefix: %s" % outside)
     expected = ["bin/coroner", "share/coroner/coroner-gdb.py", "share/coroner/python/coroner_gdb/__init__.py",
                 "share/coroner/python/coroner_gdb/adapter.py", "lib/coroner/libcoroner-lldb.so",
                 "share/doc/coroner/README.md", "share/doc/coroner/commands.md"]
-    expected += ["lib/coroner/lldb-%s/libcoroner-lldb.so" % major for major in extra_majors]
+    expected += ["lib/coroner/lldb-%s/libcoroner-lldb.so" % major for major in [primary] + extra_majors]
     missing = [f for f in expected if not os.path.isfile(os.path.join(root, f))]
     check(not missing, "not installed: %s; installed: %s" % (missing, files_under(root)))
     modules = glob.glob(os.path.join(root, "lib/coroner/python/_coroner*.so"))
@@ -103,7 +103,7 @@ def test(argv):
         install(build, destdir)
         for major in extra:
             install(build, destdir, "lldb-" + major)
-        root, module = check_layout(destdir, extra)
+        root, module = check_layout(destdir, primary, extra)
         gdb_from_prefix(root, module, binary, core)
         lldb_from_prefix(os.path.join(root, "lib/coroner/libcoroner-lldb.so"), lldbs[primary], binary, core, work)
         for major in extra:

@@ -146,3 +146,15 @@ if(TARGET coroner)
            COMMAND ${INTEGRATION_PYTHON} ${integration}/install_tree.py ${PROJECT_BINARY_DIR} ${CRASH_LAB_BIN} ${cores}
                    ${primary_major} ${install_plugins})
 endif()
+
+# The Debian package: built with cpack, lintian-clean, installed with dpkg -i, the commands there in gdb -nh
+# and lldb with no loading step, then dpkg -r leaves nothing. Alone: while it is installed every LLDB loads
+# its plugin from /usr/lib/lldb/plugins (the other LLDB tests' `plugin load` would replace its commands
+# anyway, AddCommand replacing a user command of the same name), and it rewrites the .deb in the build folder.
+if(TARGET coroner)
+  add_test(NAME "package: cpack -G DEB, lintian, dpkg -i, commands with no loading step, dpkg -r"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/debian_package.py ${PROJECT_BINARY_DIR} ${PROJECT_VERSION}
+                   ${CRASH_LAB_BIN}/null_field_read ${cores}/null_field_read.core)
+  set_tests_properties("package: cpack -G DEB, lintian, dpkg -i, commands with no loading step, dpkg -r"
+                       PROPERTIES RUN_SERIAL TRUE TIMEOUT 600)
+endif()
