@@ -23,6 +23,7 @@ packages=(
   zstd lz4 xz-utils attr                # the intake tests compress cores and tag them (setfattr)
   clang-format-14                       # the format check (tests/format/)
   slurm-wlm munge                       # the Slurm job array test starts its own single-node cluster
+  dpkg-dev lintian                      # the Debian package: dpkg-shlibdeps computes Depends; lintian checks it
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
   rustc golang-go                       # the crash lab's Rust and Go programs
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb-multiarch

@@ -1,4 +1,4 @@
-"""Recall and false alarms on ../shared/corpora/secrets: its 573 texts are planted into a real process's
+"""Recall and false alarms on tests/data/secrets: its 573 texts are planted into a real process's
 heap (one per 4 KiB slot), the process aborts, and pm-secrets-scan runs over the core in GDB. A positive
 text counts as found when a finding lies in its slot; a negative one as a false alarm when one does.
 
@@ -22,7 +22,7 @@ SLOT = 4096
 
 def test(argv):
     script, plant, collect, corpus, min_recall, max_false = argv
-    check(os.path.exists(corpus), "the corpus is not at %s (it comes with ../shared beside the checkout)" % corpus)
+    check(os.path.exists(corpus), "the corpus is not at %s (tests/data/secrets in the checkout)" % corpus)
     with open(corpus) as f:
         examples = json.load(f)
     work = tempfile.mkdtemp(prefix="coroner-corpus-")
