@@ -40,47 +40,46 @@ std::optional<std::string> number_or_text(value v) {
     }
 }
 
-// "#5 check_balance at assert_fail.c:6", "#0 0x7f5c058efeec in libc.so.6".
-std::string frame_line(object frame) {
-    std::optional<std::string> function, file, line, module, pc, index;
-    for (auto field : frame) {
-        std::string_view key = field.unescaped_key();
-        if (key == "function")
-            function = text_or_null(field.value());
-        else if (key == "file")
-            file = text_or_null(field.value());
-        else if (key == "line")
-            line = number_or_text(field.value());
-        else if (key == "module")
-            module = text_or_null(field.value());
-        else if (key == "pc")
-            pc = text_or_null(field.value());
-        else if (key == "index")
-            index = number_or_text(field.value());
+// The named fields of an object (or of null: none) as text: a string as it is, a number as written. One pass
+// over the object, its fields in whatever order they come; the others are skipped.
+class Fields {
+public:
+    Fields(value object_or_null, std::initializer_list<std::string_view> wanted) {
+        if (object_or_null.is_null()) return;
+        for (auto field : object_or_null.get_object()) {
+            std::string_view key = field.unescaped_key();
+            for (std::string_view name : wanted)
+                if (key == name) {
+                    values_.emplace_back(name, number_or_text(field.value()));
+                    break;
+                }
+        }
     }
-    std::string text = "#" + index.value_or("?") + " " + function.value_or(pc.value_or("??"));
-    if (file) return text + " at " + *file + (line ? ":" + *line : "");
-    if (module) return text + " in " + module->substr(module->rfind('/') + 1);
+    std::optional<std::string> operator[](std::string_view name) const {
+        for (const auto& [key, text] : values_)
+            if (key == name) return text;
+        return std::nullopt;
+    }
+
+private:
+    std::vector<std::pair<std::string_view, std::optional<std::string>>> values_;
+};
+
+// "#5 check_balance at assert_fail.c:6", "#0 0x7f5c058efeec in libc.so.6".
+std::string frame_line(value frame) {
+    Fields f(frame, {"function", "file", "line", "module", "pc", "index"});
+    std::string text = "#" + f["index"].value_or("?") + " " + f["function"].value_or(f["pc"].value_or("??"));
+    if (auto file = f["file"]) return text + " at " + *file + (f["line"] ? ":" + *f["line"] : "");
+    if (auto module = f["module"]) return text + " in " + module->substr(module->rfind('/') + 1);
     return text;
 }
 
+// "get_total at a.c:7", or the reason nothing was blamed.
 std::string blame_text(value blame) {
-    if (blame.is_null()) return "";
-    std::optional<std::string> function, file, line, reason;
-    for (auto field : blame.get_object()) {
-        std::string_view key = field.unescaped_key();
-        if (key == "function")
-            function = text_or_null(field.value());
-        else if (key == "file")
-            file = text_or_null(field.value());
-        else if (key == "line")
-            line = number_or_text(field.value());
-        else if (key == "reason")
-            reason = text_or_null(field.value());
-    }
-    if (!function) return reason.value_or("");
-    std::string text = *function;
-    if (file) text += " at " + *file + (line ? ":" + *line : "");
+    Fields f(blame, {"function", "file", "line", "reason"});
+    if (!f["function"]) return f["reason"].value_or("");
+    std::string text = *f["function"];
+    if (auto file = f["file"]) text += " at " + *file + (f["line"] ? ":" + *f["line"] : "");
     return text;
 }
 
@@ -95,30 +94,21 @@ void read_triage(object triage, CrashRow& row, std::optional<std::string>& execu
         } else if (key == "blame") {
             row.blame = blame_text(field.value());
         } else if (key == "cause") {
-            for (auto cause : field.value().get_object()) {
-                std::string_view name = cause.unescaped_key();
-                if (name == "class")
-                    row.cause_class = text_or_null(cause.value()).value_or("");
-                else if (name == "summary")
-                    row.summary = text_or_null(cause.value()).value_or("");
-            }
+            Fields cause(field.value(), {"class", "summary"});
+            row.cause_class = cause["class"].value_or("");
+            row.summary = cause["summary"].value_or("");
         } else if (key == "security") {
-            for (auto security : field.value().get_object())
-                if (key_of(security) == "rating") row.rating = text_or_null(security.value()).value_or("");
+            row.rating = Fields(field.value(), {"rating"})["rating"].value_or("");
         } else if (key == "process") {
-            for (auto process : field.value().get_object()) {
-                std::string_view name = process.unescaped_key();
-                if (name == "executable")
-                    executable = text_or_null(process.value());
-                else if (name == "core_time")
-                    core_time = text_or_null(process.value());
-            }
+            Fields process(field.value(), {"executable", "core_time"});
+            executable = process["executable"];
+            core_time = process["core_time"];
         } else if (key == "thread") {
             value thread = field.value();
             if (thread.is_null()) continue;
             for (auto part : thread.get_object())
                 if (key_of(part) == "frames")
-                    for (auto frame : part.value().get_array()) row.stack.push_back(frame_line(frame.get_object()));
+                    for (value frame : part.value().get_array()) row.stack.push_back(frame_line(frame));
         }
     }
     row.triaged = !row.bucket.empty();
@@ -140,26 +130,14 @@ std::string parse_row(simdjson::ondemand::parser& parser, const char* line, std:
         } else if (key == "error") {
             row.error = text_or_null(field.value()).value_or("");
         } else if (key == "metadata") {
-            value metadata = field.value();
-            if (metadata.is_null()) continue;
-            for (auto fact : metadata.get_object()) {
-                std::string_view name = fact.unescaped_key();
-                if (name == "time")
-                    metadata_time = text_or_null(fact.value());
-                else if (name == "program")
-                    metadata_program = text_or_null(fact.value());
-                else if (name == "build_id")
-                    row.build_id = text_or_null(fact.value());
-                else if (name == "package")
-                    row.package = text_or_null(fact.value());
-                else if (name == "host")
-                    row.host = text_or_null(fact.value());
-            }
+            Fields metadata(field.value(), {"time", "program", "build_id", "package", "host"});
+            metadata_time = metadata["time"];
+            metadata_program = metadata["program"];
+            row.build_id = metadata["build_id"];
+            row.package = metadata["package"];
+            row.host = metadata["host"];
         } else if (key == "program") {
-            value program = field.value();
-            if (program.is_null()) continue;
-            for (auto part : program.get_object())
-                if (key_of(part) == "path") program_path = text_or_null(part.value());
+            program_path = Fields(field.value(), {"path"})["path"];
         } else if (key == "triage") {
             value triage = field.value();
             if (!triage.is_null()) read_triage(triage.get_object(), row, executable, core_time);
