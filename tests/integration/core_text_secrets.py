@@ -199,19 +199,7 @@ def mapped_data_file(debugger, collect, scratch):
     """A data file the process had mapped is no module; once it is a FIFO, nothing opens it (that hung)."""
     work = os.path.join(scratch, "mapped")
     os.mkdir(work)
-    data = os.path.join(work, "table.bin")
-    with open(data, "wb") as f:
-        f.write(b"rows" * 4096)
-    with open(os.path.join(work, "main.c"), "w") as f:
-        f.write('#include <fcntl.h>\n#include <sys/mman.h>\n'
-                'int main(int c, char **v) { int fd = open(v[1], O_RDONLY);\n'
-                '  volatile char *t = mmap(0, 16384, PROT_READ, MAP_PRIVATE, fd, 0); (void)t;\n'
-                '  return *(volatile int *)0; }\n')
-    prog, core = os.path.join(work, "prog"), os.path.join(work, "prog.core")
-    status, out, err = harness.run(["gcc", "-g", "-o", prog, os.path.join(work, "main.c")])
-    check(status == 0, err)
-    status, out, err = harness.run([collect, core, prog, data])
-    check(status == 0, "no core: " + err)
+    prog, core, data = harness.core_with_mapped_file(work, collect)
     modules = [m["path"] for m in debugger.json("pm-symbols --json", prog, core)["modules"]]
     check(data not in modules and prog in modules, "pm-symbols lists %s" % modules)
     if debugger.kind == "gdb":

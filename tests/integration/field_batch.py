@@ -356,19 +356,7 @@ def timeout_test(coroner, script, collect):
         work, tmpdir = os.path.join(scratch, "work"), os.path.join(scratch, "tmp")
         os.mkdir(work)
         os.mkdir(tmpdir)
-        data = os.path.join(work, "table.bin")
-        with open(data, "wb") as f:
-            f.write(b"rows" * 4096)
-        with open(os.path.join(work, "main.c"), "w") as f:
-            f.write('#include <fcntl.h>\n#include <sys/mman.h>\n'
-                    'int main(int c, char **v) { int fd = open(v[1], O_RDONLY);\n'
-                    '  volatile char *t = mmap(0, 16384, PROT_READ, MAP_PRIVATE, fd, 0); (void)t;\n'
-                    '  return *(volatile int *)0; }\n')
-        prog, core = os.path.join(work, "prog"), os.path.join(work, "prog.core")
-        status, _, err = harness.run(["gcc", "-g", "-o", prog, os.path.join(work, "main.c")])
-        check(status == 0, err)
-        status, _, err = harness.run([collect, core, prog, data])
-        check(status == 0, "no core: " + err)
+        prog, core, data = harness.core_with_mapped_file(work, collect)
         os.unlink(data)
         os.mkfifo(data)
         packed = core + ".zst"

@@ -225,6 +225,25 @@ class Debugger:
         return json_object(out)
 
 
+def core_with_mapped_file(work, collect):
+    """A program built in `work` that maps a data file and dies of a NULL read, and its core.
+    Returns (program, core, data file)."""
+    data = os.path.join(work, "table.bin")
+    with open(data, "wb") as f:
+        f.write(b"rows" * 4096)
+    with open(os.path.join(work, "main.c"), "w") as f:
+        f.write('#include <fcntl.h>\n#include <sys/mman.h>\n'
+                'int main(int c, char **v) { int fd = open(v[1], O_RDONLY);\n'
+                '  volatile char *t = mmap(0, 16384, PROT_READ, MAP_PRIVATE, fd, 0); (void)t;\n'
+                '  return *(volatile int *)0; }\n')
+    prog, core = os.path.join(work, "prog"), os.path.join(work, "prog.core")
+    status, _, err = run(["gcc", "-g", "-o", prog, os.path.join(work, "main.c")])
+    check(status == 0, err)
+    status, _, err = run([collect, core, prog, data])
+    check(status == 0, "no core: " + err)
+    return prog, core, data
+
+
 def build_id(path):
     """The GNU build-id of an ELF file, as eu-readelf prints it (an oracle independent of coroner)."""
     status, out, err = run(["eu-readelf", "--notes", path])
