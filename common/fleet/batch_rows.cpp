@@ -2,17 +2,16 @@
 // row holds pm-triage's whole JSON): simdjson's on-demand parser reads only the fields the table needs, at
 // GB/s, from a buffer reused chunk after chunk, so memory stays the size of a chunk.
 #include "coroner/base/error.hpp"
+#include "coroner/base/regular_file.hpp"
 #include "coroner/fleet/buckets_report.hpp"
 
 #include <fmt/format.h>
 #include <simdjson.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace coroner {
 namespace {
@@ -153,10 +152,11 @@ std::string parse_row(simdjson::ondemand::parser& parser, const char* line, std:
 }  // namespace
 
 RowsRead read_batch_rows(const std::string& path, const std::function<void(CrashRow&&)>& take) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open_regular_file(path);  // a FIFO named as results must not wedge the command
     if (fd < 0)
-        throw UserError(fmt::format("cannot read {}: {}", path, std::strerror(errno)),
-                        "give the JSONL files `coroner triage` wrote");
+        throw UserError(
+            fmt::format("cannot read {}: {}", path, errno == EINVAL ? "not a regular file" : std::strerror(errno)),
+            "give the JSONL files `coroner triage` wrote");
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
@@ -210,11 +210,15 @@ RowsRead read_batch_rows(const std::string& path, const std::function<void(Crash
 }
 
 std::set<std::string> read_known_buckets(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
-        throw UserError(fmt::format("cannot read {}: {}", path, std::strerror(errno)),
+    constexpr std::size_t max_report_size = 256u << 20;
+    auto text = read_regular_file(path, max_report_size);
+    if (!text)
+        throw UserError(fmt::format("cannot read {}: {}", path,
+                                    errno == EINVAL  ? "not a regular file"
+                                    : errno == EFBIG ? "larger than 256 MiB"
+                                                     : std::strerror(errno)),
                         "give --known the file an earlier `coroner buckets --json` wrote");
-    nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+    nlohmann::json report = nlohmann::json::parse(*text, nullptr, false);
     if (report.is_discarded() || !report.is_object() || report.value("schema", "") != buckets_schema ||
         !report.contains("buckets") || !report["buckets"].is_array())
         throw UserError(fmt::format("{} is not a coroner.buckets/1 report", path),

@@ -207,6 +207,14 @@ def test(argv):
         out, _ = coroner_run([coroner, "buckets", "--json", "--reveal", odd], expect_status=1)
         check(TOKEN in out, "--reveal did not show the row's text as it was")
 
+        # A FIFO named as results or as --known is refused in one line, never waited on.
+        fifo = os.path.join(work, "rows.fifo")
+        os.mkfifo(fifo)
+        for argv in ([coroner, "buckets", fifo], [coroner, "buckets", "--known", fifo, lab_rows]):
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            check(p.returncode == 1 and p.stdout == "" and p.stderr.count("\n") == 1 and
+                  "not a regular file" in p.stderr, "a FIFO: %d %r" % (p.returncode, p.stderr))
+
         browser_test(coroner, [lab_rows, field_rows], work, report)
         print("%d cores, %d buckets, %d failures" % (report["cores"], len(report["buckets"]), len(failing)))
     finally:
