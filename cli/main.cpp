@@ -4,6 +4,7 @@
 #include "batch.hpp"
 #include "buckets.hpp"
 #include "check_postmortem.hpp"
+#include "man_page.hpp"
 #include "usage_error.hpp"
 
 #include "coroner/base/error.hpp"
@@ -179,6 +180,17 @@ int main(int argc, char** argv) {
                                              "without a UTC time, missing sections, fill prompts left, credentials");
     check_command->add_option("FILE", postmortem, "the write-up, in Markdown")->required();
     check_command->add_flag("--json", postmortem_json, "coroner.postmortem-check/1 JSON");
+
+    // For the build: the manual pages, written from the tables above and the debugger commands' own.
+    if (argc == 3 && std::string(argv[1]) == "--man-page") {
+        std::string section = argv[2];
+        if (section != "1" && section != "7") return 2;
+        std::fputs(section == "1"
+                       ? coroner::cli::program_man_page(coroner::cli::program_commands(app), CORONER_VERSION).c_str()
+                       : coroner::cli::commands_man_page(coroner::cli::debugger_commands(), CORONER_VERSION).c_str(),
+                   stdout);
+        return 0;
+    }
 
     try {
         app.parse(argc, argv);
