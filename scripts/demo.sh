@@ -11,9 +11,10 @@ started=$SECONDS
 bash "$root/scripts/install-deps.sh"
 packages_done=$SECONDS
 
-# -O1 without debug info and one compilation per library (a unity build): a fifth of a RelWithDebInfo
-# build's compile time, the same commands.
-cmake -S "$root" -B "$demo_build" -DCMAKE_BUILD_TYPE=Demo -DCMAKE_C_FLAGS_DEMO=-O1 -DCMAKE_CXX_FLAGS_DEMO=-O1 \
+# No optimisation, no debug info, one compilation per library (a unity build), and Ninja (a library compiles
+# while the one it links to is still compiling): a fifth of a RelWithDebInfo build's CPU time, the same
+# commands.
+cmake -G Ninja -S "$root" -B "$demo_build" -DCMAKE_BUILD_TYPE=Demo -DCMAKE_C_FLAGS_DEMO=-O0 -DCMAKE_CXX_FLAGS_DEMO=-O0 \
       -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 \
       -DCORONER_BUILD_TESTS=OFF -DCORONER_BUILD_CLI=OFF >/dev/null
 cmake --build "$demo_build" -j"$(nproc)" --target demo >/dev/null
