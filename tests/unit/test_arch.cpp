@@ -139,8 +139,8 @@ TEST_CASE("AArch64: user_pt_regs, 48-bit user space, tagged pointers") {
     CHECK(arm.fp == "x29");
     CHECK_FALSE(arm.return_address_on_stack);
     CHECK(arm.canonical(0x0000ffffffffffffULL));
-    CHECK(arm.canonical(0xb400ffffa0001000ULL));  // a tagged heap pointer (top byte: MTE / HWASan tag)
-    CHECK(arm.canonical(0xffff000008000000ULL));  // the kernel's half
+    CHECK(arm.canonical(0xb400ffffa0001000ULL));        // a tagged heap pointer (top byte: MTE / HWASan tag)
+    CHECK(arm.canonical(0xffff000008000000ULL));        // the kernel's half
     CHECK_FALSE(arm.canonical(0x0010000000000000ULL));  // above the widest (52-bit) user space
     CHECK_FALSE(arm.canonical(0x0080000000000000ULL));  // bit 55 set, the bits below it not
     std::vector<std::uint64_t> prstatus(34, 0);
