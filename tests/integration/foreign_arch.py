@@ -1,7 +1,8 @@
 """AArch64 cores on this x86-64 machine, made here with a cross compiler and qemu-aarch64 (whose cores carry no
 NT_SIGINFO, NT_FILE or NT_AUXV): in gdb-multiarch and in LLDB every command runs, and pm-triage gives the
 reduced answer the core allows — SIGSEGV with no code and no fault address, "the core has no siginfo", class
-unknown (never a guessed one), blame and signature from the frames — the same in every debugger. A core of a
+unknown (never a guessed one), blame and signature from the frames, the (static, fixed-address) program's
+mappings named from its program headers — the same in every debugger. A core of a
 CPU coroner does not read (the same core marked RISC-V; only GDB opens it) is refused by every command in
 one line naming its CPU. No traceback, the debugger exits normally, the core is left unchanged. Without the
 tools to make the core, the test fails.
@@ -69,6 +70,9 @@ def check_reduced_triage(kind, frontend, lldb_executable, program, core):
     check(r["cause"]["summary"] == "SIGSEGV with no fault address recorded (the core has no siginfo)",
           "summary: %s" % r["cause"]["summary"])
     check(r["blame"]["function"] == "main" and r["blame"]["file"].endswith("crash.c"), "blame: %s" % r["blame"])
+    # No NT_FILE, but the program is loaded at fixed addresses: its mappings are named from its program headers.
+    check(r["thread"]["frames"][0]["module"] == program, "frame 0's module: %s" % r["thread"]["frames"][0])
+    check(r["blame"]["reason"] == "first frame in the program's own code", "blame reason: %s" % r["blame"])
     check(r["signature"] == "SIGSEGV unknown main", "signature: %s" % r["signature"])
 
 
