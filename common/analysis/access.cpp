@@ -57,6 +57,13 @@ std::optional<FaultingAccess> decode_faulting_access(const Arch& arch, MemoryRea
             result.base_register = *chosen->base;
             result.base_value = value_of(registers, chosen->base);
         }
+        auto base = !chosen->base         ? std::optional<std::uint64_t>(0)
+                    : chosen->pc_relative ? std::optional<std::uint64_t>(pc + insn->size)
+                                          : value_of(registers, chosen->base);
+        auto index = value_of(registers, chosen->index);
+        if (base && (index || !chosen->index))
+            result.address =
+                *base + static_cast<std::uint64_t>(chosen->displacement) + (index ? *index * chosen->scale : 0);
     } else if (insn->stores_to_stack) {
         result.access = Access::write;
         result.base_register = arch.sp;

@@ -127,7 +127,9 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
         c.summary = fmt::format("{} the non-canonical address {:#x}{}", verb(access), addr, how(access));
         return c;
     }
-    if (s.number == sigsegv && s.code == segv_accerr && at_fault && at_fault->readable && !at_fault->writable) {
+    // Without siginfo there is no SEGV_ACCERR to say so: a write into a mapping that is there but read-only is one.
+    bool accerr = s.code == segv_accerr || (!s.siginfo_recorded && access && access->access == Access::write);
+    if (s.number == sigsegv && accerr && at_fault && at_fault->readable && !at_fault->writable) {
         c.cls = CauseClass::readonly_write;
         c.access = Access::write;
         c.summary =

@@ -84,7 +84,16 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
     if (facts.crash_pc && r.thread_is_crashing)
         access = decode_faulting_access(*s.arch, *s.memory, *facts.crash_pc, facts.crash_registers,
                                         facts.signal ? facts.signal->fault_address : std::nullopt);
+    // A core without siginfo (qemu-user's) records no fault address; a load or store faulted at the address its
+    // operand computes from the registers it faulted with. Classified from that, and said so.
+    bool address_computed = false;
+    if (facts.signal && !facts.signal->siginfo_recorded && !facts.signal->fault_address && access && access->address &&
+        (facts.signal->number == 11 || facts.signal->number == 7)) {
+        facts.signal->fault_address = access->address;
+        address_computed = true;
+    }
     r.cause = classify(*s.arch, facts, r.frames, access);
+    if (address_computed) r.cause.summary += ", at the address the instruction computes (the core has no siginfo)";
     r.access = access;
     if (facts.signal && facts.signal->number == 6 && r.thread_is_crashing) add_dying_words(s, facts, r.cause);
     // Blame honours the user's own rules; the signature keeps to the built-in ones, so that buckets

@@ -1,7 +1,7 @@
 """AArch64 cores on this x86-64 machine, made here with a cross compiler and qemu-aarch64 (whose cores carry no
 NT_SIGINFO, NT_FILE or NT_AUXV): in gdb-multiarch and in LLDB every command runs, and pm-triage gives the
-reduced answer the core allows — SIGSEGV with no code and no fault address, "the core has no siginfo", class
-unknown (never a guessed one), blame and signature from the frames, the (static, fixed-address) program's
+answer the core allows — SIGSEGV with no code and no fault address recorded, the class from the address the
+faulting store's operand computes (said so: "the core has no siginfo"), blame and signature from the frames, the (static, fixed-address) program's
 mappings named from its program headers — the same in every debugger. A core of a
 CPU coroner does not read (the same core marked RISC-V; only GDB opens it) is refused by every command in
 one line naming its CPU. No traceback, the debugger exits normally, the core is left unchanged. Without the
@@ -66,14 +66,16 @@ def check_reduced_triage(kind, frontend, lldb_executable, program, core):
     r = reports[0]
     check(r["signal"]["name"] == "SIGSEGV" and r["signal"]["code"] is None and r["signal"]["code_name"] is None
           and r["signal"]["fault_address"] is None, "signal: %s" % r["signal"])
-    check(r["cause"]["class"] == "unknown", "cause: %s" % r["cause"])
-    check(r["cause"]["summary"] == "SIGSEGV with no fault address recorded (the core has no siginfo)",
+    # The store's own operand gives the address (x0 = 0): a NULL write, decoded from the AArch64 instruction.
+    check(r["cause"]["class"] == "null-deref" and r["cause"]["access"] == "write", "cause: %s" % r["cause"])
+    check("str w1, [x0]; x0 = 0x0" in r["cause"]["summary"]
+          and r["cause"]["summary"].endswith("at the address the instruction computes (the core has no siginfo)"),
           "summary: %s" % r["cause"]["summary"])
     check(r["blame"]["function"] == "main" and r["blame"]["file"].endswith("crash.c"), "blame: %s" % r["blame"])
     # No NT_FILE, but the program is loaded at fixed addresses: its mappings are named from its program headers.
     check(r["thread"]["frames"][0]["module"] == program, "frame 0's module: %s" % r["thread"]["frames"][0])
     check(r["blame"]["reason"] == "first frame in the program's own code", "blame reason: %s" % r["blame"])
-    check(r["signature"] == "SIGSEGV unknown main", "signature: %s" % r["signature"])
+    check(r["signature"] == "SIGSEGV null-deref main", "signature: %s" % r["signature"])
 
 
 def check_every_command(kind, frontend, lldb_executable, program, core, scratch):

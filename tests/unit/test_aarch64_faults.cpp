@@ -39,14 +39,15 @@ struct Fault {
     std::uint64_t address;
     std::uint64_t crash_pc = pc;
     std::uint64_t sp = stack + stack_size - 0x100;
+    bool siginfo = true;  // qemu-user writes none: the signal number is then NT_PRSTATUS's alone
 };
 
 std::vector<std::uint8_t> aarch64_core(const Fault& fault) {
     CoreBuilder b;
     b.machine(EM_AARCH64).thread(4242, fault.crash_pc, fault.sp);
     for (const auto& [index, value] : fault.registers) b.reg(index, value);
+    if (fault.siginfo) b.siginfo(sigsegv, fault.code, fault.address);
     b.process(4242, "server", "./server")
-        .siginfo(sigsegv, fault.code, fault.address)
         .segment(text, text_with(fault.instruction), PF_R | PF_X)
         .segment(rodata, std::vector<std::uint8_t>(4096, 7), PF_R)
         .segment(heap, std::vector<std::uint8_t>(4096, 0), PF_R | PF_W)
@@ -133,4 +134,28 @@ TEST_CASE("AArch64: a pc in read-only data is a bad jump into non-executable mem
     auto j = triage(jump);
     CHECK(j["cause"]["class"] == "bad-jump");
     CHECK(j["cause"]["summary"].get<std::string>().find("non-executable") != std::string::npos);
+}
+
+TEST_CASE("AArch64 without siginfo: the fault address is the one the load or store computes, and said so") {
+    Fault store{0xb9000062, {{3, 0x10}}, 0, 0};  // str w2, [x3] with x3 = 0x10
+    store.siginfo = false;
+    auto j = triage(store);
+    CHECK(j["signal"]["code"].is_null());
+    CHECK(j["signal"]["fault_address"].is_null());  // the core did not record one
+    CHECK(j["cause"]["class"] == "null-deref");
+    std::string summary = j["cause"]["summary"];
+    CHECK(summary.find("str w2, [x3]") != std::string::npos);
+    CHECK(summary.find("the address the instruction computes (the core has no siginfo)") != std::string::npos);
+
+    Fault readonly{0xb9000062, {{3, rodata + 8}}, 0, 0};  // a store into read-only data: no SEGV_ACCERR needed
+    readonly.siginfo = false;
+    CHECK(triage(readonly)["cause"]["class"] == "readonly-write");
+}
+
+TEST_CASE("AArch64 without siginfo, at an instruction that touches no memory: no class is guessed") {
+    Fault trap{0xd4207d00, {}, 0, 0};  // brk #0x3e8, yet the signal is SIGSEGV
+    trap.siginfo = false;
+    auto j = triage(trap);
+    CHECK(j["cause"]["class"] == "unknown");
+    CHECK(j["cause"]["summary"] == "SIGSEGV with no fault address recorded (the core has no siginfo)");
 }

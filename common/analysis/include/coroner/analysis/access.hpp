@@ -30,6 +30,8 @@ struct FaultingAccess {
     std::optional<Access> access;              // read or write (a fault on the pc itself is the classifier's)
     std::optional<std::string> base_register;  // the register that held the address
     std::optional<std::uint64_t> base_value;   // its value in the crashing thread, if known
+    std::optional<std::uint64_t> address;      // the operand's address, base + index * scale + displacement,
+                                               // when its registers are known
     std::optional<std::string> transfer;       // "ret", "call" or "jmp" when the instruction transfers control
     std::optional<std::uint64_t> target;       // where it was going: the return address, the register's or
                                                // the memory operand's value, when readable
