@@ -1,6 +1,8 @@
 // AArch64 (ARMv8-A, 64-bit) on Linux: the ARM servers whose cores are analysed on x86-64 workstations.
 #include "coroner/arch/arch.hpp"
 
+#include "capstone_handle.hpp"
+
 #include <capstone/capstone.h>
 #include <elf.h>
 #include <fmt/format.h>
@@ -10,25 +12,6 @@
 
 namespace coroner {
 namespace {
-
-struct Capstone {
-    csh handle = 0;
-    bool ok = false;
-    Capstone() {
-        ok = cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &handle) == CS_ERR_OK &&
-             cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON) == CS_ERR_OK;
-    }
-    ~Capstone() {
-        if (ok) cs_close(&handle);
-    }
-    Capstone(const Capstone&) = delete;
-    Capstone& operator=(const Capstone&) = delete;
-};
-
-std::string register_name(csh handle, unsigned reg) {
-    const char* name = cs_reg_name(handle, reg);
-    return name ? name : "";
-}
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
@@ -47,11 +30,11 @@ bool writes_memory(std::string_view mnemonic) {
 // access is at base itself, the immediate is added after): the registers are the ones before the faulting
 // instruction ran, so the operand as decoded is the address it used. A 32-bit index (uxtw, sxtw) is named by
 // its w register; a sign-extended negative index is read as unsigned.
-MemoryOperand memory_operand(csh handle, const cs_arm64_op& op, bool read) {
+MemoryOperand memory_operand(const Capstone& cs, const cs_arm64_op& op, bool read) {
     MemoryOperand m;
-    if (op.mem.base != ARM64_REG_INVALID) m.base = register_name(handle, op.mem.base);
+    if (op.mem.base != ARM64_REG_INVALID) m.base = cs.register_name(op.mem.base);
     if (op.mem.index != ARM64_REG_INVALID) {
-        m.index = register_name(handle, op.mem.index);
+        m.index = cs.register_name(op.mem.index);
         if (op.shift.type == ARM64_SFT_LSL) m.scale = std::uint64_t{1} << op.shift.value;
     }
     m.displacement = op.mem.disp;
@@ -60,14 +43,13 @@ MemoryOperand memory_operand(csh handle, const cs_arm64_op& op, bool read) {
 }
 
 // ret (to x30 unless it names another register), bl/blr (calls), b/br (jumps): where each sends the pc.
-void add_control_transfer(csh handle, const cs_insn& insn, Instruction& out) {
+void add_control_transfer(const Capstone& cs, const cs_insn& insn, Instruction& out) {
     std::string_view mnemonic = insn.mnemonic;
     const cs_arm64& a64 = insn.detail->arm64;
     if (mnemonic == "ret") {
         out.transfer = "ret";
-        std::string reg = a64.op_count == 1 && a64.operands[0].type == ARM64_OP_REG
-                              ? register_name(handle, a64.operands[0].reg)
-                              : "x30";
+        std::string reg =
+            a64.op_count == 1 && a64.operands[0].type == ARM64_OP_REG ? cs.register_name(a64.operands[0].reg) : "x30";
         out.target = TransferTarget{std::nullopt, reg, std::nullopt};
         return;
     }
@@ -80,7 +62,7 @@ void add_control_transfer(csh handle, const cs_insn& insn, Instruction& out) {
     if (op.type == ARM64_OP_IMM)
         out.target = TransferTarget{static_cast<std::uint64_t>(op.imm), std::nullopt, std::nullopt};
     else if (op.type == ARM64_OP_REG)
-        out.target = TransferTarget{std::nullopt, register_name(handle, op.reg), std::nullopt};
+        out.target = TransferTarget{std::nullopt, cs.register_name(op.reg), std::nullopt};
 }
 
 // What capstone 4 (Debian 12's) does not decode: the ARMv8.1 atomics (LSE: ld<op>, swp, cas), which
@@ -169,7 +151,7 @@ public:
     }
 
     std::optional<Instruction> decode(const std::vector<std::uint8_t>& bytes, std::uint64_t address) const override {
-        Capstone cs;
+        Capstone cs(CS_ARCH_ARM64, CS_MODE_ARM);
         if (!cs.ok || bytes.size() < 4) return std::nullopt;
         cs_insn* insn = nullptr;
         std::size_t count = cs_disasm(cs.handle, bytes.data(), 4, address, 1, &insn);
@@ -181,14 +163,12 @@ public:
         Instruction out;
         out.address = insn->address;
         out.size = insn->size;
-        out.text = std::strlen(insn->op_str) ? fmt::format("{} {}", insn->mnemonic, insn->op_str)
-                                             : std::string(insn->mnemonic);
+        out.text = instruction_text(*insn);
         const cs_arm64& a64 = insn->detail->arm64;
         bool read = !writes_memory(insn->mnemonic);
         for (int i = 0; i < a64.op_count; i++)
-            if (a64.operands[i].type == ARM64_OP_MEM)
-                out.memory.push_back(memory_operand(cs.handle, a64.operands[i], read));
-        add_control_transfer(cs.handle, *insn, out);
+            if (a64.operands[i].type == ARM64_OP_MEM) out.memory.push_back(memory_operand(cs, a64.operands[i], read));
+        add_control_transfer(cs, *insn, out);
         cs_free(insn, count);
         return out;
     }

@@ -1,6 +1,8 @@
 // x86-64 (AMD64) on Linux: the only CPU coroner reads today.
 #include "coroner/arch/arch.hpp"
 
+#include "capstone_handle.hpp"
+
 #include <capstone/capstone.h>
 #include <elf.h>
 #include <fmt/format.h>
@@ -10,32 +12,11 @@
 namespace coroner {
 namespace {
 
-// Capstone, opened for 64-bit x86 with operand details (which register, read or written) for one decode.
-struct Capstone {
-    csh handle = 0;
-    bool ok = false;
-    Capstone() {
-        ok = cs_open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK &&
-             cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON) == CS_ERR_OK;
-    }
-    ~Capstone() {
-        if (ok) cs_close(&handle);
-    }
-    Capstone(const Capstone&) = delete;
-    Capstone& operator=(const Capstone&) = delete;
-};
-
-// A register's name as capstone prints it ("" for one it cannot name: never a register's value).
-std::string register_name(csh handle, unsigned reg) {
-    const char* name = cs_reg_name(handle, reg);
-    return name ? name : "";
-}
-
-MemoryOperand memory_operand(csh handle, const cs_x86_op& op) {
+MemoryOperand memory_operand(const Capstone& cs, const cs_x86_op& op) {
     MemoryOperand m;
-    if (op.mem.base != X86_REG_INVALID) m.base = register_name(handle, op.mem.base);
+    if (op.mem.base != X86_REG_INVALID) m.base = cs.register_name(op.mem.base);
     m.pc_relative = op.mem.base == X86_REG_RIP;
-    if (op.mem.index != X86_REG_INVALID) m.index = register_name(handle, op.mem.index);
+    if (op.mem.index != X86_REG_INVALID) m.index = cs.register_name(op.mem.index);
     m.scale = static_cast<std::uint64_t>(op.mem.scale);
     m.displacement = op.mem.disp;
     m.read = (op.access & CS_AC_READ) != 0;
@@ -43,7 +24,7 @@ MemoryOperand memory_operand(csh handle, const cs_x86_op& op) {
 }
 
 // For ret, call and jmp: the transfer, and where its operand sends the program counter.
-void add_control_transfer(csh handle, const cs_insn& insn, Instruction& out) {
+void add_control_transfer(const Capstone& cs, const cs_insn& insn, Instruction& out) {
     std::string mnemonic = insn.mnemonic;
     if (mnemonic.rfind("ret", 0) == 0) {
         out.transfer = "ret";
@@ -61,9 +42,9 @@ void add_control_transfer(csh handle, const cs_insn& insn, Instruction& out) {
     if (op.type == X86_OP_IMM)
         out.target = TransferTarget{static_cast<std::uint64_t>(op.imm), std::nullopt, std::nullopt};
     else if (op.type == X86_OP_REG)
-        out.target = TransferTarget{std::nullopt, register_name(handle, op.reg), std::nullopt};
+        out.target = TransferTarget{std::nullopt, cs.register_name(op.reg), std::nullopt};
     else if (op.type == X86_OP_MEM && op.mem.index == X86_REG_INVALID)
-        out.target = TransferTarget{std::nullopt, std::nullopt, memory_operand(handle, op)};
+        out.target = TransferTarget{std::nullopt, std::nullopt, memory_operand(cs, op)};
 }
 
 class X86_64 final : public Arch {
@@ -105,7 +86,7 @@ public:
     }
 
     std::optional<Instruction> decode(const std::vector<std::uint8_t>& bytes, std::uint64_t address) const override {
-        Capstone cs;
+        Capstone cs(CS_ARCH_X86, CS_MODE_64);
         if (!cs.ok) return std::nullopt;
         cs_insn* insn = nullptr;
         std::size_t count = cs_disasm(cs.handle, bytes.data(), bytes.size(), address, 1, &insn);
@@ -113,13 +94,12 @@ public:
         Instruction out;
         out.address = insn->address;
         out.size = insn->size;
-        out.text = std::strlen(insn->op_str) ? fmt::format("{} {}", insn->mnemonic, insn->op_str)
-                                             : std::string(insn->mnemonic);
+        out.text = instruction_text(*insn);
         const cs_x86& x86 = insn->detail->x86;
         for (int i = 0; i < x86.op_count; i++)
-            if (x86.operands[i].type == X86_OP_MEM) out.memory.push_back(memory_operand(cs.handle, x86.operands[i]));
+            if (x86.operands[i].type == X86_OP_MEM) out.memory.push_back(memory_operand(cs, x86.operands[i]));
         out.stores_to_stack = std::strcmp(insn->mnemonic, "push") == 0 || std::strcmp(insn->mnemonic, "call") == 0;
-        add_control_transfer(cs.handle, *insn, out);
+        add_control_transfer(cs, *insn, out);
         cs_free(insn, count);
         return out;
     }
