@@ -58,8 +58,13 @@ std::string command_section(const ManCommand& command) {
     return out;
 }
 
-std::string header(const std::string& title, int section, const std::string& version, const std::string& manual) {
-    return fmt::format(".TH {} {} \"\" \"coroner {}\" \"{}\"\n", title, section, version, manual);
+// The title line, NAME ("name \\- what", in roff already) and a SYNOPSIS line a command.
+std::string opening(const std::string& title, int section, const std::string& manual, const std::string& version,
+                    const std::string& name, const std::vector<ManCommand>& commands) {
+    std::string out = fmt::format(".TH {} {} \"\" \"coroner {}\" \"{}\"\n.SH NAME\n{}\n.SH SYNOPSIS\n", title, section,
+                                  version, manual, name);
+    for (const auto& command : commands) out += synopsis(command) + "\n.br\n";
+    return out;
 }
 
 }  // namespace
@@ -81,9 +86,8 @@ std::vector<ManCommand> debugger_commands() {
 }
 
 std::string program_man_page(const std::vector<ManCommand>& commands, const std::string& version) {
-    std::string out = header("CORONER", 1, version, "User Commands");
-    out += ".SH NAME\ncoroner \\- post\\-mortem triage of core dumps as they arrive\n.SH SYNOPSIS\n";
-    for (const auto& command : commands) out += synopsis(command) + "\n.br\n";
+    std::string out = opening("CORONER", 1, "User Commands", version,
+                              "coroner \\- post\\-mortem triage of core dumps as they arrive", commands);
     out += R"ROFF(.SH DESCRIPTION
 .B coroner
 reads core dumps in the forms they are stored in (a plain ELF core, systemd\-coredump's
@@ -137,9 +141,8 @@ read by
 }
 
 std::string commands_man_page(const std::vector<ManCommand>& commands, const std::string& version) {
-    std::string out = header("CORONER-COMMANDS", 7, version, "coroner");
-    out += ".SH NAME\ncoroner\\-commands \\- post\\-mortem commands for GDB and LLDB\n.SH SYNOPSIS\n";
-    for (const auto& command : commands) out += synopsis(command) + "\n.br\n";
+    std::string out = opening("CORONER-COMMANDS", 7, "coroner", version,
+                              "coroner\\-commands \\- post\\-mortem commands for GDB and LLDB", commands);
     out += R"ROFF(.SH DESCRIPTION
 coroner adds these commands to GDB and to LLDB, for a process opened from its core dump
 .RB ( "gdb ./prog ./core" ,
