@@ -58,7 +58,7 @@ std::string command_section(const ManCommand& command) {
     return out;
 }
 
-// The title line, NAME ("name \\- what", in roff already) and a SYNOPSIS line a command.
+// The title line, NAME ("name \- what", in roff already) and a SYNOPSIS line a command.
 std::string opening(const std::string& title, int section, const std::string& manual, const std::string& version,
                     const std::string& name, const std::vector<ManCommand>& commands) {
     std::string out = fmt::format(".TH {} {} \"\" \"coroner {}\" \"{}\"\n.SH NAME\n{}\n.SH SYNOPSIS\n", title, section,
