@@ -27,8 +27,8 @@ packages=(
   dpkg-dev lintian                      # the Debian package: dpkg-shlibdeps computes Depends; lintian checks it
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
   rustc golang-go                       # the crash lab's Rust and Go programs
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb-multiarch
-                                        # an AArch64 core made at test time, which coroner must refuse
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb-multiarch
+                                        # the crash lab cross-built for AArch64 and run under qemu at test time
 )
 
 missing=()

@@ -50,7 +50,8 @@ foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch l
            COMMAND ${INTEGRATION_PYTHON} ${integration}/errors.py ${case} gdb ${gdb_script} ${CRASH_LAB_BIN} ${cores})
 endforeach()
 
-# A core of another CPU (AArch64, made at test time with a cross compiler and qemu): one line naming it.
+# An AArch64 core made at test time with a cross compiler and qemu (no siginfo): the answer it allows; a core of
+# a CPU coroner does not read: one line naming it.
 add_test(NAME "gdb: aarch64-core" COMMAND ${INTEGRATION_PYTHON} ${integration}/foreign_arch.py gdb ${gdb_script})
 
 # Every LLDB the plugin was built for: parity with GDB on every core, and the same errors.
@@ -182,3 +183,11 @@ if(TARGET coroner)
            COMMAND ${INTEGRATION_PYTHON} ${integration}/man_pages.py ${PROJECT_BINARY_DIR} ${gdb_script}
                    ${PROJECT_BINARY_DIR}/libcoroner-lldb.so)
 endif()
+
+# The crash lab cross-built for AArch64 and run under qemu: gdb-multiarch gives the x86-64 build's class, blame
+# and signature (or a difference the test names), every LLDB gives gdb-multiarch's.
+add_test(NAME "aarch64: the crash lab on AArch64 gives the x86-64 answers in gdb-multiarch and every LLDB"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/aarch64_crash_lab.py ${CRASH_LAB_MANIFEST} ${gdb_script}
+                 ${CORONER_LLDB_PLUGINS})
+set_tests_properties("aarch64: the crash lab on AArch64 gives the x86-64 answers in gdb-multiarch and every LLDB"
+                     PROPERTIES TIMEOUT 900)

@@ -1,0 +1,122 @@
+"""The crash lab's C and C++ programs cross-built for AArch64 (static, -O0, frame pointers), each run under
+qemu-aarch64 to collect its core, and triaged in gdb-multiarch: for each, the same cause class, blamed
+function and signature as the x86-64 build's core in GDB, unless DIFFERENT says why not (a difference of the
+CPU or of qemu's cores, which lack siginfo); and LLDB 14 and 19 give gdb-multiarch's class, blame and
+signature on every AArch64 core. Programs that cannot exist on AArch64 are in NOT_ON_AARCH64, with the reason.
+
+usage: aarch64_crash_lab.py MANIFEST GDB-SCRIPT MAJOR,PLUGIN,LLDB..."""
+import glob
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import harness
+from harness import check
+
+NOT_ON_AARCH64 = {
+    "block_move_wild": "x86 assembly (rep movsb)",
+    "branch_wild": "x86 assembly (call through memory)",
+    "breakpoint_trap": "x86 assembly (int3)",
+    "divide_by_zero": "AArch64's integer division does not trap: the program runs to its end",
+    "fp_exception": "AArch64 does not trap floating-point exceptions: the program runs to its end",
+    "self_signal": "a SIGSYS the program raises kills qemu-aarch64 itself: the core is qemu's, not the guest's",
+}
+
+# (class, blame, signature) that differ from the x86-64 build's, and why.
+DIFFERENT = {
+    "builtin_trap": "__builtin_trap is brk #0x3e8 on AArch64: SIGTRAP (breakpoint), not x86-64's SIGILL from ud2",
+    "bus_error": "qemu-aarch64 writes the mapping past the file's end one page short: the core is truncated",
+    "exec_stack": "the unwinder finds no caller of code on the stack (AArch64 keeps the return address in x30)",
+    "killed_by_sigquit": "a qemu core has no siginfo: no sender, so not external-signal",
+    "pure_virtual_call": "statically linked, the pure virtual slot is a NULL jump, not __cxa_pure_virtual's abort",
+    "return_smashed": "ret has already loaded the smashed x30: the pc is garbage and no frame is left to blame",
+    "stack_smashing": "the frame record survives on AArch64: the stack continues to main, which x86-64's loses",
+    "thread_crash": "glibc's AArch64 thread entry is thread_start, a name no built-in rule may skip",
+}
+
+
+def directive(text, key):
+    m = re.search(key + r":\s*(.*)", text)
+    return m.group(1).split() if m else []
+
+
+def cross_build(source, program):
+    text = open(source).read()
+    compiler = "aarch64-linux-gnu-g++" if source.endswith(".cpp") else "aarch64-linux-gnu-gcc"
+    argv = [compiler, "-static", "-g", "-O0", "-UNDEBUG", "-fno-omit-frame-pointer", "-fno-stack-protector",
+            "-pthread"] + directive(text, "coroner-build") + ["-o", program, source]
+    argv += ["-l" + lib for lib in directive(text, "coroner-link")]
+    status, out, err = harness.run(argv)
+    check(status == 0, "%s: the cross compiler failed:\n%s%s" % (source, out, err))
+    return directive(text, "coroner-args")
+
+
+def qemu_core(program, args, work):
+    os.makedirs(work)
+    harness.run(["bash", "-c", 'ulimit -c unlimited; exec qemu-aarch64 "$@"', "qemu", program] + args, cwd=work)
+    cores = glob.glob(os.path.join(work, "qemu_*.core"))
+    check(len(cores) == 1, "%s: qemu-aarch64 wrote no core: %s" % (program, os.listdir(work)))
+    return cores[0]
+
+
+def facts(report):
+    return (report["cause"]["class"], (report["blame"] or {}).get("function"), report["signature"])
+
+
+def triage_gdb(gdb, script, program, core):
+    status, out, err = harness.run([gdb, "-nx", "-batch", "-x", script, "-ex", "pm-triage --json", program, core])
+    harness.no_traceback(out, err)
+    reports = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    return reports[0] if reports else None, out + err
+
+
+def triage_lldb(plugin, lldb, program, core):
+    status, out, err = harness.lldb(plugin, ["pm-triage --json"], program, core, lldb)
+    out, err = harness.lldb_noise_removed(out), harness.lldb_noise_removed(err)
+    harness.no_traceback(out, err)
+    reports = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    return reports[0] if reports else None, out + err
+
+
+def test(argv):
+    manifest, script, lldbs = argv[0], argv[1], [entry.split(",") for entry in argv[2:]]
+    for tool in ("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-g++", "qemu-aarch64", "gdb-multiarch"):
+        check(shutil.which(tool), "%s is missing: scripts/install-deps.sh installs it" % tool)
+    scratch = tempfile.mkdtemp(prefix="coroner-it-aarch64-lab-")
+    same, different = [], []
+    try:
+        for row in open(manifest):
+            name, binary, x86_core, source = row.rstrip("\n").split("\t")
+            if not source.endswith((".c", ".cpp")) or name in NOT_ON_AARCH64 or not os.path.exists(source):
+                continue
+            program = os.path.join(scratch, name)
+            core = qemu_core(program, cross_build(source, program), os.path.join(scratch, name + ".d"))
+            arm, said = triage_gdb("gdb-multiarch", script, program, core)
+            x86, x86_said = triage_gdb("gdb", script, binary, x86_core)
+            check(x86, "%s: no x86-64 report:\n%s" % (name, x86_said))
+            if name in DIFFERENT:
+                different.append(name)
+                check(not arm or facts(arm) != facts(x86),
+                      "%s: now the same as x86-64 (%s): remove it from DIFFERENT" % (name, facts(x86)))
+                continue
+            check(arm, "%s: no AArch64 report:\n%s" % (name, said))
+            check(facts(arm) == facts(x86), "%s: AArch64 %s, x86-64 %s" % (name, facts(arm), facts(x86)))
+            for major, plugin, lldb in lldbs:
+                report, lldb_said = triage_lldb(plugin, lldb, program, core)
+                check(report, "%s: LLDB %s gave no report:\n%s" % (name, major, lldb_said))
+                check(facts(report) == facts(arm), "%s: LLDB %s %s, gdb-multiarch %s" % (name, major, facts(report),
+                                                                                          facts(arm)))
+            same.append(name)
+        check(len(same) >= 15, "only %d programs compared: %s" % (len(same), same))  # 18 when this was written
+        check(sorted(different) == sorted(DIFFERENT), "DIFFERENT names programs not in the lab: %s" %
+              sorted(set(DIFFERENT) - set(different)))
+        print("same on AArch64 as on x86-64 in gdb-multiarch, LLDB %s: %d programs; known differences: %d" %
+              (", ".join(major for major, _, _ in lldbs), len(same), len(different)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    harness.main(test)
