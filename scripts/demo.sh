@@ -14,10 +14,16 @@ packages_done=$SECONDS
 # No optimisation, no debug info, one compilation per library (a unity build), and Ninja (a library compiles
 # while the one it links to is still compiling): a fifth of a RelWithDebInfo build's CPU time, the same
 # commands.
-cmake -G Ninja -S "$root" -B "$demo_build" -DCMAKE_BUILD_TYPE=Demo -DCMAKE_C_FLAGS_DEMO=-O0 -DCMAKE_CXX_FLAGS_DEMO=-O0 \
-      -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 \
-      -DCORONER_BUILD_TESTS=OFF -DCORONER_BUILD_CLI=OFF >/dev/null
-cmake --build "$demo_build" -j"$(nproc)" --target demo >/dev/null
+log=$(mktemp /tmp/coroner-demo-build.XXXXXX.log)
+if ! { cmake -G Ninja -S "$root" -B "$demo_build" -DCMAKE_BUILD_TYPE=Demo -DCMAKE_C_FLAGS_DEMO=-O0 \
+         -DCMAKE_CXX_FLAGS_DEMO=-O0 -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 \
+         -DCORONER_BUILD_TESTS=OFF -DCORONER_BUILD_CLI=OFF &&
+       cmake --build "$demo_build" -j"$(nproc)" --target demo; } >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  echo "demo: the build failed; its whole log is $log" >&2
+  exit 1
+fi
+rm -f "$log"
 built=$SECONDS
 
 demo=$(mktemp -d /tmp/coroner-demo.XXXXXX)

@@ -43,7 +43,7 @@ MemoryOperand memory_operand(const Capstone& cs, const cs_arm64_op& op, bool rea
 }
 
 // ret (to x30 unless it names another register), bl/blr (calls), b/br (jumps): where each sends the pc.
-void add_control_transfer(const Capstone& cs, const cs_insn& insn, Instruction& out) {
+void add_branch(const Capstone& cs, const cs_insn& insn, Instruction& out) {
     std::string_view mnemonic = insn.mnemonic;
     const cs_arm64& a64 = insn.detail->arm64;
     if (mnemonic == "ret") {
@@ -168,7 +168,7 @@ public:
         bool read = !writes_memory(insn->mnemonic);
         for (int i = 0; i < a64.op_count; i++)
             if (a64.operands[i].type == ARM64_OP_MEM) out.memory.push_back(memory_operand(cs, a64.operands[i], read));
-        add_control_transfer(cs, *insn, out);
+        add_branch(cs, *insn, out);
         cs_free(insn, count);
         return out;
     }

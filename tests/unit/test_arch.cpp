@@ -212,7 +212,7 @@ TEST_CASE("AArch64 exclusive and atomic forms: loads read, stores and read-modif
     CHECK_FALSE(m.read);
 }
 
-TEST_CASE("AArch64 control transfers: ret through x30, calls and jumps by register or offset; brk and udf") {
+TEST_CASE("AArch64 control transfers: ret through x30, calls and jumps by register or offset, brk and udf") {
     const Arch& arm = aarch64_arch();
     auto ret = arm.decode(a64(0xd65f03c0), 0x400000);
     REQUIRE(ret);
