@@ -48,6 +48,12 @@ std::vector<std::pair<std::string, std::string>> metadata_options(const CoreMeta
     return out;
 }
 
+std::string absolute(const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    char here[4096];
+    return ::getcwd(here, sizeof here) ? std::string(here) + "/" + path : path;
+}
+
 void write_all(int fd, const std::string& text) {
     for (std::size_t done = 0; done < text.size();) {
         ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
@@ -90,7 +96,12 @@ int run_report(const ReportRun& run) {
     TakenCore taken = take_in_core(run.core, scratch.path());
     ProgramChoice program = choose_program(taken.metadata, run.exe, nullptr);
     std::string written = scratch.path() + "/report";
-    std::string command = report_command_line(run, metadata_options(taken.metadata), written);
+    auto metadata = metadata_options(taken.metadata);
+    if (taken.core_path != run.core) {
+        metadata.push_back({"--stored", absolute(run.core)});
+        metadata.push_back({"--stored-format", taken.format_detail});
+    }
+    std::string command = report_command_line(run, metadata, written);
     auto argv = debugger_argv(run.debugger, {command}, program.path, taken.core_path);
     std::atomic<bool> stop{false};
     DebuggerOutcome outcome =

@@ -276,6 +276,8 @@ Command make_report() {
     app->add_option("--host", m.host, "the host the process ran on");
     app->add_option("--package", m.package, "the package (and version) of the program");
     app->add_option("--truncated", m.truncation, "the core is truncated: why that is said");
+    app->add_option("--stored", m.stored, "the file the core was unpacked from (coroner report passes it)");
+    app->add_option("--stored-format", m.stored_format, "how that file holds the core (zstd, apport-gzip...)");
     return {std::move(app), [options](Debugger& debugger) -> Ran {
                 if (options->check) return check_written_report(*options->check, options->json);
                 Session session = open_session(debugger);

@@ -31,7 +31,7 @@ constexpr int thread_frames = 16;  // pm-threads' default
 
 ReportFrame report_frame(const std::optional<std::string>& function, const std::optional<std::string>& file,
                          std::optional<int> line) {
-    return {function ? strip_parameters(*function) : "??", file, line};
+    return {function ? std::optional<std::string>(strip_parameters(*function)) : std::nullopt, file, line};
 }
 
 std::string signal_text(const SignalInfo& s) {
@@ -183,7 +183,7 @@ void symbols(const Session& s, const TriageReport& t, ReportFacts& f) {
 }  // namespace
 
 std::string ReportFrame::where() const {
-    return fmt::format("{}{}", function,
+    return fmt::format("{}{}", function.value_or("??"),
                        file ? fmt::format(" at {}{}", base_name(*file), line ? fmt::format(":{}", *line) : "") : "");
 }
 
@@ -207,8 +207,9 @@ ReportFacts gather_report(const Session& s, const ReportOptions& o) {
     if (t.signal && t.signal->fault_address)
         f.access = fmt::format("{}{:#x}", t.cause.access ? to_string(*t.cause.access) + " of " : "address ",
                                *t.signal->fault_address);
-    if (t.access && !t.access->instruction.empty())
-        f.access = fmt::format("{}{}`{}`", f.access.value_or(""), f.access ? " by " : "", t.access->instruction);
+    // The instruction at the pc matters for a memory fault only (an abort's pc is inside raise()).
+    if (f.access && t.access && !t.access->instruction.empty())
+        f.access = fmt::format("{} by `{}`", *f.access, t.access->instruction);
     if (t.blame.frame) {
         const Frame& b = t.frames[static_cast<std::size_t>(*t.blame.frame)];
         f.blame = report_frame(b.function, b.file, b.line);
@@ -232,6 +233,11 @@ ReportFacts gather_report(const Session& s, const ReportOptions& o) {
     timeline(logs, crash_what, f);
     if (t.core_file) f.core_sha256 = sha256_of_file(*t.core_file);
     if (t.executable) f.program_sha256 = sha256_of_file(*t.executable);
+    if (o.metadata.stored) {
+        f.stored = o.metadata.stored;
+        f.stored_format = o.metadata.stored_format;
+        f.stored_sha256 = sha256_of_file(*o.metadata.stored);
+    }
     f.actions = select_actions(f);
     return f;
 }

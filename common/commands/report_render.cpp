@@ -100,12 +100,14 @@ std::string timeline(const ReportFacts& f) {
         else
             out += fmt::format("- (time unreadable; placed after {}) — {}\n", e.after.value_or("?"), inert(e.what));
     }
+    // A paragraph, not list items: the checker wants a time on every entry of the timeline.
     if (!f.logs.empty()) {
+        std::string read;
+        for (const auto& log : f.logs) read += (read.empty() ? "" : "; ") + inert(log);
         out += fmt::format(
-            "\nLog lines from {} (times in UTC; syslog lines without a zone are read as UTC, the year "
-            "the crash's):\n\n",
-            f.window);
-        for (const auto& log : f.logs) out += fmt::format("- {}\n", inert(log));
+            "\nLog lines of the {} (times in UTC; syslog lines, which carry no zone, read as UTC in "
+            "the crash's year): {}.\n",
+            f.window, read);
     }
     out +=
         "\n" + fill("detection, escalation, mitigation and resolution, each with its UTC time (2026-11-29T16:26:51Z)");
@@ -200,23 +202,33 @@ std::string supporting(const ReportFacts& f) {
     out += fmt::format("\n### Bucket\n\n- Bucket: `{}`\n- Signature: `{}`\n- Security: {}\n", f.bucket,
                        inert(f.signature), f.security);
     out += "\n### Evidence files\n\n";
+    if (f.stored)
+        out += fmt::format("- Stored core: `{}` ({}) sha256 `{}`\n", *f.stored, f.stored_format.value_or("packed"),
+                           f.stored_sha256.value_or("(unreadable)"));
     if (f.core_file)
-        out += fmt::format("- Core: `{}` sha256 `{}`\n", *f.core_file, f.core_sha256.value_or("(unreadable)"));
+        out +=
+            fmt::format("- {}: `{}` sha256 `{}`\n", f.stored ? "Its plain core, as unpacked for the analysis" : "Core",
+                        *f.core_file, f.core_sha256.value_or("(unreadable)"));
     out += fmt::format("- Program: `{}` sha256 `{}`\n", f.program, f.program_sha256.value_or("(unreadable)"));
     if (f.core_file) {
-        std::string program = shell_word(f.program), core = shell_word(*f.core_file);
+        // A stored core is unpacked again (the analysis's copy was temporary), under the name coroner unpack gives.
+        std::string core = *f.core_file;
         out +=
             "\n### Reproduce the analysis\n\nWith coroner's package installed (otherwise load it first: "
             "`-x <prefix>/share/coroner/coroner-gdb.py`, `-o 'plugin load <prefix>/lib/coroner/libcoroner-lldb.so'`):"
             "\n\n```sh\n";
+        if (f.stored) {
+            core = f.program_name + ".core";
+            out += fmt::format("coroner unpack {} -o {}\n", shell_word(*f.stored), shell_word(core));
+        }
         out += fmt::format(
             "gdb -batch -ex pm-triage -ex 'pm-blame-frame --explain' -ex pm-threads -ex pm-symbols "
             "-ex pm-secrets-scan {} {}\n",
-            program, core);
+            shell_word(f.program), shell_word(core));
         out += fmt::format(
             "lldb -b -o {} -o pm-triage -o 'pm-blame-frame --explain' -o pm-threads -o pm-symbols "
             "-o pm-secrets-scan\n",
-            shell_word(fmt::format("target create \"{}\" -c \"{}\"", f.program, *f.core_file)));
+            shell_word(fmt::format("target create \"{}\" -c \"{}\"", f.program, core)));
         out += "```\n";
     }
     return out;
@@ -248,7 +260,7 @@ std::string field_name(const std::string& title) {
 std::string report_title(const ReportFacts& f) {
     return fmt::format("{}{} crashed: {}{}", f.program_name, f.host ? " on " + *f.host : "",
                        f.signal ? f.signal->substr(0, f.signal->find(' ')) + " " : "", f.cause_class) +
-           (f.blame ? " in " + f.blame->function : "");
+           (f.blame && f.blame->function ? " in " + *f.blame->function : "");
 }
 
 std::vector<ReportSection> report_sections(const ReportFacts& f) {
@@ -277,7 +289,7 @@ nlohmann::ordered_json report_json(const ReportFacts& f) {
     for (const auto& s : report_sections(f)) out[s.field] = s.body;
     json blame = nullptr;
     if (f.blame)
-        blame = {{"function", f.blame->function},
+        blame = {{"function", f.blame->function ? json(*f.blame->function) : json(nullptr)},
                  {"file", f.blame->file ? json(*f.blame->file) : json(nullptr)},
                  {"line", f.blame->line ? json(*f.blame->line) : json(nullptr)}};
     json actions = json::array();

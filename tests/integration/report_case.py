@@ -55,7 +55,7 @@ def check_facts(text, report, triage):
         got = facts["blame"]
         check(got is not None and (got["function"], got["file"], got["line"]) ==
               (blame["function"], blame["file"], blame["line"]), "blame %s, pm-triage %s" % (got, blame))
-        where = blame["function"] + ("" if not blame["file"] else " at " + os.path.basename(blame["file"]) +
+        where = (blame["function"] or "??") + ("" if not blame["file"] else " at " + os.path.basename(blame["file"]) +
                                      ("" if blame["line"] is None else ":%d" % blame["line"]))
         check("- Blamed frame: " + where in text, "the blamed frame %r is not in the root cause" % where)
     check("Cause of death: `%s`" % triage["cause"]["class"] in text, "the class is not in the root cause")

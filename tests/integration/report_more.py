@@ -79,8 +79,8 @@ def case_log(coroner, script, binary, core, pairs):
                     debugger.kind, entry, time, fragment))
             check(TOKEN not in text and TOKEN[-8:] not in text, "%s: the token is in the report" % debugger.kind)
             check("recorded by systemd-coredump (test)" in text, "the crash time's source is not named")
-            check("- %s: 7 of 9 lines in the window" % log in text, "the log's count line is missing")
-            check("10 min before the crash and 1 min after" in text, "the window is not said")
+            check("%s: 7 of 9 lines in the window" % log in text, "the log's count line is missing")
+            check("Log lines of the 10 min before the crash and 1 min after" in text, "the window is not said")
         check(all(t == texts[0] for t in texts), "the debuggers wrote different timelines")
         # A narrower window: only what came in the 2 minutes before, and the minute after.
         text = written_report(debuggers(script, [])[0], binary, core, os.path.join(scratch, "narrow.md"),

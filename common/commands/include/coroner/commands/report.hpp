@@ -25,7 +25,9 @@ struct CrashMetadata {
     std::optional<std::string> time_source;  // where `time` was recorded; none: it is a file's time
     std::optional<std::string> host;
     std::optional<std::string> package;
-    std::optional<std::string> truncation;  // the core is truncated, and why that is said
+    std::optional<std::string> truncation;     // the core is truncated, and why that is said
+    std::optional<std::string> stored;         // the file the core was unpacked from, when it was stored packed
+    std::optional<std::string> stored_format;  // "zstd", "apport-gzip"...
 };
 
 struct ReportOptions {
@@ -35,8 +37,8 @@ struct ReportOptions {
 };
 
 struct ReportFrame {
-    std::string function;             // "??" when unknown
-    std::optional<std::string> file;  // base name
+    std::optional<std::string> function;  // without its parameters; none when unknown ("??" in the text)
+    std::optional<std::string> file;      // base name
     std::optional<int> line;
     std::string where() const;  // "parse_record at ledger.c:42"
 };
@@ -95,6 +97,7 @@ struct ReportFacts {
     std::vector<ActionItem> actions;
     std::string triage_text, threads_text, symbols_text;
     std::optional<std::string> core_sha256, program_sha256;
+    std::optional<std::string> stored, stored_format, stored_sha256;  // the packed file the core came from
 };
 
 ReportFacts gather_report(const Session& session, const ReportOptions& options);
