@@ -43,7 +43,7 @@ std::string sha256_hex(std::string_view data) {
     return finished(context.get());
 }
 
-std::optional<std::string> sha256_of_file(const std::string& path) {
+std::optional<std::string> sha256_of_file(const std::string& path, const std::atomic<bool>* stop) {
     int fd = open_regular_file(path);
     if (fd < 0) return std::nullopt;
     Context context = started();
@@ -57,7 +57,11 @@ std::optional<std::string> sha256_of_file(const std::string& path) {
             break;
         }
         EVP_DigestUpdate(context.get(), chunk.data(), static_cast<std::size_t>(got));
-        if (interrupted()) {
+        if (stop && stop->load()) {
+            ::close(fd);
+            return std::nullopt;
+        }
+        if (!stop && interrupted()) {
             ::close(fd);
             throw_interrupted();
         }

@@ -18,9 +18,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <future>
 #include <map>
 
 namespace coroner {
@@ -180,6 +182,30 @@ void symbols(const Session& s, const TriageReport& t, ReportFacts& f) {
     f.mismatched = t.mismatched;
 }
 
+// The SHA-256s of the files, computed on another thread while the report's other work (mostly the
+// debugger's, on this thread) goes on; abandoned if that work fails.
+class BackgroundHashes {
+public:
+    explicit BackgroundHashes(std::vector<std::optional<std::string>> paths) {
+        for (auto& path : paths)
+            futures_.push_back(std::async(std::launch::async, [this, path = std::move(path)] {
+                return path ? sha256_of_file(*path, &stop_) : std::nullopt;
+            }));
+    }
+    ~BackgroundHashes() {
+        stop_.store(true);
+        for (auto& f : futures_)
+            if (f.valid()) f.wait();
+    }
+    BackgroundHashes(const BackgroundHashes&) = delete;
+    BackgroundHashes& operator=(const BackgroundHashes&) = delete;
+    std::optional<std::string> get(std::size_t i) { return futures_[i].get(); }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::vector<std::future<std::optional<std::string>>> futures_;
+};
+
 }  // namespace
 
 std::string ReportFrame::where() const {
@@ -191,6 +217,7 @@ ReportFacts gather_report(const Session& s, const ReportOptions& o) {
     ReportFacts f;
     crash_time(s, o.metadata, f);
     LogsToMerge logs = read_logs(o);
+    BackgroundHashes hashes({s.target.core_file, s.target.executable, o.metadata.stored});
     TriageReport t = triage(s, {});
     f.program = t.executable.value_or("(unknown program)");
     f.program_name = base_name(f.program);
@@ -231,13 +258,11 @@ ReportFacts gather_report(const Session& s, const ReportOptions& o) {
     std::string crash_what = fmt::format("{} (pid {}) died{}: {}", f.program_name, f.pid,
                                          f.signal ? " of " + signal_name(t.signal->number) : "", f.cause_summary);
     timeline(logs, crash_what, f);
-    if (t.core_file) f.core_sha256 = sha256_of_file(*t.core_file);
-    if (t.executable) f.program_sha256 = sha256_of_file(*t.executable);
-    if (o.metadata.stored) {
-        f.stored = o.metadata.stored;
-        f.stored_format = o.metadata.stored_format;
-        f.stored_sha256 = sha256_of_file(*o.metadata.stored);
-    }
+    f.core_sha256 = hashes.get(0);
+    f.program_sha256 = hashes.get(1);
+    f.stored = o.metadata.stored;
+    f.stored_format = o.metadata.stored_format;
+    f.stored_sha256 = hashes.get(2);
     f.actions = select_actions(f);
     return f;
 }
