@@ -225,7 +225,9 @@ ReportFacts gather_report(const Session& s, const ReportOptions& o) {
     f.args = t.args;
     f.core_file = t.core_file;
     f.host = o.metadata.host;
+    // The package the metadata names (with its version), else the one dpkg says ships the program.
     f.package = o.metadata.package;
+    if (!f.package && t.executable) f.package = debian_package_of(*t.executable);
     f.truncation = o.metadata.truncation;
     if (t.signal) f.signal = signal_text(*t.signal);
     f.cause_class = to_string(t.cause.cls);

@@ -206,9 +206,10 @@ std::string supporting(const ReportFacts& f) {
         out += fmt::format("- Stored core: `{}` ({}) sha256 `{}`\n", *f.stored, f.stored_format.value_or("packed"),
                            f.stored_sha256.value_or("(unreadable)"));
     if (f.core_file)
-        out += fmt::format("- {}: `{}` sha256 `{}`\n",
-                           f.stored ? "Its plain core (unpacked for the analysis into a temporary folder)" : "Core",
-                           *f.core_file, f.core_sha256.value_or("(unreadable)"));
+        out += fmt::format(
+            "- {}: `{}` sha256 `{}`\n",
+            f.stored ? "The plain core the analysis read (unpacked or completed in a temporary folder)" : "Core",
+            *f.core_file, f.core_sha256.value_or("(unreadable)"));
     out += fmt::format("- Program: `{}` sha256 `{}`\n", f.program, f.program_sha256.value_or("(unreadable)"));
     if (f.core_file) {
         // A stored core is unpacked again (the analysis's copy was temporary), under the name coroner unpack gives.

@@ -155,6 +155,16 @@ def case_cli(coroner, script, binary, core, pairs):
                                       "-o", out_file])
         check(status != 0 and "exists" in err and len(err.strip().splitlines()) == 1,
               "an existing --output was not refused in one line: %s" % err)
+        # A truncated core is reported as far as it goes, said so, with the action to raise the size limit.
+        cut = os.path.join(scratch, "cut.core")
+        with open(core, "rb") as f:
+            data = f.read()
+        with open(cut, "wb") as f:
+            f.write(data[: len(data) * 2 // 3])
+        status, out, err = harness.run([coroner, "report", cut, "--exe", binary, "--gdb-script", script])
+        check(status == 0, "coroner report on a truncated core: %s" % err)
+        check("- The core is truncated (" in out and "(PM-ACTION-CORE-SIZE-LIMIT)" in out,
+              "the truncation or its action item is missing:\n" + out[:3000])
         status, _, err = harness.run([coroner, "report", core, "--exe", binary, "--gdb-script", script,
                                       "--log", os.path.join(scratch, "missing.log")])
         check(status == 2 and err.startswith("coroner: error: cannot read the log"), "a missing log: %s" % err)
