@@ -190,7 +190,9 @@ int main(int argc, char** argv) {
     report_command->add_option("CORE", report.core, "a core in any stored form")->required();
     report_command->add_option("--exe", report.exe, "the program (default: the one the core's metadata names)")
         ->check(CLI::ExistingFile);
-    report_command->add_option("--log", report.logs, "a log to take the lines around the crash from; repeatable");
+    // One file per --log (repeated for more), so that CORE after it is not taken for a log.
+    report_command->add_option("--log", report.logs, "a log to take the lines around the crash from; repeatable")
+        ->allow_extra_args(false);
     report_command->add_option("--window", report.window, "how far before the crash (default 10m)");
     report_command->add_flag("--json", report.json, "one coroner.report/1 JSON object");
     report_command->add_flag("--reveal", report.reveal, "show secrets in text from the core and the logs");

@@ -65,6 +65,7 @@ std::optional<std::int64_t> parse_duration(const std::string& text) {
         std::int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
         if (scale == 0) return std::nullopt;
         total += value * scale;
+        if (total > max_duration_seconds) return std::nullopt;
     }
     return total;
 }

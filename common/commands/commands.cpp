@@ -261,7 +261,8 @@ Command make_report() {
     app->add_flag("--force", options->force, "replace the --output file if it exists");
     app->add_option("--log", options->report.logs,
                     "a log to take the lines around the crash from (RFC 3339, syslog, journalctl short-iso or "
-                    "-o json); repeatable");
+                    "-o json); repeatable, one file each")
+        ->allow_extra_args(false);
     app->add_option("--window", options->report.window,
                     "how far before the crash log lines are taken (default 10m; 1 min after is always kept)");
     app->add_flag("--json", options->json, "print one coroner.report/1 JSON object (sections as fields)");

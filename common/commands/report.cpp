@@ -119,7 +119,6 @@ void timeline(const LogsToMerge& merge, const std::string& crash_what, ReportFac
     }
     TimelineEntry crash_entry{f.crash_time, std::nullopt, crash_what, true};
     bool crash_placed = false;
-    std::optional<std::string> last_time;
     for (const auto& line : lines) {
         if (!crash_placed && line.order_micros >= (crash + 1) * 1000000) {
             f.timeline.push_back(crash_entry);
@@ -128,7 +127,6 @@ void timeline(const LogsToMerge& merge, const std::string& crash_what, ReportFac
         TimelineEntry entry;
         if (line.time) {
             entry.time = iso_utc_micros(*line.time);
-            last_time = entry.time;
         } else {
             LogLineTime placed{line.order_micros / 1000000, static_cast<std::int32_t>(line.order_micros % 1000000), ""};
             entry.after = iso_utc_micros(placed);

@@ -168,6 +168,12 @@ def case_cli(coroner, script, binary, core, pairs):
         status, _, err = harness.run([coroner, "report", core, "--exe", binary, "--gdb-script", script,
                                       "--log", os.path.join(scratch, "missing.log")])
         check(status == 2 and err.startswith("coroner: error: cannot read the log"), "a missing log: %s" % err)
+        # --log takes one file: the core after it is the core.
+        log = os.path.join(scratch, "app.log")
+        with open(log, "w") as f:
+            f.write("2026-11-29T16:25:00Z app: started\n")
+        status, out, err = harness.run([coroner, "report", "--log", log, core, "--exe", binary, "--gdb-script", script])
+        check(status == 0 and "%s: 0 of 1 lines in the window" % log in out, "--log before CORE: %s" % err)
         status, _, err = harness.run([coroner, "report", core, "--exe", binary, "--window", "10"])
         check(status == 2 and "--window 10 is not a duration" in err, "a bare --window: %s" % err)
 

@@ -105,7 +105,8 @@ TEST_CASE("report durations: with their unit, never a bare number") {
     CHECK(parse_duration("90s") == 90);
     CHECK(parse_duration("1h30m") == 5400);
     CHECK(parse_duration("2d") == 172800);
-    for (const char* bad : {"", "10", "m", "10x", "-5m", "1.5h", "10 m"}) CHECK_MESSAGE(!parse_duration(bad), bad);
+    for (const char* bad : {"", "10", "m", "10x", "-5m", "1.5h", "10 m", "1001d", "999999999d999999999d"})
+        CHECK_MESSAGE(!parse_duration(bad), bad);
 }
 
 TEST_CASE("report actions: chosen by class and by what is known, in the rules' order") {

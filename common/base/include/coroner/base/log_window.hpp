@@ -37,8 +37,12 @@ struct LogText {
 // readable line before it (or, first in its file, the one after it); none at all in its file: left out.
 std::vector<LogLine> log_window(const std::vector<LogText>& logs, const LogWindow& window, const LogContext& context);
 
+// The longest duration parse_duration accepts: a window of years is a mistake, and its microseconds
+// would overflow.
+constexpr std::int64_t max_duration_seconds = 1000LL * 86400;
+
 // "10m", "90s", "1h", "1h30m": a duration in seconds; nothing for anything else (a bare number too:
-// its unit would be a guess).
+// its unit would be a guess), and nothing over max_duration_seconds.
 std::optional<std::int64_t> parse_duration(const std::string& text);
 
 // The text of a journalctl -o json line's MESSAGE, when the line is such an object and has one.
