@@ -4,6 +4,7 @@
 #include "batch.hpp"
 #include "buckets.hpp"
 #include "check_postmortem.hpp"
+#include "man_page.hpp"
 #include "report.hpp"
 #include "usage_error.hpp"
 
@@ -206,6 +207,17 @@ int main(int argc, char** argv) {
     report_command->add_option("--lldb", lldb, "the lldb to run (default lldb)");
     report_command->add_option("--gdb-script", gdb_script, "coroner-gdb.py to load");
     report_command->add_option("--lldb-plugin", lldb_plugin, "libcoroner-lldb.so to load");
+
+    // For the build: the manual pages, written from the tables above and the debugger commands' own.
+    if (argc == 3 && std::string(argv[1]) == "--man-page") {
+        std::string section = argv[2];
+        if (section != "1" && section != "7") return 2;
+        std::fputs(section == "1"
+                       ? coroner::cli::program_man_page(coroner::cli::program_commands(app), CORONER_VERSION).c_str()
+                       : coroner::cli::commands_man_page(coroner::cli::debugger_commands(), CORONER_VERSION).c_str(),
+                   stdout);
+        return 0;
+    }
 
     try {
         app.parse(argc, argv);

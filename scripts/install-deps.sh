@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config      # the build
+  ninja-build                           # scripts/demo.sh's quick build
   gdb python3-dev pybind11-dev          # the GDB frontend (built for the Python GDB embeds)
   lldb lldb-14 liblldb-14-dev           # the LLDB plugin, for Debian's default LLDB (lldb = lldb-14)
   libcurl4 libipt2 libpython3.11 libedit2 libncurses6 libxml2 libz3-4 libzstd1 libffi8

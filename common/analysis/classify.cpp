@@ -102,7 +102,8 @@ Cause memory_fault(const Arch& arch, const ProcessFacts& f, const SignalInfo& s,
         return c;
     }
     if (!s.fault_address) {
-        c.summary = fmt::format("{} with no fault address recorded", sig);
+        c.summary = fmt::format("{} with no fault address recorded{}", sig,
+                                s.siginfo_recorded ? "" : " (the core has no siginfo)");
         if (s.number == sigbus) c.cls = CauseClass::bus_error;
         return c;
     }

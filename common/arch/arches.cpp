@@ -9,7 +9,7 @@
 namespace coroner {
 
 const std::vector<const Arch*>& supported_arches() {
-    static const std::vector<const Arch*> arches{&x86_64_arch()};
+    static const std::vector<const Arch*> arches{&x86_64_arch(), &aarch64_arch()};
     return arches;
 }
 

@@ -20,10 +20,13 @@
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 
 namespace coroner {
 namespace {
@@ -332,6 +335,46 @@ const std::vector<CommandInfo>& command_infos() {
 std::string command_help(const CommandInfo& command, DebuggerKind kind) {
     return fmt::format("{}{}Run `{} --help` for its options.", command.summary, kind == DebuggerKind::gdb ? "\n" : " ",
                        command.name);
+}
+
+namespace {
+
+const CommandEntry& entry_named(const std::string& name) {
+    for (const auto& e : registry())
+        if (e.info.name == name) return e;
+    throw std::invalid_argument("no command " + name);
+}
+
+}  // namespace
+
+std::string command_description(const std::string& name) { return entry_named(name).make().app->get_description(); }
+
+std::vector<OptionHelp> command_options(const std::string& name) { return option_help(*entry_named(name).make().app); }
+
+namespace {
+
+// CLI11 names a value by its type and its checks ("INT:THREAD", "INT:INT in [1 - 100000]"): a manual wants
+// one word, the check's name when it is one ("THREAD"), else the type's.
+std::string value_name(const std::string& type) {
+    std::string last = type.substr(type.rfind(':') + 1);
+    bool word =
+        !last.empty() && std::all_of(last.begin(), last.end(), [](char c) { return std::isupper(c) || c == '_'; });
+    return word ? last : type.substr(0, type.find(':'));
+}
+
+}  // namespace
+
+std::vector<OptionHelp> option_help(const CLI::App& app) {
+    std::vector<OptionHelp> options;
+    for (const CLI::Option* option : app.get_options()) {
+        OptionHelp help;
+        help.argument = option->get_positional() && !option->nonpositional();
+        help.names = help.argument ? option->get_name(true) : option->get_name(false, true);
+        if (option->get_type_size() != 0) help.value = value_name(option->get_type_name());
+        help.meaning = option->get_description();
+        options.push_back(std::move(help));
+    }
+    return options;
 }
 
 namespace {

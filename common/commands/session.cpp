@@ -67,6 +67,23 @@ ExecutableCheck check_executable(ElfCore& core, const std::string& opened) {
     return check;
 }
 
+// A core without NT_FILE (qemu-user's) names no file behind any mapping. A program loaded at fixed addresses
+// (ET_EXEC: not a PIE, whose load address the core would have to say, in NT_AUXV, which it lacks too) is where
+// its PT_LOADs say: those mappings are the program's, so that its frames have a module and count as its code.
+void name_fixed_program_mappings(Session& s) {
+    const ModuleFile& program = read_module_file(*s.target.executable);
+    if (!program.readable || !program.fixed_address || program.machine != s.arch->elf_machine) return;
+    bool named = false;
+    for (auto& m : s.facts.mappings)
+        for (const auto& load : program.loads)
+            if (m.path.empty() && load.start <= m.start && m.start < load.end) {
+                m.path = *s.target.executable;
+                m.file_offset = load.file_offset + (m.start - load.start);
+                named = true;
+            }
+    if (named) s.executable.path_in_core = s.target.executable;
+}
+
 // The CPU a live process runs on: its program's. (A core says which it is; a process of this machine may
 // still be another's, a 32-bit one say.)
 const Arch& live_process_arch(const Session& s) {
@@ -118,6 +135,7 @@ Session open_session(Debugger& debugger) {
         s.arch = &s.core->arch();
         s.facts = s.core->facts();
         s.executable = check_executable(*s.core, *s.target.executable);
+        if (s.core->file_mappings().empty()) name_fixed_program_mappings(s);
         break;
     }
     case TargetKind::live_stopped: {

@@ -30,8 +30,8 @@ nlohmann::ordered_json triage_json(const TriageReport& r) {
         const SignalInfo& s = *r.signal;
         signal = {{"number", s.number},
                   {"name", signal_name(s.number)},
-                  {"code", s.code},
-                  {"code_name", or_null(signal_code_name(s.number, s.code))},
+                  {"code", s.siginfo_recorded ? json(s.code) : json(nullptr)},
+                  {"code_name", s.siginfo_recorded ? or_null(signal_code_name(s.number, s.code)) : json(nullptr)},
                   {"fault_address", address_or_null(s.fault_address)},
                   {"sender_pid", or_null(s.sender_pid)},
                   {"sender_uid", or_null(s.sender_uid)}};
@@ -119,8 +119,11 @@ std::string triage_text(const TriageReport& r, bool with_next_commands) {
     if (r.signal) {
         const SignalInfo& s = *r.signal;
         auto code = signal_code_name(s.number, s.code);
-        out += fmt::format("{} ({}, {}): {}\n", signal_name(s.number), code ? *code : fmt::format("code {}", s.code),
-                           signal_meaning(s.number), to_string(r.cause.cls));
+        std::string how = !s.siginfo_recorded ? "no siginfo in the core"
+                          : code              ? *code
+                                              : fmt::format("code {}", s.code);
+        out += fmt::format("{} ({}, {}): {}\n", signal_name(s.number), how, signal_meaning(s.number),
+                           to_string(r.cause.cls));
     } else {
         out += fmt::format("no signal: {}\n", to_string(r.cause.cls));
     }

@@ -363,6 +363,7 @@ ProcessFacts ElfCore::facts() const {
     } else if (crashing.current_signal != 0) {
         SignalInfo s;
         s.number = crashing.current_signal;
+        s.siginfo_recorded = false;
         f.signal = s;
     }
     // Mappings: every PT_LOAD (with its permissions), named from NT_FILE where a file backs it.

@@ -1,5 +1,6 @@
 // The facts of a crash from each place that keeps them: systemd-coredump's extended attributes and file
 // name, apport's report fields, and the core's own notes. A later source fills only what earlier ones left.
+#include "coroner/base/text.hpp"
 #include "coroner/base/utc_time.hpp"
 #include "coroner/core/intake.hpp"
 
@@ -82,11 +83,6 @@ std::optional<std::int64_t> file_mtime(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return std::nullopt;
     return static_cast<std::int64_t>(st.st_mtim.tv_sec);
-}
-
-std::string base_name(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 // The timestamp apport writes (time.asctime(): "Sun Nov 29 21:34:00 2026"), as seconds if it were UTC.

@@ -92,7 +92,7 @@ public:
                     "the file was not copied whole, or the disk filled while it was written; fetch it again");
 }
 
-[[noreturn]] void corrupt(const std::string& what, const std::string& detail) {
+[[noreturn]] void corrupt_stream(const std::string& what, const std::string& detail) {
     throw UserError(fmt::format("the {} stream is corrupt: {}", what, detail), "fetch the file again");
 }
 
@@ -111,7 +111,7 @@ public:
             auto space = out.space();
             ZSTD_outBuffer output{space.bytes, space.size, 0};
             std::size_t hint = ZSTD_decompressStream(stream_, &output, &in);
-            if (ZSTD_isError(hint)) corrupt("zstd", ZSTD_getErrorName(hint));
+            if (ZSTD_isError(hint)) corrupt_stream("zstd", ZSTD_getErrorName(hint));
             out.commit(output.pos);
             pending_ = hint != 0;
             // A full output buffer may leave more inside the decoder even when all input is taken.
@@ -139,7 +139,7 @@ public:
             auto space = out.space();
             std::size_t out_size = space.size, in_size = size;
             std::size_t hint = LZ4F_decompress(context_, space.bytes, &out_size, bytes, &in_size, nullptr);
-            if (LZ4F_isError(hint)) corrupt("lz4", LZ4F_getErrorName(hint));
+            if (LZ4F_isError(hint)) corrupt_stream("lz4", LZ4F_getErrorName(hint));
             out.commit(out_size);
             bytes += in_size;
             size -= in_size;
@@ -185,7 +185,7 @@ private:
             out.commit(space.size - stream_.avail_out);
             if (status == LZMA_STREAM_END) return status;
             if (status == LZMA_BUF_ERROR && action == LZMA_FINISH) cut_short("xz");
-            if (status != LZMA_OK) corrupt("xz", fmt::format("liblzma error {}", static_cast<int>(status)));
+            if (status != LZMA_OK) corrupt_stream("xz", fmt::format("liblzma error {}", static_cast<int>(status)));
             if (stream_.avail_in == 0 && !full && action == LZMA_RUN) return status;
         }
     }
@@ -223,7 +223,7 @@ public:
                 continue;
             }
             if (status == Z_BUF_ERROR) break;
-            if (status != Z_OK) corrupt("gzip", stream_.msg ? stream_.msg : "inflate failed");
+            if (status != Z_OK) corrupt_stream("gzip", stream_.msg ? stream_.msg : "inflate failed");
         }
     }
     void finish(SparseWriter&) override {
@@ -337,7 +337,7 @@ std::string unpack_apport(const std::string& path, int in_fd, SparseWriter& out,
         }
         if (!in_core) continue;
         if (!decode_base64(line + 1, size - 1, block))
-            corrupt("apport base64", fmt::format("line {} of the CoreDump field is not base64", lines + 1));
+            corrupt_stream("apport base64", fmt::format("line {} of the CoreDump field is not base64", lines + 1));
         if (!decoder) {
             StoredFormat kind = apport_compression(block);
             compression = kind == StoredFormat::zstd ? "zstd" : "gzip";

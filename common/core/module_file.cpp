@@ -45,15 +45,17 @@ ModuleFile read_module_file_uncached(const std::string& path) {
     std::size_t shstrndx = 0;
     if (elf && elf_kind(elf) == ELF_K_ELF && elf_getshdrstrndx(elf, &shstrndx) == 0) {
         mf.readable = true;
-        if (GElf_Ehdr eh; gelf_getehdr(elf, &eh)) mf.machine = eh.e_machine;
+        if (GElf_Ehdr eh; gelf_getehdr(elf, &eh)) {
+            mf.machine = eh.e_machine;
+            mf.fixed_address = eh.e_type == ET_EXEC;
+        }
         std::size_t phnum = 0;
         if (elf_getphdrnum(elf, &phnum) == 0)
             for (std::size_t i = 0; i < phnum; i++) {
                 GElf_Phdr ph;
-                if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD) {
-                    mf.link_base = ph.p_vaddr - ph.p_offset;
-                    break;
-                }
+                if (!gelf_getphdr(elf, static_cast<int>(i), &ph) || ph.p_type != PT_LOAD) continue;
+                if (mf.loads.empty()) mf.link_base = ph.p_vaddr - ph.p_offset;
+                mf.loads.push_back({ph.p_vaddr, ph.p_vaddr + ph.p_memsz, ph.p_offset});
             }
         for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
             GElf_Shdr sh;

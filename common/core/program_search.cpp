@@ -1,5 +1,6 @@
 #include "coroner/core/program_search.hpp"
 #include "coroner/base/folder.hpp"
+#include "coroner/base/text.hpp"
 
 #include "coroner/base/error.hpp"
 #include "coroner/core/module_file.hpp"
@@ -15,11 +16,6 @@
 
 namespace coroner {
 namespace {
-
-std::string base_name(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 bool is_regular(const std::string& path) {
     struct stat st {};

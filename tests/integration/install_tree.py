@@ -4,7 +4,7 @@ loading lines from that prefix: `source <prefix>/share/coroner/coroner-gdb.py` i
 the `lldb-MAJOR` components), each running pm-triage --json over a crash-lab core; then the installed
 `coroner triage` through GDB and LLDB, which must find the frontends installed beside it. Also: every file
 lands under DESTDIR/prefix, the GDB module comes from the install (not the build tree), and the docs are
-there.
+there, and the manual pages.
 
 usage: install_tree.py BUILD-DIR CRASH-LAB-BIN CORES PRIMARY-MAJOR MAJOR,PLUGIN,LLDB..."""
 import glob
@@ -38,7 +38,8 @@ def check_layout(destdir, primary, extra_majors):
     check(not outside, "installed outside the prefix: %s" % outside)
     expected = ["bin/coroner", "share/coroner/coroner-gdb.py", "share/coroner/python/coroner_gdb/__init__.py",
                 "share/coroner/python/coroner_gdb/adapter.py", "lib/coroner/libcoroner-lldb.so",
-                "share/doc/coroner/README.md", "share/doc/coroner/commands.md"]
+                "share/doc/coroner/README.md", "share/doc/coroner/commands.md", "share/man/man1/coroner.1.gz",
+                "share/man/man7/coroner-commands.7.gz"]
     expected += ["lib/coroner/lldb-%s/libcoroner-lldb.so" % major for major in [primary] + extra_majors]
     missing = [f for f in expected if not os.path.isfile(os.path.join(root, f))]
     check(not missing, "not installed: %s; installed: %s" % (missing, files_under(root)))

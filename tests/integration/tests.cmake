@@ -195,3 +195,15 @@ if(TARGET coroner)
   set_tests_properties("package: cpack -G DEB, lintian, dpkg -i, commands with no loading step, dpkg -r"
                        PROPERTIES RUN_SERIAL TRUE TIMEOUT 600)
 endif()
+
+# The README's first command, end to end, in a tree of its own (a minute of compiling: the unity build at -O1).
+add_test(NAME "demo: scripts/demo.sh shows pm-triage in GDB and LLDB"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/demo_script.py ${PROJECT_SOURCE_DIR}
+                 ${PROJECT_BINARY_DIR}/demo-test)
+set_tests_properties("demo: scripts/demo.sh shows pm-triage in GDB and LLDB" PROPERTIES TIMEOUT 1300)
+
+if(TARGET coroner)
+  add_test(NAME "man: coroner(1) and coroner-commands(7) render and list every option of --help"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/man_pages.py ${PROJECT_BINARY_DIR} ${gdb_script}
+                   ${PROJECT_BINARY_DIR}/libcoroner-lldb.so)
+endif()

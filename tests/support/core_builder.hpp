@@ -1,11 +1,12 @@
-// Builds small x86-64 ELF core files in memory, note by note and segment by segment, so the ELF reader
-// and the analyses can be tested without a debugger or a crashing process.
+// Builds small x86-64 (or AArch64) ELF core files in memory, note by note and segment by segment, so the ELF
+// reader and the analyses can be tested without a debugger or a crashing process.
 #pragma once
 
 #include <elf.h>
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ public:
         std::uint64_t pc;
         std::uint64_t sp;
         std::int16_t cursig = 11;
+        std::map<std::size_t, std::uint64_t> registers;  // more of pr_reg, by index
     };
     struct Segment {
         std::uint64_t vaddr;
@@ -30,8 +32,18 @@ public:
         std::string path;
     };
 
+    // The CPU of the process (e_machine, and its NT_PRSTATUS register layout): EM_X86_64 or EM_AARCH64.
+    CoreBuilder& machine(std::uint16_t elf_machine) {
+        machine_ = elf_machine;
+        return *this;
+    }
     CoreBuilder& thread(std::int32_t tid, std::uint64_t pc, std::uint64_t sp, std::int16_t cursig = 11) {
-        threads_.push_back({tid, pc, sp, cursig});
+        threads_.push_back({tid, pc, sp, cursig, {}});
+        return *this;
+    }
+    // A register of the last thread, by its index in pr_reg (x86-64: rax 10, rbp 4; AArch64: xN is N).
+    CoreBuilder& reg(std::size_t index, std::uint64_t value) {
+        threads_.back().registers[index] = value;
         return *this;
     }
     CoreBuilder& process(std::int32_t pid, std::string fname, std::string args) {
@@ -69,12 +81,16 @@ public:
 
     std::vector<std::uint8_t> build() const {
         std::vector<std::uint8_t> notes;
+        // struct elf_prstatus: pr_reg at 112; x86-64's user_regs_struct has 27 registers (rip 16, rsp 19),
+        // AArch64's user_pt_regs 34 (x0-x30, sp 31, pc 32, pstate).
+        bool arm = machine_ == EM_AARCH64;
         for (const auto& t : threads_) {
-            std::vector<std::uint8_t> d(336, 0);
+            std::vector<std::uint8_t> d(arm ? 392 : 336, 0);
             put(d, 12, t.cursig);
             put(d, 32, t.tid);
-            put(d, 112 + 16 * 8, t.pc);
-            put(d, 112 + 19 * 8, t.sp);
+            put(d, 112 + (arm ? 32 : 16) * 8, t.pc);
+            put(d, 112 + (arm ? 31 : 19) * 8, t.sp);
+            for (const auto& [index, value] : t.registers) put(d, 112 + index * 8, value);
             note(notes, 1, d);
         }
         if (pid_) {
@@ -139,7 +155,7 @@ public:
         eh.e_ident[EI_DATA] = ELFDATA2LSB;
         eh.e_ident[EI_VERSION] = EV_CURRENT;
         eh.e_type = ET_CORE;
-        eh.e_machine = EM_X86_64;
+        eh.e_machine = machine_;
         eh.e_version = EV_CURRENT;
         eh.e_phoff = sizeof(Elf64_Ehdr);
         eh.e_ehsize = sizeof(Elf64_Ehdr);
@@ -172,6 +188,7 @@ private:
         while (out.size() % 4) out.push_back(0);
     }
 
+    std::uint16_t machine_ = EM_X86_64;
     std::vector<Thread> threads_;
     std::int32_t pid_ = 0;
     std::string fname_, args_;

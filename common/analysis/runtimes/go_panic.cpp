@@ -10,12 +10,12 @@ namespace {
 constexpr std::size_t deepest_stack = 512;
 constexpr std::uint8_t tflag_extra_star = 2;  // the name is stored as "*T" for T
 constexpr std::uint8_t kind_mask = 31, kind_string = 24, kind_ptr = 22;
-constexpr std::uint64_t most_goroutines = 10'000'000, longest_text = 64 * 1024;
+constexpr std::uint64_t most_goroutines = 10'000'000, longest_go_message = 64 * 1024;
 
 std::optional<std::string> go_string(MemoryReader& memory, std::uint64_t header) {
     auto ptr = read_u64(memory, header);
     auto len = read_u64(memory, header + 8);
-    if (!ptr || !len || *len > longest_text) return std::nullopt;
+    if (!ptr || !len || *len > longest_go_message) return std::nullopt;
     return read_text(memory, *ptr, *len);
 }
 

@@ -10,7 +10,7 @@ namespace coroner {
 namespace {
 
 constexpr std::uint64_t stack_window = 64 * 1024;  // how far above sp the panic's frames can be
-constexpr std::uint64_t longest_text = 64 * 1024;
+constexpr std::uint64_t longest_rust_message = 64 * 1024;
 constexpr std::int64_t payload_reach = 48;  // PanicInfo: payload, message and location are adjacent
 
 // core::panic::Location { file: &str, line: u32, col: u32 }.
@@ -40,7 +40,7 @@ std::optional<std::string> payload_text(MemoryReader& memory, std::uint64_t data
     if (!size || !align || !ptr || *align != 8 || *ptr == 0) return std::nullopt;
     auto len = read_u64(memory, data + (*size == 24 ? 16 : 8));
     if (*size != 16 && *size != 24) return std::nullopt;
-    if (!len || *len == 0 || *len > longest_text) return std::nullopt;
+    if (!len || *len == 0 || *len > longest_rust_message) return std::nullopt;
     return read_text(memory, *ptr, *len);
 }
 

@@ -1,7 +1,7 @@
 // What differs per CPU of the *analysed* process (not of the machine coroner runs on): where the kernel's
 // core notes keep its registers and what they are called, which addresses it can have, how its
-// instructions decode, and how its language runtimes lay out what coroner reads. One `Arch` per CPU;
-// x86-64 (arch/x86_64.cpp) is the only one today. A new CPU is a new arch/<cpu>.cpp and its row in
+// instructions decode, and how its language runtimes lay out what coroner reads. One `Arch` per CPU:
+// x86-64 (arch/x86_64.cpp) and AArch64 (arch/aarch64.cpp). A new CPU is a new arch/<cpu>.cpp and its row in
 // arch/arches.cpp. Nothing outside arch/ assumes a CPU: it asks the process's `Arch`.
 #pragma once
 
@@ -113,5 +113,6 @@ std::string supported_arch_names();
 
 // Each CPU's descriptor (arch/<cpu>.cpp).
 const Arch& x86_64_arch();
+const Arch& aarch64_arch();
 
 }  // namespace coroner

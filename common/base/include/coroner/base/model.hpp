@@ -51,6 +51,9 @@ struct ThreadInfo {
 struct SignalInfo {
     int number = 0;
     int code = 0;
+    // False when the core has no siginfo (qemu-user's cores): the number alone, from NT_PRSTATUS; `code` is
+    // then not known, and no fault address or sender is either.
+    bool siginfo_recorded = true;
     std::optional<std::uint64_t> fault_address;  // only for faults the kernel raised with an address
     std::optional<std::int64_t> sender_pid;      // only for signals sent by a process
     std::optional<std::int64_t> sender_uid;

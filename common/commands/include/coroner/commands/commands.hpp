@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace coroner {
 
 struct CommandInfo {
@@ -15,6 +19,22 @@ struct CommandInfo {
 };
 
 const std::vector<CommandInfo>& command_infos();
+
+// One option (or argument) of a command, as its --help lists it: for the manual page, written from the
+// same table so that it cannot drift from --help.
+struct OptionHelp {
+    std::string names;      // "--output", "-o,--output", or the argument's name ("FILE")
+    std::string value;      // what it takes ("TEXT", "INT"); empty for a flag
+    std::string meaning;    // the --help description
+    bool argument = false;  // positional
+};
+
+// The command's long description (its --help's first paragraph) and its options, --help first.
+std::string command_description(const std::string& name);
+std::vector<OptionHelp> command_options(const std::string& name);
+
+// The options of any CLI11 command (the coroner program's subcommands too), as above.
+std::vector<OptionHelp> option_help(const CLI::App& app);
 
 // The help a debugger shows for the command, laid out as that debugger's `help` wants it: GDB takes its
 // first line as the summary, LLDB one paragraph.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace coroner {
 
@@ -22,6 +23,11 @@ struct ModuleFile {
     std::uint64_t link_base = 0;           // p_vaddr - p_offset of the first PT_LOAD: 0 for a PIE or
                                            // library, 0x400000 for a classic executable (Go's)
     std::uint16_t machine = 0;             // e_machine: the CPU it is code for
+    bool fixed_address = false;            // ET_EXEC: loaded where its PT_LOADs say (not a PIE or library)
+    struct Load {
+        std::uint64_t start, end, file_offset;  // [p_vaddr, p_vaddr + p_memsz), p_offset
+    };
+    std::vector<Load> loads;  // the PT_LOADs
 };
 
 // Reads the file once; results are cached per path for the life of the process.

@@ -1,0 +1,136 @@
+// AArch64 cores built here (registers, siginfo, NT_FILE, memory holding real AArch64 instruction bytes at
+// the faulting pc), through pm-triage: every memory-fault class, with the access decoded from the
+// instruction that faulted. qemu-aarch64's own cores carry no siginfo; these cover what the kernel writes.
+#include "coroner/commands/commands.hpp"
+
+#include "../support/core_builder.hpp"
+#include "../support/snapshot_debugger.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
+
+using namespace coroner;
+using coroner::test::CoreBuilder;
+using coroner::test::frame;
+using coroner::test::SnapshotDebugger;
+
+namespace {
+
+constexpr std::uint64_t text = 0x400000, rodata = 0x410000, heap = 0x420000;
+constexpr std::uint64_t stack = 0xfffff7ff0000, stack_size = 0x10000;
+constexpr std::uint64_t pc = text + 0x40;
+constexpr int sigsegv = 11, segv_maperr = 1, segv_accerr = 2;
+
+// The program's text: zeros (udf) with one instruction at pc.
+std::vector<std::uint8_t> text_with(std::uint32_t instruction) {
+    std::vector<std::uint8_t> bytes(4096, 0);
+    for (int i = 0; i < 4; i++) bytes[pc - text + i] = static_cast<std::uint8_t>(instruction >> (8 * i));
+    return bytes;
+}
+
+struct Fault {
+    std::uint32_t instruction;
+    std::map<std::size_t, std::uint64_t> registers;  // x0-x30 by number
+    int code;
+    std::uint64_t address;
+    std::uint64_t crash_pc = pc;
+    std::uint64_t sp = stack + stack_size - 0x100;
+};
+
+std::vector<std::uint8_t> aarch64_core(const Fault& fault) {
+    CoreBuilder b;
+    b.machine(EM_AARCH64).thread(4242, fault.crash_pc, fault.sp);
+    for (const auto& [index, value] : fault.registers) b.reg(index, value);
+    b.process(4242, "server", "./server")
+        .siginfo(sigsegv, fault.code, fault.address)
+        .segment(text, text_with(fault.instruction), PF_R | PF_X)
+        .segment(rodata, std::vector<std::uint8_t>(4096, 7), PF_R)
+        .segment(heap, std::vector<std::uint8_t>(4096, 0), PF_R | PF_W)
+        .segment(stack, std::vector<std::uint8_t>(stack_size, 0), PF_R | PF_W)
+        .file(text, text + 0x1000, 0, "/srv/server")
+        .file(rodata, rodata + 0x1000, 16, "/srv/server");
+    return b.build();
+}
+
+nlohmann::json triage(const Fault& fault) {
+    char name[] = "/tmp/coroner-aarch64-XXXXXX";
+    int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    auto bytes = aarch64_core(fault);
+    REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    ::close(fd);
+    SnapshotDebugger d;
+    d.state.kind = TargetKind::core;
+    d.state.executable = "/srv/server";
+    d.state.core_file = name;
+    d.thread_list = {ThreadInfo{1, 4242, std::nullopt}};
+    d.stacks[4242] = {frame(0, fault.crash_pc, "handle_request", "/src/server.c", 42),
+                      frame(1, text + 0x100, "serve", "/src/server.c", 80), frame(2, text + 0x200, "main")};
+    CommandOutcome out = run_command("pm-triage", "--json", d);
+    std::remove(name);
+    INFO(out.error);
+    REQUIRE(out.ok);
+    return nlohmann::json::parse(out.output);
+}
+
+}  // namespace
+
+TEST_CASE("AArch64: a load through a NULL struct pointer is a null-deref, read through x1") {
+    auto j = triage({0xf9400c20, {{1, 0}}, segv_maperr, 0x18});  // ldr x0, [x1, #24]
+    CHECK(j["cause"]["class"] == "null-deref");
+    CHECK(j["cause"]["access"] == "read");
+    std::string summary = j["cause"]["summary"];
+    CHECK(summary.find("ldr x0, [x1, #0x18]") != std::string::npos);
+    CHECK(summary.find("x1 = 0x0") != std::string::npos);
+    CHECK(j["signature"] == "SIGSEGV null-deref handle_request | serve | main");
+}
+
+TEST_CASE("AArch64: a store through an unmapped pointer is a wild write") {
+    auto j = triage({0xb9000062, {{3, 0x7fdead000000}}, segv_maperr, 0x7fdead000000});  // str w2, [x3]
+    CHECK(j["cause"]["class"] == "wild-pointer");
+    CHECK(j["cause"]["access"] == "write");
+    CHECK(j["cause"]["summary"].get<std::string>().find("str w2, [x3]") != std::string::npos);
+}
+
+TEST_CASE("AArch64: a post-indexed load from an unmapped address is a wild read at the base register") {
+    auto j = triage({0xf8408420, {{1, 0x7fbeef000010}}, segv_maperr, 0x7fbeef000010});  // ldr x0, [x1], #8
+    CHECK(j["cause"]["class"] == "wild-pointer");
+    CHECK(j["cause"]["access"] == "read");
+    CHECK(j["cause"]["summary"].get<std::string>().find("x1 = 0x7fbeef000010") != std::string::npos);
+}
+
+TEST_CASE("AArch64: an atomic add into read-only data is a write to read-only memory") {
+    auto j = triage({0xb8210062, {{3, rodata + 8}}, segv_accerr, rodata + 8});  // ldadd w1, w2, [x3]
+    CHECK(j["cause"]["class"] == "readonly-write");
+    CHECK(j["cause"]["summary"].get<std::string>().find("in server") != std::string::npos);
+}
+
+TEST_CASE("AArch64: a frame record pushed below the stack is a stack overflow") {
+    Fault push{0xa9ff7bfd, {}, segv_maperr, stack - 16};  // ldp x29, x30, [sp, #-16]! as the pushing store
+    push.instruction = 0xa9bf7bfd;                        // stp x29, x30, [sp, #-16]!
+    push.sp = stack;
+    auto j = triage(push);
+    CHECK(j["cause"]["class"] == "stack-overflow");
+    CHECK(j["cause"]["access"] == "write");
+    CHECK(j["cause"]["summary"].get<std::string>().find("stp x29, x30, [sp, #-0x10]!") != std::string::npos);
+}
+
+TEST_CASE("AArch64: a call through a NULL function pointer is a bad jump") {
+    Fault jump{0, {{30, pc + 4}}, segv_maperr, 0};
+    jump.crash_pc = 0;
+    auto j = triage(jump);
+    CHECK(j["cause"]["class"] == "bad-jump");
+    CHECK(j["cause"]["summary"].get<std::string>().find("NULL function pointer") != std::string::npos);
+}
+
+TEST_CASE("AArch64: a pc in read-only data is a bad jump into non-executable memory") {
+    Fault jump{0, {}, segv_accerr, rodata + 0x20};
+    jump.crash_pc = rodata + 0x20;
+    auto j = triage(jump);
+    CHECK(j["cause"]["class"] == "bad-jump");
+    CHECK(j["cause"]["summary"].get<std::string>().find("non-executable") != std::string::npos);
+}
