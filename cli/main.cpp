@@ -5,6 +5,7 @@
 #include "buckets.hpp"
 #include "check_postmortem.hpp"
 #include "man_page.hpp"
+#include "report.hpp"
 #include "usage_error.hpp"
 
 #include "coroner/base/error.hpp"
@@ -181,6 +182,32 @@ int main(int argc, char** argv) {
     check_command->add_option("FILE", postmortem, "the write-up, in Markdown")->required();
     check_command->add_flag("--json", postmortem_json, "coroner.postmortem-check/1 JSON");
 
+    coroner::cli::ReportRun report;
+    std::string report_debugger = "gdb";
+    auto* report_command = app.add_subcommand("report",
+                                              "Draft the post-mortem write-up of CORE (any stored form) with "
+                                              "pm-report in GDB or LLDB: the same text, with the crash time, host "
+                                              "and package its metadata records");
+    report_command->add_option("CORE", report.core, "a core in any stored form")->required();
+    report_command->add_option("--exe", report.exe, "the program (default: the one the core's metadata names)")
+        ->check(CLI::ExistingFile);
+    // One file per --log (repeated for more), so that CORE after it is not taken for a log.
+    report_command->add_option("--log", report.logs, "a log to take the lines around the crash from; repeatable")
+        ->allow_extra_args(false);
+    report_command->add_option("--window", report.window, "how far before the crash (default 10m)");
+    report_command->add_flag("--json", report.json, "one coroner.report/1 JSON object");
+    report_command->add_flag("--reveal", report.reveal, "show secrets in text from the core and the logs");
+    report_command->add_option("-o,--output", report.output, "write the report here (mode 0600) instead of stdout");
+    report_command->add_flag("--force", report.force, "replace --output if it exists");
+    report_command->add_option("--debugger", report_debugger, "gdb or lldb (default gdb)")
+        ->check(CLI::IsMember({"gdb", "lldb"}));
+    report_command->add_option("--timeout", report.debugger.timeout_seconds, "seconds (default 120)")
+        ->check(CLI::PositiveNumber);
+    report_command->add_option("--gdb", gdb, "the gdb to run (default gdb)");
+    report_command->add_option("--lldb", lldb, "the lldb to run (default lldb)");
+    report_command->add_option("--gdb-script", gdb_script, "coroner-gdb.py to load");
+    report_command->add_option("--lldb-plugin", lldb_plugin, "libcoroner-lldb.so to load");
+
     // For the build: the manual pages, written from the tables above and the debugger commands' own.
     if (argc == 3 && std::string(argv[1]) == "--man-page") {
         std::string section = argv[2];
@@ -203,6 +230,23 @@ int main(int argc, char** argv) {
         if (unpack_command->parsed()) return unpack(unpack_input, unpack_out, force);
         if (buckets_command->parsed()) return coroner::cli::run_buckets(buckets);
         if (check_command->parsed()) return coroner::cli::run_check_postmortem(postmortem, postmortem_json);
+        if (report_command->parsed()) {
+            bool use_gdb = report_debugger == "gdb";
+            report.debugger.kind = report_debugger;
+            report.debugger.executable = use_gdb ? gdb : lldb;
+            report.debugger.script =
+                use_gdb ? (gdb_script.empty() ? frontend_file(CORONER_BUILD_GDB_SCRIPT, CORONER_INSTALL_GDB_SCRIPT)
+                                              : gdb_script)
+                        : (lldb_plugin.empty() ? frontend_file(CORONER_BUILD_LLDB_PLUGIN, CORONER_INSTALL_LLDB_PLUGIN)
+                                               : lldb_plugin);
+            if (!exists(report.debugger.script)) {
+                fail(fmt::format("{} is missing", report.debugger.script),
+                     use_gdb ? "build coroner's GDB module, or give --gdb-script"
+                             : "build the LLDB plugin, or give --lldb-plugin");
+                return 2;
+            }
+            return coroner::cli::run_report(report);
+        }
         for (std::size_t start = 0; !with.empty();) {
             std::size_t comma = with.find(',', start);
             std::string item = with.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
@@ -242,6 +286,6 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const UserError& error) {
         fail(error.what(), error.remedy());
-        return unpack_command->parsed() || buckets_command->parsed() ? 1 : 2;
+        return unpack_command->parsed() || buckets_command->parsed() || report_command->parsed() ? 1 : 2;
     }
 }

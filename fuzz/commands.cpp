@@ -1,8 +1,8 @@
 // Every read-only command over an arbitrary core, as a frontend runs it: the input is written to a file
 // and loaded as the core of a debugger whose threads and frames come from the core's own notes (the
 // adapters' part, here a SnapshotDebugger), then pm-triage, pm-blame-frame --explain, pm-threads,
-// pm-symbols and pm-secrets-scan run through the command table. A command may fail only with one line
-// "pm-NAME: error: ..." that is not an internal error (an exception that is not a UserError).
+// pm-symbols, pm-secrets-scan and pm-report run through the command table. A command may fail only with
+// one line "pm-NAME: error: ..." that is not an internal error (an exception that is not a UserError).
 #include "coroner/commands/commands.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/core/elf_core.hpp"
@@ -63,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     test::SnapshotDebugger debugger = debugger_for(*core, path);
     static const std::pair<const char*, const char*> commands[] = {
         {"pm-triage", "--json"},  {"pm-triage", ""},        {"pm-blame-frame", "--explain --json"},
-        {"pm-threads", "--json"}, {"pm-symbols", "--json"}, {"pm-secrets-scan", "--json"}};
+        {"pm-threads", "--json"}, {"pm-symbols", "--json"}, {"pm-secrets-scan", "--json"},
+        {"pm-report", "--json"},  {"pm-report", ""}};
     for (const auto& [name, arguments] : commands) check(run_command(name, arguments, debugger), name);
     return 0;
 }

@@ -20,6 +20,7 @@ packages=(
   doctest-dev                           # unit tests
   clang-14 libclang-rt-14-dev           # bench/fuzz.sh: libFuzzer, ASan and UBSan with clang
   libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
+  libssl-dev                            # pm-report's SHA-256 of the core and the program (libcrypto)
                                         # stored cores: systemd-coredump's zstd / lz4 / xz, apport's gzip
   zstd lz4 xz-utils attr                # the intake tests compress cores and tag them (setfattr)
   clang-format-14                       # the format check (tests/format/)

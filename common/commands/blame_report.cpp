@@ -15,9 +15,11 @@ bool is_bad_pointer(CauseClass cls) {
     return cls == CauseClass::null_deref || cls == CauseClass::wild_pointer || cls == CauseClass::non_canonical_address;
 }
 
+}  // namespace
+
 // The bad value to follow, and from which frame: the register that held the faulting address, used by
 // frame 0; or, for a jump to nowhere, the program counter, which frame 1 computed and called.
-std::optional<ValueOrigin> origin_of(const Session& s, const TriageReport& t) {
+std::optional<ValueOrigin> blamed_value_origin(const Session& s, const TriageReport& t) {
     if (!t.thread_is_crashing || s.crash_frames_walked()) return std::nullopt;
     if (is_bad_pointer(t.cause.cls) && t.access && t.access->base_value)
         return trace_value_origin(*s.debugger, t.thread.tid, t.frames, *t.access->base_value);
@@ -27,8 +29,6 @@ std::optional<ValueOrigin> origin_of(const Session& s, const TriageReport& t) {
     }
     return std::nullopt;
 }
-
-}  // namespace
 
 BlameReport blame_report(const Session& s, const BlameOptions& options) {
     TriageOptions triage_options;
@@ -40,7 +40,7 @@ BlameReport blame_report(const Session& s, const BlameOptions& options) {
     r.frames = t.frames;
     r.blame = t.blame;
     r.explain = options.explain;
-    if (options.explain) r.origin = origin_of(s, t);
+    if (options.explain) r.origin = blamed_value_origin(s, t);
     if (options.select) {
         if (!r.blame.frame) throw UserError("no frame is blamed, so none can be selected", r.blame.reason);
         const Frame& f = r.frames[static_cast<std::size_t>(*r.blame.frame)];

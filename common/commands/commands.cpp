@@ -1,9 +1,13 @@
 #include "coroner/commands/commands.hpp"
 
 #include "coroner/base/error.hpp"
+#include "coroner/base/output_file.hpp"
+#include "coroner/base/regular_file.hpp"
 #include "coroner/base/text.hpp"
 #include "coroner/commands/blame_report.hpp"
+#include "coroner/commands/postmortem_check.hpp"
 #include "coroner/commands/redact_report.hpp"
+#include "coroner/commands/report.hpp"
 #include "coroner/commands/secrets_report.hpp"
 #include "coroner/commands/session.hpp"
 #include "coroner/commands/symbols_report.hpp"
@@ -15,8 +19,11 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -208,6 +215,85 @@ Command make_threads() {
             }};
 }
 
+// pm-report --check FILE: the checker of `coroner check-postmortem`, with its output.
+std::string check_written_report(const std::string& path, bool json) {
+    constexpr std::size_t max_size = 16 << 20;
+    auto text = read_regular_file(path, max_size);
+    if (!text)
+        throw UserError(fmt::format("cannot read {}: {}", path,
+                                    errno == EFBIG    ? "it is larger than 16 MiB"
+                                    : errno == EINVAL ? "not a regular file"
+                                                      : std::strerror(errno)),
+                        "give the Markdown file of the write-up");
+    auto findings = check_postmortem(*text);
+    if (json) return json_line(postmortem_findings_json(path, findings));
+    return postmortem_findings_text(path, findings) +
+           fmt::format("pm-report --check: {} finding{}\n", findings.size(), findings.size() == 1 ? "" : "s");
+}
+
+// Writes the report into `file` (made before the work: an existing FILE is refused at once) and names it.
+std::string write_report(OutputFile& file, const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+        ssize_t wrote = ::write(file.fd(), text.data() + done, text.size() - done);
+        if (wrote < 0) {
+            if (errno == EINTR) continue;
+            throw UserError(fmt::format("cannot write {}: {}", file.path(), std::strerror(errno)),
+                            "give --output a path on a file system with room");
+        }
+        done += static_cast<std::size_t>(wrote);
+    }
+    file.commit();
+    return fmt::format("wrote {} (mode 0600)\n", file.path());
+}
+
+Command make_report() {
+    struct Options {
+        bool json = false;
+        bool reveal = false;
+        bool force = false;
+        std::optional<std::string> output, check;
+        ReportOptions report;
+    };
+    auto options = std::make_shared<Options>();
+    auto app = std::make_unique<CLI::App>(
+        "Drafts the post-mortem write-up from the evidence (Markdown, blameless, times in UTC): summary, "
+        "timeline with the log lines around the crash, root cause, five whys, action items, supporting "
+        "information. --check FILE checks an edited write-up as coroner check-postmortem does.",
+        "pm-report");
+    app->add_option("-o,--output", options->output, "write the report to FILE (mode 0600) instead of printing it");
+    app->add_flag("--force", options->force, "replace the --output file if it exists");
+    app->add_option("--log", options->report.logs,
+                    "a log to take the lines around the crash from (RFC 3339, syslog, journalctl short-iso or "
+                    "-o json); repeatable, one file each")
+        ->allow_extra_args(false);
+    app->add_option("--window", options->report.window,
+                    "how far before the crash log lines are taken (default 10m; 1 min after is always kept)");
+    app->add_flag("--json", options->json, "print one coroner.report/1 JSON object (sections as fields)");
+    app->add_flag("--reveal", options->reveal, reveal_help);
+    app->add_option("--check", options->check,
+                    "check an edited write-up instead (blame language, timeline times, sections, fill prompts, "
+                    "credentials); needs no core");
+    // What only `coroner report`'s intake knows (systemd-coredump's or apport's metadata).
+    CrashMetadata& m = options->report.metadata;
+    app->add_option("--crash-time", m.time, "the crash's UTC time, as recorded (coroner report passes it)");
+    app->add_option("--time-source", m.time_source, "where --crash-time was recorded");
+    app->add_option("--host", m.host, "the host the process ran on");
+    app->add_option("--package", m.package, "the package (and version) of the program");
+    app->add_option("--truncated", m.truncation, "the core is truncated: why that is said");
+    app->add_option("--stored", m.stored, "the file the core was unpacked from (coroner report passes it)");
+    app->add_option("--stored-format", m.stored_format, "how that file holds the core (zstd, apport-gzip...)");
+    return {std::move(app), [options](Debugger& debugger) -> Ran {
+                if (options->check) return check_written_report(*options->check, options->json);
+                Session session = open_session(debugger);
+                std::optional<OutputFile> file;
+                if (options->output) file.emplace(*options->output, options->force, session.target.core_file);
+                ReportFacts facts = gather_report(session, options->report);
+                std::string text = options->json ? printed(report_json(facts), options->reveal)
+                                                 : printed(report_markdown(facts), options->reveal);
+                return file ? write_report(*file, printable_output(text)) : text;
+            }};
+}
+
 struct CommandEntry {
     CommandInfo info;
     std::function<Command()> make;
@@ -222,6 +308,8 @@ const std::vector<CommandEntry>& registry() {
         {{"pm-secrets-scan", "What credentials does this core hold? Redacted unless --reveal."}, make_secrets_scan},
         {{"pm-redact", "Write a copy of the core with every secret overwritten, safe to share."}, make_redact},
         {{"pm-symbols", "Can the backtrace be trusted? Build-ids and debug info of every module."}, make_symbols},
+        {{"pm-report", "Draft the post-mortem write-up from the evidence, in UTC; --check an edited one."},
+         make_report},
     };
     return entries;
 }

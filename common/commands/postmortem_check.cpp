@@ -120,6 +120,12 @@ void check_secrets(const std::string& text, const std::vector<std::size_t>& line
 
 }  // namespace
 
+std::vector<PostmortemSection> postmortem_sections() {
+    std::vector<PostmortemSection> out;
+    for (const auto& rule : section_rules()) out.push_back({rule.id, rule.title});
+    return out;
+}
+
 std::vector<PostmortemFinding> check_postmortem(const std::string& markdown) {
     std::vector<PostmortemFinding> out;
     std::vector<std::string> lines = split_lines(markdown);

@@ -111,7 +111,7 @@ std::optional<std::string> next_commands(const TriageReport& r) {
 
 }  // namespace
 
-std::string triage_text(const TriageReport& r) {
+std::string triage_text(const TriageReport& r, bool with_next_commands) {
     std::string out;
     auto line = [&out](const std::string& label, const std::string& text) {
         out += fmt::format("{:<9}{}\n", label, text);
@@ -165,7 +165,7 @@ std::string triage_text(const TriageReport& r) {
             i++;
         }
     }
-    if (auto commands = next_commands(r)) line("next", *commands);
+    if (auto commands = next_commands(r); commands && with_next_commands) line("next", *commands);
     line("bucket", fmt::format("{}  {}", r.signature.bucket, r.signature.text));
     for (const auto& m : r.mismatched)
         line("warning", fmt::format("{} is not the build that crashed (build-ids differ): frames may be wrong", m));

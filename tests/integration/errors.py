@@ -16,7 +16,7 @@ import harness
 from harness import check
 
 
-ALL_COMMANDS = ["pm-triage", "pm-blame-frame", "pm-threads", "pm-symbols", "pm-secrets-scan",
+ALL_COMMANDS = ["pm-triage", "pm-blame-frame", "pm-threads", "pm-symbols", "pm-secrets-scan", "pm-report",
                 "pm-redact /nonexistent/coroner-redacted.core"]
 
 
@@ -218,7 +218,9 @@ def case_help(debugger, other, bin_dir, binary, core, scratch):
     for command, options in (("pm-blame-frame", ("--json", "--explain", "--select", "--rules")),
                              ("pm-threads", ("--json", "--frames")), ("pm-symbols", ("--json",)),
                              ("pm-secrets-scan", ("--json", "--reveal", "--rules", "--regions", "--min-confidence")),
-                             ("pm-redact", ("OUTPUT", "--force", "--json", "--rules"))):
+                             ("pm-redact", ("OUTPUT", "--force", "--json", "--rules")),
+                             ("pm-report", ("--output", "--force", "--log", "--window", "--json", "--reveal", "--check",
+                                            "--crash-time"))):
         status, out, err = debugger.run([command + " --help"])
         harness.no_traceback(out, err)
         check(status == 0, "%s --help failed" % command)
@@ -410,7 +412,8 @@ def sparse_core(debugger, bin_dir, core_dir, scratch):
     before = sha256_sparse(big)
     report = debugger.json(["pm-triage --json"], binary, big)
     check(report["cause"]["class"] == "null-deref", "pm-triage on the 30 GiB core: %s" % report["cause"])
-    for command in ALL_COMMANDS[1:-1]:
+    # pm-report hashes the core: 30 GiB of zeros take it tens of seconds, a cost of the hash, not of the hole.
+    for command in [c for c in ALL_COMMANDS[1:-1] if c != "pm-report"]:
         status, out, err = debugger.run([command], binary, big)
         harness.no_traceback(out, err)
         check(status == 0, "%s failed on the 30 GiB core:\n%s%s" % (command, out, err))
@@ -542,7 +545,31 @@ def control_bytes(debugger, bin_dir, core_dir, scratch):
 # Every case: its name on the command line (tests.cmake) and the function that checks it. Each takes the
 # debugger under test, the other LLDB's (plugin-mismatch), the crash lab's folders, null_field_read's program
 # and core, and a scratch folder; the input core must be byte-identical afterwards.
+def case_report_inputs(debugger, other, bin_dir, binary, core, scratch):
+    """pm-report's own inputs: a log that is missing, a folder, a FIFO; a window without its unit; a crash time
+    that is not one; an --output that exists; a --check file that is missing. One line each, the core untouched."""
+    before = sha256(core)
+    fifo = os.path.join(scratch, "fifo.log")
+    os.mkfifo(fifo)
+    existing = os.path.join(scratch, "existing.md")
+    with open(existing, "w") as f:
+        f.write("keep me\n")
+    for arguments, fragment in (("--log " + os.path.join(scratch, "missing.log"), "cannot read the log"),
+                                ("--log " + scratch, "not a regular file"),
+                                ("--log " + fifo, "not a regular file"),
+                                ("--window 10", "--window 10 is not a duration"),
+                                ("--window 5x", "--window 5x is not a duration"),
+                                ("--crash-time yesterday", "--crash-time yesterday is not a UTC time"),
+                                ("--output " + existing, "exists"),
+                                ("--check " + os.path.join(scratch, "missing.md"), "cannot read")):
+        expect_one_line_error(*run_bounded(debugger, ["pm-report " + arguments], binary, core), fragment, "pm-report")
+    with open(existing) as f:
+        check(f.read() == "keep me\n", "pm-report wrote over an existing --output")
+    check(sha256(core) == before, "the core was modified")
+
+
 CASES = {
+    "report-inputs": case_report_inputs,
     "nothing-loaded": case_nothing_loaded,
     "running-process": case_running_process,
     "unknown-flag": case_unknown_flag,

@@ -10,7 +10,7 @@ import re
 import harness
 from harness import check
 
-SUBCOMMANDS = ["triage", "unpack", "buckets", "check-postmortem"]
+SUBCOMMANDS = ["triage", "unpack", "buckets", "check-postmortem", "report"]
 OPTION = re.compile(r"^\s+((?:-[a-z],)?--[a-z-]+)\S*\s", re.M)
 
 
@@ -35,7 +35,7 @@ def check_options(page_text, page, command, help_text):
 
 
 def pm_helps(build, gdb_script, plugin):
-    commands = ["pm-triage", "pm-blame-frame", "pm-threads", "pm-secrets-scan", "pm-redact", "pm-symbols"]
+    commands = ["pm-triage", "pm-blame-frame", "pm-threads", "pm-secrets-scan", "pm-redact", "pm-symbols", "pm-report"]
     status, out, err = harness.gdb(gdb_script, ["%s --help" % c for c in commands])
     check(status == 0, "gdb failed: %s" % err)
     gdb_parts = out.split("Usage: ")[1:]

@@ -43,7 +43,8 @@ add_test(NAME "gdb: buckets"
 
 set(common_error_cases nothing-loaded unknown-flag truncated-core wrong-executable core-without-executable
                        corrupt-core help load-twice rules-file select prstatus-descsz sparse-core two-cores small-core
-                       hostile-secret-rules hostile-blame-rule malformed-rules-files control-bytes)
+                       hostile-secret-rules hostile-blame-rule malformed-rules-files control-bytes
+                       report-inputs)
 # newline-path: LLDB's command line cannot name such a file (a newline ends the command).
 foreach(case IN LISTS common_error_cases ITEMS running-process python-mismatch live-process newline-path)
   add_test(NAME "gdb: ${case}"
@@ -90,6 +91,30 @@ foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
   set(previous_plugin ${plugin})
   set(previous_lldb ${lldb})
 endforeach()
+
+# pm-report (issue 15) on every crash-lab core: the checker's sections in order, the same text in GDB and
+# every LLDB, the facts of pm-triage's JSON, no secret value.
+set(report_lldbs "")
+foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
+  string(REPLACE "," ";" fields "${entry}")
+  list(GET fields 1 plugin)
+  list(GET fields 2 lldb)
+  list(APPEND report_lldbs "${plugin},${lldb}")
+endforeach()
+set(postmortem_sections ${PROJECT_SOURCE_DIR}/common/rules/postmortem_sections.json)
+foreach(name IN LISTS crash_lab_names)
+  add_test(NAME "gdb and every lldb: report ${name}"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/report_case.py ${gdb_script} ${name} ${CRASH_LAB_BIN}/${name}
+                   ${cores}/${name}.core ${postmortem_sections} ${report_lldbs})
+endforeach()
+
+if(TARGET coroner)
+  foreach(case log check cli)
+    add_test(NAME "gdb and every lldb: report ${case}"
+             COMMAND ${INTEGRATION_PYTHON} ${integration}/report_more.py ${case} $<TARGET_FILE:coroner> ${gdb_script}
+                     ${CRASH_LAB_BIN}/null_field_read ${cores}/null_field_read.core ${report_lldbs})
+  endforeach()
+endif()
 
 # Hostile cores: a fixed stratified sample of the seeded mutants through every command in GDB and LLDB 14
 # (bench: `mutants.py ... --all` runs every one of them).

@@ -32,6 +32,10 @@ struct BlameReport {
 
 BlameReport blame_report(const Session& session, const BlameOptions& options);
 
+struct TriageReport;
+// Where the bad value of a triaged crash came from (a bad pointer or a jump to nowhere), traced up the stack.
+std::optional<ValueOrigin> blamed_value_origin(const Session& session, const TriageReport& triage);
+
 nlohmann::ordered_json blame_json(const BlameReport& report);
 std::string blame_text(const BlameReport& report);
 

@@ -22,6 +22,12 @@ struct PostmortemFinding {
     std::string hint;
 };
 
+// The sections a write-up must have, in order (rules/postmortem_sections.json): pm-report drafts exactly these.
+struct PostmortemSection {
+    std::string id, title;
+};
+std::vector<PostmortemSection> postmortem_sections();
+
 // The findings for a Markdown document, by line.
 std::vector<PostmortemFinding> check_postmortem(const std::string& markdown);
 
