@@ -50,7 +50,7 @@ std::string where_died(const ReportFacts& f) {
                        f.package ? ", package " + *f.package : "");
 }
 
-std::string summary(const ReportFacts& f) {
+std::string summary_section(const ReportFacts& f) {
     std::string out =
         fmt::format("{} died on {} at {} UTC{}: {} (`{}`).", where_died(f), date_of(f.crash_time),
                     clock_of(f.crash_time), f.signal ? " of " + *f.signal : "", f.cause_summary, f.cause_class);
@@ -67,30 +67,30 @@ std::string summary(const ReportFacts& f) {
     return out + "\n";
 }
 
-std::string impact(const ReportFacts& f) {
+std::string impact_section(const ReportFacts& f) {
     return fill("who and what was affected, for how long; requests or jobs lost") +
            fmt::format("\n- What the core knows: {} died at {}, taking its {} thread{} with it.\n", where_died(f),
                        f.crash_time, f.thread_count, f.thread_count == 1 ? "" : "s") +
            (f.args ? fmt::format("- It ran as `{}`.\n", inert(*f.args)) : "");
 }
 
-std::string detection(const ReportFacts& f) {
+std::string detection_section(const ReportFacts& f) {
     return fill("how the failure was noticed (an alert, a user report, the core arriving), and how long after") +
            fmt::format("\n- The core was written at {} ({}).\n", f.crash_time, f.time_source);
 }
 
-std::string trigger(const ReportFacts& f) {
+std::string trigger_section(const ReportFacts& f) {
     return fill("what set it off: a deploy, a configuration change, an input, a load spike") +
            (f.logs.empty() ? "\n- No log was given (pm-report --log FILE puts the lines around the crash in the "
                              "timeline).\n"
                            : "\n- The timeline below holds the log lines around the crash.\n");
 }
 
-std::string resolution(const ReportFacts&) {
+std::string resolution_section(const ReportFacts&) {
     return fill("what restored service and when (UTC); whether the fix is deployed");
 }
 
-std::string timeline(const ReportFacts& f) {
+std::string timeline_section(const ReportFacts& f) {
     std::string out;
     for (const auto& e : f.timeline) {
         if (e.crash)
@@ -114,7 +114,7 @@ std::string timeline(const ReportFacts& f) {
     return out;
 }
 
-std::string root_cause(const ReportFacts& f) {
+std::string root_cause_section(const ReportFacts& f) {
     std::string out = fmt::format("- Cause of death: `{}`: {}.\n", f.cause_class, inert(f.cause_summary));
     if (f.signal) out += fmt::format("- Signal: {}.\n", *f.signal);
     if (f.message) out += fmt::format("- Dying words: \"{}\".\n", inert(*f.message));
@@ -143,7 +143,7 @@ std::string root_cause(const ReportFacts& f) {
     return out;
 }
 
-std::string five_whys(const ReportFacts& f) {
+std::string five_whys_section(const ReportFacts& f) {
     std::vector<std::string> whys;
     whys.push_back(
         fmt::format("Why did {} die? {}{}: {}. *Evidence: the signal and the registers in the core "
@@ -174,20 +174,20 @@ std::string five_whys(const ReportFacts& f) {
     return out;
 }
 
-std::string action_items(const ReportFacts& f) {
+std::string action_items_section(const ReportFacts& f) {
     std::string out = "| Item | Kind | Owner | Tracking |\n|---|---|---|---|\n";
     for (const auto& a : f.actions) out += fmt::format("| {} ({}) | {} |  |  |\n", inert(a.text, true), a.id, a.kind);
     out += "\n" + fill("keep, change or drop the candidates above; give each an owner and a ticket");
     return out;
 }
 
-std::string lessons(const ReportFacts&) {
+std::string lessons_section(const ReportFacts&) {
     return "### What went well\n\n" + fill("what worked: detection, tooling, people's response") +
            "\n### What went wrong\n\n" + fill("what made it worse or slower to resolve") +
            "\n### Where we got lucky\n\n" + fill("what could have made it worse and did not");
 }
 
-std::string supporting(const ReportFacts& f) {
+std::string supporting_section(const ReportFacts& f) {
     std::string out = "### pm-triage\n\n" + code_block(f.triage_text);
     out += "\n### Threads (pm-threads)\n\n" + code_block(f.threads_text);
     out += "\n### Symbols (pm-symbols)\n\n" + code_block(f.symbols_text);
@@ -239,12 +239,12 @@ using Writer = std::function<std::string(const ReportFacts&)>;
 
 const std::map<std::string, Writer>& writers() {
     static const std::map<std::string, Writer> w = {
-        {"PM-SECTION-SUMMARY", summary},           {"PM-SECTION-IMPACT", impact},
-        {"PM-SECTION-DETECTION", detection},       {"PM-SECTION-TRIGGER", trigger},
-        {"PM-SECTION-RESOLUTION", resolution},     {"PM-SECTION-TIMELINE", timeline},
-        {"PM-SECTION-ROOT-CAUSE", root_cause},     {"PM-SECTION-FIVE-WHYS", five_whys},
-        {"PM-SECTION-ACTION-ITEMS", action_items}, {"PM-SECTION-LESSONS", lessons},
-        {"PM-SECTION-SUPPORTING", supporting},
+        {"PM-SECTION-SUMMARY", summary_section},           {"PM-SECTION-IMPACT", impact_section},
+        {"PM-SECTION-DETECTION", detection_section},       {"PM-SECTION-TRIGGER", trigger_section},
+        {"PM-SECTION-RESOLUTION", resolution_section},     {"PM-SECTION-TIMELINE", timeline_section},
+        {"PM-SECTION-ROOT-CAUSE", root_cause_section},     {"PM-SECTION-FIVE-WHYS", five_whys_section},
+        {"PM-SECTION-ACTION-ITEMS", action_items_section}, {"PM-SECTION-LESSONS", lessons_section},
+        {"PM-SECTION-SUPPORTING", supporting_section},
     };
     return w;
 }
