@@ -17,10 +17,7 @@ int run_check_postmortem(const std::string& path, bool json) {
     constexpr std::size_t max_size = 16 << 20;
     auto text = read_regular_file(path, max_size);
     if (!text)
-        throw UsageError(fmt::format("cannot read {}: {}", path,
-                                     errno == EFBIG    ? "it is larger than 16 MiB"
-                                     : errno == EINVAL ? "not a regular file"
-                                                       : std::strerror(errno)),
+        throw UsageError(fmt::format("cannot read {}: {}", path, coroner::why_unreadable(max_size)),
                          "give the Markdown file of the write-up");
     auto findings = check_postmortem(*text);
     std::string out =

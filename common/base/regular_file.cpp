@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstring>
 
 namespace coroner {
 
@@ -39,6 +40,14 @@ std::optional<std::string> read_regular_file(const std::string& path, std::size_
         }
         text.append(buffer, static_cast<std::size_t>(n));
     }
+}
+
+std::string why_unreadable(std::size_t max_size) {
+    if (errno == EINVAL) return "not a regular file";
+    if (errno == EFBIG)
+        return max_size % (1u << 20) == 0 ? "it is larger than " + std::to_string(max_size >> 20) + " MiB"
+                                          : "it is larger than " + std::to_string(max_size) + " bytes";
+    return std::strerror(errno);
 }
 
 }  // namespace coroner

@@ -220,10 +220,7 @@ std::string check_written_report(const std::string& path, bool json) {
     constexpr std::size_t max_size = 16 << 20;
     auto text = read_regular_file(path, max_size);
     if (!text)
-        throw UserError(fmt::format("cannot read {}: {}", path,
-                                    errno == EFBIG    ? "it is larger than 16 MiB"
-                                    : errno == EINVAL ? "not a regular file"
-                                                      : std::strerror(errno)),
+        throw UserError(fmt::format("cannot read {}: {}", path, why_unreadable(max_size)),
                         "give the Markdown file of the write-up");
     auto findings = check_postmortem(*text);
     if (json) return json_line(postmortem_findings_json(path, findings));

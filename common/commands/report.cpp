@@ -63,10 +63,7 @@ void crash_time(const Session& s, const CrashMetadata& m, ReportFacts& f) {
 std::vector<std::string> read_log_lines(const std::string& path) {
     auto text = read_regular_file(path, max_log_size);
     if (!text)
-        throw UserError(fmt::format("cannot read the log {}: {}", path,
-                                    errno == EFBIG    ? "it is larger than 512 MiB"
-                                    : errno == EINVAL ? "not a regular file"
-                                                      : std::strerror(errno)),
+        throw UserError(fmt::format("cannot read the log {}: {}", path, why_unreadable(max_log_size)),
                         "give --log a readable log file (cut a large one to the hours around the crash)");
     std::vector<std::string> lines;
     for (std::size_t start = 0; start < text->size();) {

@@ -213,10 +213,7 @@ std::set<std::string> read_known_buckets(const std::string& path) {
     constexpr std::size_t max_report_size = 256u << 20;
     auto text = read_regular_file(path, max_report_size);
     if (!text)
-        throw UserError(fmt::format("cannot read {}: {}", path,
-                                    errno == EINVAL  ? "not a regular file"
-                                    : errno == EFBIG ? "larger than 256 MiB"
-                                                     : std::strerror(errno)),
+        throw UserError(fmt::format("cannot read {}: {}", path, why_unreadable(max_report_size)),
                         "give --known the file an earlier `coroner buckets --json` wrote");
     nlohmann::json report = nlohmann::json::parse(*text, nullptr, false);
     if (report.is_discarded() || !report.is_object() || report.value("schema", "") != buckets_schema ||
