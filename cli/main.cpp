@@ -96,6 +96,23 @@ void fail(const std::string& what, const std::string& remedy) {
     std::fprintf(stderr, "coroner: error: %s (%s)\n", what.c_str(), remedy.c_str());
 }
 
+// The debugger of setup.kind to run, and the coroner frontend it loads (given, or the one built or installed
+// with this coroner); false, after saying so, when that frontend is missing.
+bool choose_frontend(coroner::cli::DebuggerSetup& setup, const std::string& gdb, const std::string& lldb,
+                     const std::string& gdb_script, const std::string& lldb_plugin) {
+    bool use_gdb = setup.kind == "gdb";
+    setup.executable = use_gdb ? gdb : lldb;
+    setup.script =
+        use_gdb
+            ? (gdb_script.empty() ? frontend_file(CORONER_BUILD_GDB_SCRIPT, CORONER_INSTALL_GDB_SCRIPT) : gdb_script)
+            : (lldb_plugin.empty() ? frontend_file(CORONER_BUILD_LLDB_PLUGIN, CORONER_INSTALL_LLDB_PLUGIN)
+                                   : lldb_plugin);
+    if (exists(setup.script)) return true;
+    fail(fmt::format("{} is missing", setup.script),
+         use_gdb ? "build coroner's GDB module, or give --gdb-script" : "build the LLDB plugin, or give --lldb-plugin");
+    return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -231,20 +248,8 @@ int main(int argc, char** argv) {
         if (buckets_command->parsed()) return coroner::cli::run_buckets(buckets);
         if (check_command->parsed()) return coroner::cli::run_check_postmortem(postmortem, postmortem_json);
         if (report_command->parsed()) {
-            bool use_gdb = report_debugger == "gdb";
             report.debugger.kind = report_debugger;
-            report.debugger.executable = use_gdb ? gdb : lldb;
-            report.debugger.script =
-                use_gdb ? (gdb_script.empty() ? frontend_file(CORONER_BUILD_GDB_SCRIPT, CORONER_INSTALL_GDB_SCRIPT)
-                                              : gdb_script)
-                        : (lldb_plugin.empty() ? frontend_file(CORONER_BUILD_LLDB_PLUGIN, CORONER_INSTALL_LLDB_PLUGIN)
-                                               : lldb_plugin);
-            if (!exists(report.debugger.script)) {
-                fail(fmt::format("{} is missing", report.debugger.script),
-                     use_gdb ? "build coroner's GDB module, or give --gdb-script"
-                             : "build the LLDB plugin, or give --lldb-plugin");
-                return 2;
-            }
+            if (!choose_frontend(report.debugger, gdb, lldb, gdb_script, lldb_plugin)) return 2;
             return coroner::cli::run_report(report);
         }
         for (std::size_t start = 0; !with.empty();) {
@@ -265,20 +270,7 @@ int main(int argc, char** argv) {
             fail(fmt::format("--shards {} without --shard auto", *shards), "give --shard auto --shards N");
             return 2;
         }
-        bool use_gdb = batch.debugger.kind == "gdb";
-        batch.debugger.executable = use_gdb ? gdb : lldb;
-        batch.debugger.script =
-            use_gdb ? (gdb_script.empty() ? frontend_file(CORONER_BUILD_GDB_SCRIPT, CORONER_INSTALL_GDB_SCRIPT)
-                                          : gdb_script)
-                    : (lldb_plugin.empty() ? frontend_file(CORONER_BUILD_LLDB_PLUGIN, CORONER_INSTALL_LLDB_PLUGIN)
-                                           : lldb_plugin);
-        if (!exists(batch.debugger.script)) {
-            fail(fmt::format("{} is missing", batch.debugger.script),
-                 use_gdb ? "build coroner's GDB module, or give --gdb-script"
-                         : "build the LLDB plugin, or give "
-                           "--lldb-plugin");
-            return 2;
-        }
+        if (!choose_frontend(batch.debugger, gdb, lldb, gdb_script, lldb_plugin)) return 2;
         coroner::cli::install_stop_handlers();
         return coroner::cli::run_batch(batch);
     } catch (const coroner::cli::UsageError& error) {
