@@ -6,10 +6,12 @@
 #include "check_postmortem.hpp"
 #include "man_page.hpp"
 #include "report.hpp"
+#include "secrets.hpp"
 #include "usage_error.hpp"
 
 #include "coroner/base/error.hpp"
 #include "coroner/base/output_file.hpp"
+#include "coroner/commands/commands.hpp"
 #include "coroner/core/intake.hpp"
 
 #include <fmt/format.h>
@@ -225,6 +227,33 @@ int main(int argc, char** argv) {
     report_command->add_option("--gdb-script", gdb_script, "coroner-gdb.py to load");
     report_command->add_option("--lldb-plugin", lldb_plugin, "libcoroner-lldb.so to load");
 
+    coroner::cli::SecretsScanRun scan;
+    auto* scan_command = app.add_subcommand(
+        "secrets-scan",
+        "the credentials each core holds and where (pm-secrets-scan without a debugger); cores in any stored "
+        "form, folders, - for paths on stdin; exit status 1 when anything is found");
+    scan_command->add_option("CORE", scan.paths, "cores, folders of cores, or - (paths on stdin)")->required();
+    scan_command->add_flag("--json", scan.json, "one coroner.secrets/1 JSON object per core, a line each");
+    coroner::add_secrets_scan_options(*scan_command, scan.scan);
+    coroner::cli::RedactRun redact;
+    auto* redact_command = app.add_subcommand(
+        "redact",
+        "a copy of each core with every secret overwritten (pm-redact without a debugger), stored as the core "
+        "was: plain, compressed the same way, or in an apport report");
+    redact_command->add_option("CORE", redact.input, "a core in any stored form, or a folder of them")->required();
+    redact_command->add_option("-o,--output", redact.output, "the copy, or for a folder the folder of copies")
+        ->required();
+    redact_command->add_flag("--force", redact.force, "replace copies that exist");
+    redact_command->add_flag("--json", redact.json, "one coroner.redact/1 JSON object per core, a line each");
+    redact_command->add_option("--rules", redact.rules_file, "a coroner.secret-rules/1 file to use instead");
+    for (auto* command : {scan_command, redact_command}) {
+        auto& program = command == scan_command ? scan.program : redact.program;
+        command->add_option("--exe", program.exe, "the program of every core (its build-id is checked)")
+            ->check(CLI::ExistingFile);
+        command->add_option("--exe-dir", program.exe_dir, "a folder of programs, searched by build-id, then by name")
+            ->check(CLI::ExistingDirectory);
+    }
+
     // For the build: the manual pages, written from the tables above and the debugger commands' own.
     if (argc == 3 && std::string(argv[1]) == "--man-page") {
         std::string section = argv[2];
@@ -247,6 +276,12 @@ int main(int argc, char** argv) {
         if (unpack_command->parsed()) return unpack(unpack_input, unpack_out, force);
         if (buckets_command->parsed()) return coroner::cli::run_buckets(buckets);
         if (check_command->parsed()) return coroner::cli::run_check_postmortem(postmortem, postmortem_json);
+        if (scan_command->parsed() || redact_command->parsed()) {
+            coroner::cli::install_stop_handlers();
+            int status =
+                scan_command->parsed() ? coroner::cli::run_secrets_scan(scan) : coroner::cli::run_redact(redact);
+            return coroner::cli::stop_requested() ? 130 : status;
+        }
         if (report_command->parsed()) {
             report.debugger.kind = report_debugger;
             if (!choose_frontend(report.debugger, gdb, lldb, gdb_script, lldb_plugin)) return 2;
@@ -278,6 +313,9 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const UserError& error) {
         fail(error.what(), error.remedy());
-        return unpack_command->parsed() || buckets_command->parsed() || report_command->parsed() ? 1 : 2;
+        return unpack_command->parsed() || buckets_command->parsed() || report_command->parsed() ||
+                       redact_command->parsed() || scan_command->parsed()
+                   ? 1
+                   : 2;
     }
 }

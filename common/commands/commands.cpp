@@ -143,12 +143,7 @@ Command make_secrets_scan() {
     auto app = std::make_unique<CLI::App>("What credentials does this core hold? Values are redacted unless --reveal.",
                                           "pm-secrets-scan");
     app->add_flag("--json", options->json, "print one coroner.secrets/1 JSON object");
-    app->add_flag("--reveal", options->scan.reveal, "show the secrets' values (they are redacted otherwise)");
-    app->add_option("--rules", options->scan.rules_file,
-                    "a coroner.secret-rules/1 file to use instead of the built-in rules");
-    app->add_option("--regions", options->scan.regions, "scan only these kinds: heap,stack,data,bss,anon,file");
-    app->add_option("--min-confidence", options->scan.min_confidence,
-                    "list only findings this confident or more: high, medium or low (all by default)");
+    add_secrets_scan_options(*app, options->scan);
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 SecretsReport report = scan_secrets(session, options->scan);
@@ -156,6 +151,18 @@ Command make_secrets_scan() {
                                      : printed(secrets_text(report), options->scan.reveal);
             }};
 }
+
+}  // namespace
+
+void add_secrets_scan_options(CLI::App& app, SecretsOptions& options) {
+    app.add_flag("--reveal", options.reveal, "show the secrets' values (they are redacted otherwise)");
+    app.add_option("--rules", options.rules_file, "a coroner.secret-rules/1 file to use instead of the built-in rules");
+    app.add_option("--regions", options.regions, "scan only these kinds: heap,stack,data,bss,anon,file");
+    app.add_option("--min-confidence", options.min_confidence,
+                   "list only findings this confident or more: high, medium or low (all by default)");
+}
+
+namespace {
 
 Command make_redact() {
     struct Options {

@@ -106,10 +106,16 @@ RedactResult redact_core(const Session& s, const RedactOptions& options) {
                         "take a core first (gcore / process save-core), then open it");
     // Every check on the output comes before the scan: a mistake costs nothing.
     OutputFile out(options.output, options.force, s.core->path());
+    RedactResult result = write_redacted_core(s, options.rules_file, out);
+    out.commit();
+    return result;
+}
+
+RedactResult write_redacted_core(const Session& s, const std::optional<std::string>& rules_file, OutputFile& out) {
     RedactResult result;
     result.output = out.path();
     SecretsOptions scan_options;
-    scan_options.rules_file = options.rules_file;
+    scan_options.rules_file = rules_file;
     SecretsReport report = scan_secrets(s, scan_options);
     std::vector<SecretHit> in_notes = scan_notes(*s.core, *report.rules, report.findings);
     result.findings = report.findings.size() + in_notes.size();
@@ -133,7 +139,6 @@ RedactResult redact_core(const Session& s, const RedactOptions& options) {
                                 *copy, *report.rules, [](const CoreSegment&) { return true; }, bytes, segments)
                                 .size() +
                             scan_notes(*copy, *report.rules, report.findings).size();
-    out.commit();
     return result;
 }
 

@@ -185,6 +185,27 @@ Session open_session(Debugger& debugger) {
     return s;
 }
 
+Session open_core_file(const std::string& core_path, const std::optional<std::string>& program) {
+    Session s;
+    s.debugger_info = {"coroner", "", DebuggerKind::gdb};
+    s.target.kind = TargetKind::core;
+    s.target.core_file = core_path;
+    s.target.executable = program;
+    s.core = ElfCore::open(core_path);
+    s.arch = &s.core->arch();
+    s.facts = s.core->facts();
+    if (program)
+        s.executable = check_executable(*s.core, *program);
+    else
+        s.executable.path_in_core = executable_path_in_core(*s.core);
+    if (program && s.core->file_mappings().empty()) name_fixed_program_mappings(s);
+    std::map<std::string, std::string> renamed;
+    if (s.executable.path_in_core && program) renamed[*s.executable.path_in_core] = *program;
+    s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
+    s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{s.core.get(), s.files.get()});
+    return s;
+}
+
 namespace {
 
 // GDB gives a source file's real path (symlinks resolved), LLDB the path the debug info records

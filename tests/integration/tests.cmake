@@ -156,6 +156,18 @@ if(TARGET coroner)
            COMMAND ${INTEGRATION_PYTHON} ${integration}/slurm_shards.py slurm $<TARGET_FILE:coroner> ${gdb_script}
                    ${cores} ${PROJECT_SOURCE_DIR}/docs/fleet/triage-array.sh)
   set_tests_properties("cli: shards in a Slurm job array, gdb" PROPERTIES RUN_SERIAL TRUE TIMEOUT 400)
+  # coroner secrets-scan and redact (issue 18): the field folder's secrets as GDB and every LLDB find them,
+  # and its redacted copies loading in each with the same stack.
+  set(secrets_debuggers "gdb:${gdb_script}")
+  foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
+    string(REPLACE "," ";" entry "${entry}")
+    list(GET entry 1 plugin)
+    list(GET entry 2 lldb)
+    list(APPEND secrets_debuggers "lldb:${plugin}:${lldb}")
+  endforeach()
+  add_test(NAME "cli: secrets-scan and redact of the field folder, gdb and every lldb"
+           COMMAND ${INTEGRATION_PYTHON} ${integration}/secrets_cli.py $<TARGET_FILE:coroner> ${CRASH_LAB_MANIFEST}
+                   ${PROJECT_SOURCE_DIR}/fixtures/programs/secrets_everywhere.c ${secrets_debuggers})
   foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
     string(REPLACE "," ";" entry "${entry}")
     list(GET entry 0 major)

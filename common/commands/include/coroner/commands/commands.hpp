@@ -13,6 +13,8 @@ class App;
 
 namespace coroner {
 
+struct SecretsOptions;
+
 struct CommandInfo {
     std::string name;
     std::string summary;  // one line, for the debugger's `help`
@@ -35,6 +37,10 @@ std::vector<OptionHelp> command_options(const std::string& name);
 
 // The options of any CLI11 command (the coroner program's subcommands too), as above.
 std::vector<OptionHelp> option_help(const CLI::App& app);
+
+// pm-secrets-scan's options but --json (--reveal, --rules, --regions, --min-confidence), for the `coroner`
+// program's secrets-scan to take the very same ones.
+void add_secrets_scan_options(CLI::App& app, SecretsOptions& options);
 
 // The help a debugger shows for the command, laid out as that debugger's `help` wants it: GDB takes its
 // first line as the summary, LLDB one paragraph.

@@ -1,6 +1,7 @@
 // pm-redact: a copy of the core without the credentials pm-secrets-scan finds, and its text and JSON.
 #pragma once
 
+#include "coroner/base/output_file.hpp"
 #include "coroner/commands/session.hpp"
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,10 @@ struct RedactResult {
 // Writes a copy of the loaded core with every finding in memory and in the notes overwritten in place
 // (mode 0600, sparse where the core is), scans the copy, and only then gives it its name.
 RedactResult redact_core(const Session& session, const RedactOptions& options);
+
+// The same into `out`, a file the caller opened (and commits, or packs elsewhere): what the `coroner`
+// program uses to store a copy compressed as its input was. The session must be of a core file.
+RedactResult write_redacted_core(const Session& session, const std::optional<std::string>& rules_file, OutputFile& out);
 
 nlohmann::ordered_json redact_json(const RedactResult& result);
 std::string redact_text(const RedactResult& result);

@@ -61,4 +61,9 @@ private:
 
 Session open_session(Debugger& debugger);
 
+// A core file read without a debugger (the `coroner` program's secrets-scan and redact): the core's own
+// facts and memory, and the program's files when `program` is given (its symbols name what a finding is
+// in). It has no debugger, so no threads' frames: what needs the debugger must not be asked of it.
+Session open_core_file(const std::string& core_path, const std::optional<std::string>& program);
+
 }  // namespace coroner
