@@ -149,7 +149,8 @@ def killed(debugger, bin_dir, cores, scratch):
         argv = [debugger.executable, "--no-lldbinit", "-b", "-o", "plugin load " + debugger.plugin, "-o",
                 'target create "%s" -c "%s"' % (binary, core), "-o", "pm-redact " + output]
     secrets = [b"AKIAQ3EGVF5WZRTMN7XP", b"ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"]
-    for delay in [0.1 * i for i in range(1, 25)]:
+    # Dense early (loading, the scan), sparser later (the copy, the rename): 11 moments instead of 24.
+    for delay in [0.1 * i for i in (1, 2, 3, 4, 5, 6, 8, 10, 13, 17, 22)]:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         p.kill()
