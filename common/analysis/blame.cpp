@@ -39,7 +39,7 @@ std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc, const std::str
     std::vector<SkipRule> rules;
     for (const RuleFields& r : rule_list(doc, "blame", source))
         rules.push_back({r.id(), r.choice<BlameRole>("role", BlameRole::skip), function_pattern(r),
-                         r.optional_pattern("module"), r.text_or("why", "")});
+                         r.optional_pattern("module"), r.optional_pattern("calls"), r.text_or("why", "")});
     return rules;
 }
 
@@ -67,15 +67,32 @@ std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rul
     return rules;
 }
 
-const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame) {
+namespace {
+
+bool rule_matches(const SkipRule& rule, const std::string& name, const Frame& frame, const Frame* called) {
+    if (!rule.function.full_match(name)) return false;
+    if (rule.module && !(frame.module && rule.module->partial_match(base_name(*frame.module)))) return false;
+    if (rule.calls && !(called && called->function && rule.calls->full_match(strip_parameters(*called->function))))
+        return false;
+    return true;
+}
+
+const SkipRule* first_matching_rule(const std::vector<SkipRule>& rules, const Frame& frame, const Frame* called) {
     if (!frame.function) return nullptr;
     std::string name = strip_parameters(*frame.function);
-    for (const auto& rule : rules) {
-        if (!rule.function.full_match(name)) continue;
-        if (rule.module && !(frame.module && rule.module->partial_match(base_name(*frame.module)))) continue;
-        return &rule;
-    }
+    for (const auto& rule : rules)
+        if (rule_matches(rule, name, frame, called)) return &rule;
     return nullptr;
+}
+
+}  // namespace
+
+const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame) {
+    return first_matching_rule(rules, frame, nullptr);
+}
+
+const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const std::vector<Frame>& frames, std::size_t i) {
+    return first_matching_rule(rules, frames[i], i > 0 ? &frames[i - 1] : nullptr);
 }
 
 Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& executable,
@@ -84,7 +101,7 @@ Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& 
     std::optional<int> first_library;
     for (std::size_t i = 0; i < frames.size(); i++) {
         const Frame& f = frames[i];
-        if (const SkipRule* rule = matching_rule(rules, f)) {
+        if (const SkipRule* rule = matching_rule(rules, frames, i)) {
             if (rule->role == BlameRole::keep) {
                 b.frame = static_cast<int>(i);
                 b.reason = fmt::format("kept by rule {}: {}", rule->id, rule->why);

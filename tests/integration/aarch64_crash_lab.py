@@ -35,7 +35,6 @@ DIFFERENT = {
     "pure_virtual_call": "statically linked, the pure virtual slot is a NULL jump, not __cxa_pure_virtual's abort",
     "return_smashed": "ret has already loaded the smashed x30: the pc is garbage and no frame is left to blame",
     "stack_smashing": "the frame record survives on AArch64: the stack continues to main, which x86-64's loses",
-    "thread_crash": "glibc's AArch64 thread entry is thread_start, a name no built-in rule may skip",
 }
 
 # Where LLDB's pm-triage JSON differs from gdb-multiarch's on the AArch64 core, and why.

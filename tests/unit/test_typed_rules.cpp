@@ -143,3 +143,15 @@ TEST_CASE("a user's blame rule may name abort rules, and an unknown one is the f
     CHECK(error.find("\"abort_rules\" holds 'ABRT-NOPE'") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a rule with calls matches a frame only where the frame inside it called that function") {
+    // AArch64 glibc: thread_start calls start_thread; a program's own thread_start calls something else.
+    std::vector<Frame> glibc = {named("crunch"), named("start_thread"), named("thread_start")};
+    std::vector<Frame> own = {named("crunch"), named("thread_start"), named("main")};
+    const SkipRule* entry = matching_rule(builtin_skip_rules(), glibc, 2);
+    REQUIRE(entry != nullptr);
+    CHECK(entry->id == "thread-entry-aarch64");
+    CHECK(entry->role == BlameRole::entry);
+    CHECK(matching_rule(builtin_skip_rules(), own, 1) == nullptr);
+    CHECK(matching_rule(builtin_skip_rules(), named("thread_start")) == nullptr);  // nothing known of its callee
+}

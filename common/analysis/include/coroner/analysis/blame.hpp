@@ -35,6 +35,7 @@ struct SkipRule {
     Pattern function;               // matched against the whole name, parameters stripped; with the
                                     // functions of the abort rules named in "abort_rules", if any
     std::optional<Pattern> module;  // searched for in the module's file name
+    std::optional<Pattern> calls;   // the function of the frame it called (the one inside it) must match too
     std::string why;
 };
 
@@ -50,8 +51,10 @@ std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rul
 // Where the user's own rules file is, whether or not it exists.
 std::string user_rules_path();
 
-// The first rule that matches the frame, if any.
+// The first rule that matches the frame, if any. A rule with `calls` never matches a frame alone.
 const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame);
+// The first rule that matches frames[i], the frame inside it (frames[i-1]) checked against `calls`.
+const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const std::vector<Frame>& frames, std::size_t i);
 
 struct SkippedFrame {
     int frame = 0;
