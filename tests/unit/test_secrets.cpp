@@ -190,6 +190,25 @@ TEST_CASE("a value ends where the string does, and prints as ASCII") {
           "\\x01\\x02\\x03\\x04…xxx\\x7f");
 }
 
+TEST_CASE("except_words drop a match that holds one, ignoring case only in a caseless rule") {
+    auto rules_with = [](bool caseless) {
+        return SecretRules::compile(nlohmann::json::parse(std::string(R"j({"schema": "coroner.secret-rules/1",
+            "rules": [{"id": "KEY", "anchors": ["="], "group": 1, "except_words": ["Vendor_Key"],
+                       "pattern": "[A-Za-z_]{0,20}_[Kk][Ee][Yy]=([a-z0-9]{8,})", "caseless": )j") +
+                                                          (caseless ? "true" : "false") + "}]}"));
+    };
+    auto values = [](const SecretRules& rules, const std::string& memory) {
+        std::set<std::string> out;
+        for (const auto& h :
+             scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
+            out.insert(h.value);
+        return out;
+    };
+    std::string memory = "other_key=k4m9x2q7z1 Vendor_Key=v8w3n5r1t6 VENDOR_KEY=u2p7l4s9e3\n";
+    CHECK(values(*rules_with(false), memory) == std::set<std::string>{"k4m9x2q7z1", "u2p7l4s9e3"});
+    CHECK(values(*rules_with(true), memory) == std::set<std::string>{"k4m9x2q7z1"});
+}
+
 TEST_CASE("a secret two rules match is one finding, of the more specific rule") {
     auto hits = scan("token = ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
     REQUIRE(hit_of(hits, "github-token"));
