@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 #include <hs/hs.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
@@ -89,6 +91,11 @@ SecretRule read_secret_rule(const RuleFields& r) {
     rule.max_length = r.count("max_length", 512, 1, max_secret_length);
     rule.anchors = r.texts("anchors");
     rule.digit_run = r.count("digit_run", 0, 0, 64);
+    rule.except_words = r.texts("except_words");
+    if (rule.caseless)
+        for (std::string& word : rule.except_words)
+            std::transform(word.begin(), word.end(), word.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     rule.max_length = std::min(rule.max_length, widest_match(rule));
     return rule;
 }

@@ -339,6 +339,17 @@ bool passes_filters(const SecretRule& rule, const std::string& value) {
     return true;
 }
 
+// Whether the whole match holds one of the rule's except_words (a key a vendor rule reads).
+bool holds_except_word(const SecretRule& rule, re2::StringPiece match) {
+    if (rule.except_words.empty()) return false;
+    std::string text(match.data(), match.size());
+    if (rule.caseless)
+        std::transform(text.begin(), text.end(), text.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return std::any_of(rule.except_words.begin(), rule.except_words.end(),
+                       [&text](const std::string& word) { return text.find(word) != std::string::npos; });
+}
+
 // Re-checks each candidate with the rule's regex over the bytes before its end, recovering the exact
 // start, length and secret group, then filters and keeps each (rule, start) once.
 // `address_of` turns an offset in the scanned text into the target address it came from.
@@ -367,7 +378,8 @@ void add_hits(const SecretRules& rules, const std::uint8_t* text_bytes, std::siz
             std::size_t g = secret_group(rule, m);
             std::size_t at = from + static_cast<std::size_t>(m[g].data() - text.data());
             std::string value(m[g].data(), m[g].size());
-            if (!passes_filters(rule, value) || !seen.insert({c.rule, at}).second) continue;
+            if (!passes_filters(rule, value) || holds_except_word(rule, m[0]) || !seen.insert({c.rule, at}).second)
+                continue;
             SecretHit h;
             h.rule = c.rule;
             h.value = value;

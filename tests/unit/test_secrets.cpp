@@ -190,6 +190,50 @@ TEST_CASE("a value ends where the string does, and prints as ASCII") {
           "\\x01\\x02\\x03\\x04…xxx\\x7f");
 }
 
+TEST_CASE("except_words drop a match that holds one, ignoring case only in a caseless rule") {
+    auto rules_with = [](bool caseless) {
+        return SecretRules::compile(nlohmann::json::parse(std::string(R"j({"schema": "coroner.secret-rules/1",
+            "rules": [{"id": "KEY", "anchors": ["="], "group": 1, "except_words": ["Vendor_Key"],
+                       "pattern": "[A-Za-z_]{0,20}_[Kk][Ee][Yy]=([a-z0-9]{8,})", "caseless": )j") +
+                                                          (caseless ? "true" : "false") + "}]}"));
+    };
+    auto values = [](const SecretRules& rules, const std::string& memory) {
+        std::set<std::string> out;
+        for (const auto& h :
+             scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
+            out.insert(h.value);
+        return out;
+    };
+    std::string memory = "other_key=k4m9x2q7z1 Vendor_Key=v8w3n5r1t6 VENDOR_KEY=u2p7l4s9e3\n";
+    CHECK(values(*rules_with(false), memory) == std::set<std::string>{"k4m9x2q7z1", "u2p7l4s9e3"});
+    CHECK(values(*rules_with(true), memory) == std::set<std::string>{"k4m9x2q7z1"});
+    // The built-in generic rules leave AWS secret keys and npm tokens to their vendors' rules, which read
+    // the formats: a 42-digit hex value is no AWS secret key, a real one is found by its own rule.
+    auto wrong_length = scan("export AWS_SECRET_ACCESS_KEY=ded7db27a4558e2ea9bbf0bf36ae0e8521618f366c\n");
+    CHECK(wrong_length.empty());
+    auto aws = scan("aws_secret_access_key = Tq9vJ2mXr4LpW8sZ1nB6cY3hK7dF0gA5eU2iO9w/\\n");
+    REQUIRE(hit_of(aws, "aws-secret-access-key"));
+    CHECK(hit_of(aws, "aws-secret-access-key")->value == "Tq9vJ2mXr4LpW8sZ1nB6cY3hK7dF0gA5eU2iO9w/");
+    REQUIRE(hit_of(scan("AWS_SESSION_TOKEN=FwoGZXIvYXdzEJr4mK9pL2sQ7vN3xT8wZ1cB6yH5\n"), "secret-assignment"));
+    REQUIRE(hit_of(scan("NPM_TOKEN=npm_TCllNwh2WLQlMWVhybM1iQrsTj6rMQ0BOh6d\n"), "npm-token"));
+}
+
+TEST_CASE("keyword contexts: Gradle credentials, REACT_APP_ user names, bucket URIs but not bucket hosts") {
+    auto gradle = scan("credentials {\n    username 'deploy'\n    password 'Kp7#vQ2mZx9w'\n}\n");
+    REQUIRE(hit_of(gradle, "gradle-credentials-password"));
+    CHECK(hit_of(gradle, "gradle-credentials-password")->value == "Kp7#vQ2mZx9w");
+    CHECK_FALSE(hit_of(scan("credentials {\n  password \"$nexusPassword\"\n}\n"), "gradle-credentials-password"));
+    auto user = scan("REACT_APP_AUTH_USERNAME=bowie # the login\n");
+    REQUIRE(hit_of(user, "react-app-username"));
+    CHECK(hit_of(user, "react-app-username")->value == "bowie");
+    CHECK(hit_of(user, "react-app-username")->confidence == Confidence::low);
+    CHECK_FALSE(hit_of(scan("REACT_APP_FORGOT_USERNAME=$REACT_APP_BASE_URL/forgot\n"), "react-app-username"));
+    auto bucket = scan("aws s3 cp report.json s3://ledger-exports-prod/2026/ --sse\n");
+    REQUIRE(hit_of(bucket, "storage-bucket-uri"));
+    CHECK(hit_of(bucket, "storage-bucket-uri")->value == "ledger-exports-prod");
+    CHECK(scan("GET https://ledger-exports-prod.s3.amazonaws.com/2026/report.json\n").empty());
+}
+
 TEST_CASE("a secret two rules match is one finding, of the more specific rule") {
     auto hits = scan("token = ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
     REQUIRE(hit_of(hits, "github-token"));

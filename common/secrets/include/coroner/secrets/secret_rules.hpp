@@ -49,6 +49,9 @@ struct SecretRule {
     std::vector<std::string> anchors;  // literals of which every match holds one
     std::size_t digit_run = 0;         // or: every match holds this many digits, broken only by single ' ' or '-'
     Pattern recheck;                   // the same pattern, for the exact span and the group
+    // A match holding one of these (ignoring case in a caseless rule, which keeps them in lower case) is
+    // dropped: a generic rule leaves the keys a vendor rule reads to that rule.
+    std::vector<std::string> except_words;
 };
 
 class SecretRules {
