@@ -56,8 +56,7 @@ public:
     }
     void finish(const Sink& out) override {
         ZSTD_inBuffer in{nullptr, 0, 0};
-        while (run(in, ZSTD_e_end, out) != 0) {
-        }
+        while (run(in, ZSTD_e_end, out) != 0) {}
     }
 
 private:
@@ -116,8 +115,7 @@ public:
         while (stream_.avail_in > 0) run(LZMA_RUN, out);
     }
     void finish(const Sink& out) override {
-        while (run(LZMA_FINISH, out) != LZMA_STREAM_END) {
-        }
+        while (run(LZMA_FINISH, out) != LZMA_STREAM_END) {}
     }
 
 private:
@@ -148,8 +146,7 @@ public:
         while (stream_.avail_in > 0) run(Z_NO_FLUSH, out);
     }
     void finish(const Sink& out) override {
-        while (run(Z_FINISH, out) != Z_STREAM_END) {
-        }
+        while (run(Z_FINISH, out) != Z_STREAM_END) {}
     }
 
 private:
@@ -232,8 +229,7 @@ std::string base64_line(const std::uint8_t* bytes, std::size_t size) {
 class ReportLines {
 public:
     explicit ReportLines(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
-        if (!file_)
-            throw UserError(fmt::format("cannot read {}: {}", path, std::strerror(errno)), "check the file");
+        if (!file_) throw UserError(fmt::format("cannot read {}: {}", path, std::strerror(errno)), "check the file");
     }
     ~ReportLines() {
         std::free(line_);
