@@ -20,8 +20,11 @@ int run_check_postmortem(const std::string& path, bool json) {
         throw UsageError(fmt::format("cannot read {}: {}", path, coroner::why_unreadable(max_size)),
                          "give the Markdown file of the write-up");
     auto findings = check_postmortem(*text);
+    // One line, as pm-report --check --json prints the same object (and as every coroner JSON is).
     std::string out =
-        json ? postmortem_findings_json(path, findings).dump(2) + "\n" : postmortem_findings_text(path, findings);
+        json ? postmortem_findings_json(path, findings).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                   "\n"
+             : postmortem_findings_text(path, findings);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fprintf(stderr, "coroner check-postmortem: %zu finding%s\n", findings.size(), findings.size() == 1 ? "" : "s");
     return findings.empty() ? 0 : 1;

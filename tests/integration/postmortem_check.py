@@ -41,6 +41,7 @@ def test(argv):
         status, out, err = run([coroner, "check-postmortem", "--json", path])
         check(status == (1 if findings or sections != ALL_SECTIONS else 0), "%s: exit status %d\n%s" %
               (name, status, err))
+        check(out.count("\n") == 1, "the JSON is not one line, as pm-report --check --json prints it:\n%s" % out)
         report = json.loads(out)
         check(report["schema"] == "coroner.postmortem-check/1" and report["file"] == path, "%s: %s" % (name, out))
         got = [(f["line"], f["id"]) for f in report["findings"] if f["kind"] != "section"]
