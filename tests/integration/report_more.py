@@ -6,7 +6,8 @@ log: a log mixing RFC 3339 lines with offsets and Z, syslog, journalctl JSON, a 
 check: the draft fails check-postmortem only for its fill prompts; filled (here), it passes (exit 0);
   pm-report --check in the debuggers gives check-postmortem's findings, line for line.
 cli: `coroner report CORE` writes the debugger's text; a core stored by systemd-coredump (zstd, its name
-  carrying the crash time) is reported with that recorded time; --output is 0600 and never overwritten.
+  carrying the crash time) is reported with that recorded time, an apport report with its Date and Package;
+  --output is 0600 and never overwritten.
 
 usage: report_more.py CASE CORONER GDB-SCRIPT BINARY CORE [LLDB-PLUGIN,LLDB-EXECUTABLE]..."""
 import os
@@ -16,6 +17,7 @@ import stat
 import subprocess
 import tempfile
 
+import field_batch
 import harness
 from harness import check
 
@@ -155,6 +157,13 @@ def case_cli(coroner, script, binary, core, pairs):
                                       "-o", out_file])
         check(status != 0 and "exists" in err and len(err.strip().splitlines()) == 1,
               "an existing --output was not refused in one line: %s" % err)
+        # As apport stores it: a .crash report, its Date in local time, its Package named in the summary.
+        crash = os.path.join(scratch, "_prog.crash")
+        field_batch.apport_report(crash, core, binary, "gzip")
+        status, out, err = harness.run([coroner, "report", crash, "--exe", binary, "--gdb-script", script])
+        check(status == 0, "coroner report on an apport report: %s" % err)
+        check("package crash-lab 1.0" in out and "recorded by apport (Date field" in out and "(apport-gzip)" in out,
+              "the apport report's facts are not the report's:\n" + out[:3000])
         # A truncated core is reported as far as it goes, said so, with the action to raise the size limit.
         cut = os.path.join(scratch, "cut.core")
         with open(core, "rb") as f:
