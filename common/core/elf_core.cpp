@@ -386,15 +386,27 @@ ProcessFacts ElfCore::facts() const {
     return f;
 }
 
-void ElfCore::populate(const std::uint8_t* bytes, std::size_t size) const {
-#ifndef MADV_POPULATE_READ
-    constexpr int MADV_POPULATE_READ = 22;
-#endif
-    if (!mapping_ || size == 0) return;
-    const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    auto start = reinterpret_cast<std::uintptr_t>(bytes) & ~(page - 1);
-    ::madvise(reinterpret_cast<void*>(start), reinterpret_cast<std::uintptr_t>(bytes) + size - start,
-              MADV_POPULATE_READ);
+void ElfCore::copy_file_bytes(std::uint64_t offset, std::uint8_t* out, std::size_t size) const {
+    auto shorter = [&] {
+        return UserError(fmt::format("core file {} ends before its offset {:#x}, which its headers said it held "
+                                     "(was it truncated while being read?)",
+                                     path_, offset + size),
+                         "read a complete copy of the core");
+    };
+    if (fd_ < 0) {
+        if (offset > size_ || size > size_ - offset) throw shorter();
+        std::memcpy(out, data_ + offset, size);
+        return;
+    }
+    for (std::size_t done = 0; done < size;) {
+        ssize_t n = ::pread(fd_, out + done, size - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            throw UserError(fmt::format("cannot read core file {}: {}", path_, std::strerror(errno)),
+                            "check the file and the disk it is on");
+        if (n == 0) throw shorter();
+        done += static_cast<std::size_t>(n);
+    }
 }
 
 void ElfCore::release(const std::uint8_t* bytes, std::size_t size) const {

@@ -2,7 +2,7 @@
 
 #include "coroner/base/rules.hpp"
 #include "coroner/base/text.hpp"
-#include "coroner/secrets/byte_masks.hpp"
+#include "coroner/secrets/run_finder.hpp"
 
 #include <fmt/format.h>
 #include <hs/hs.h>
@@ -23,9 +23,6 @@ namespace {
 
 constexpr std::size_t window = 64u << 20;   // bytes per Vectorscan call
 constexpr std::size_t overlap = 16u << 10;  // longer than any match, so none is cut by a window edge
-// Characters in a UTF-16 run worth narrowing: 12 or more, so that a run always covers one of the
-// 16-byte windows the search tests.
-constexpr std::size_t shortest_utf16 = 12;
 
 struct Candidate {
     unsigned rule;
@@ -54,11 +51,6 @@ hs_scratch_t* scratch_for(const SecretRules& rules) {
     mine.grown_for = rules.serial();
     return mine.scratch;
 }
-
-// A stretch of the scanned text where a match may lie.
-struct Span {
-    std::size_t from, to;
-};
 
 // A repeat reports a match at every end it can reach: keep the last of each run of consecutive ends.
 std::vector<Candidate> last_ends(std::vector<Candidate> found) {
@@ -173,103 +165,6 @@ void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std
     for (const auto& a : anchors) {
         std::size_t reach = rules.rules()[rules.anchor_rules()[a.rule]].max_length;
         spans.push_back({a.to > reach ? a.to - reach : 0, std::min(size, a.to + reach)});
-    }
-}
-
-bool is_digit(std::uint8_t c) { return c >= '0' && c <= '9'; }
-bool is_digit_break(std::uint8_t c) { return c == ' ' || c == '-'; }
-
-struct DigitRun {
-    std::size_t from, to, digits;
-};
-
-// The run of digits (broken only by single spaces or dashes) that holds the digit at `at`, not reaching
-// back before `floor`.
-DigitRun digit_run_at(const std::uint8_t* data, std::size_t size, std::size_t at, std::size_t floor) {
-    std::size_t from = at;
-    while (from > floor && (is_digit(data[from - 1]) ||
-                            (from >= floor + 2 && is_digit_break(data[from - 1]) && is_digit(data[from - 2]))))
-        from--;
-    DigitRun run{from, from, 0};
-    while (run.to < size && (is_digit(data[run.to]) || (run.to > from && is_digit_break(data[run.to]) &&
-                                                        run.to + 1 < size && is_digit(data[run.to + 1])))) {
-        run.digits += is_digit(data[run.to]);
-        run.to++;
-    }
-    return run;
-}
-
-bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
-
-// A run of UTF-16LE printable ASCII characters: [from, to) in bytes.
-struct WideRun {
-    std::size_t from, to;
-};
-
-// One pass, sixteen bytes a step (SSE2 where the host has it, see byte_masks.hpp), for what the anchors
-// cannot find:
-// - around each run of at least `min_digits` digits (0: none wanted) broken only by single spaces or dashes
-//   (a card number as people write it), the stretch a match could cover. Four digits in a row start every
-//   such run, and memory seldom holds them, so the step tests for four (with the last three bytes of the
-//   step before, for a run across the edge); only then is a run measured byte by byte;
-// - with `wide`, each run of at least shortest_utf16 UTF-16LE printable characters: every eight bytes, the
-//   sixteen from there are tested for zero bytes at every odd (or every even) position; a candidate is then
-//   extended byte by byte. A run of 12 characters always covers one such test.
-void find_runs(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
-               std::vector<Span>& spans, std::vector<WideRun>* wide) {
-    std::size_t digits_done = 0;        // digit runs end before here
-    std::size_t wide_done[2] = {0, 0};  // runs of characters at even (odd) addresses end before here
-    auto measure_digits = [&](std::size_t at) {
-        if (at < digits_done) return;
-        DigitRun run = digit_run_at(data, size, at, digits_done);
-        if (run.digits >= min_digits)
-            spans.push_back({run.from > reach ? run.from - reach : 0, std::min(size, run.to + reach)});
-        digits_done = std::max(run.to, at + 1);
-    };
-    auto test_wide = [&](std::size_t at16, unsigned zeros) {  // zeros: a bit for each of data[at16..at16+16)
-        for (std::size_t align = 0; align < 2; align++) {
-            // Characters at even offsets have their zero high bytes at odd ones, and the other way round.
-            unsigned high = align == 0 ? 0xAAAAu : 0x5554u;
-            std::size_t at = at16 + align;
-            if ((zeros & high) != high || at < wide_done[align] || !printable(data[at])) continue;
-            std::size_t from = at, to = at;
-            while (from >= 2 && from - 2 >= wide_done[align] && data[from - 1] == 0 && printable(data[from - 2]))
-                from -= 2;
-            while (to + 1 < size && data[to + 1] == 0 && printable(data[to])) to += 2;
-            if ((to - from) / 2 >= shortest_utf16) wide->push_back({from, to});
-            wide_done[align] = to;
-        }
-    };
-    auto maybe_wide = [](unsigned zeros) { return (zeros & 0xAAAAu) == 0xAAAAu || (zeros & 0x5554u) == 0x5554u; };
-    unsigned previous_digits = 0, previous_zeros = 0;  // of the last sixteen bytes, a bit each
-    std::size_t i = 0;
-    for (; i + 16 <= size; i += 16) {
-        if (min_digits) {
-            unsigned digits = byte_masks::digits16(data + i);
-            unsigned last19 =
-                (digits << 3) | (previous_digits >> 13);  // bit k+3 is data[i+k]; bits 0-2, the three before
-            previous_digits = digits;
-            unsigned pairs = last19 & (last19 >> 1);
-            // Bit k: four digits from data[i-3+k] on.
-            for (unsigned fours = pairs & (pairs >> 2); fours != 0; fours &= fours - 1) {
-                std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(fours));
-                if (at >= 3) measure_digits(at - 3);
-            }
-        }
-        if (wide) {
-            unsigned zeros = byte_masks::zeros16(data + i);
-            unsigned straddling = ((zeros << 16 | previous_zeros) >> 8) & 0xFFFFu;  // data[i-8..i+8)
-            previous_zeros = zeros;
-            if (__builtin_expect(i >= 8 && maybe_wide(straddling), 0)) test_wide(i - 8, straddling);
-            if (__builtin_expect(maybe_wide(zeros), 0)) test_wide(i, zeros);
-        }
-    }
-    // The last bytes, fewer than a step.
-    if (min_digits)
-        for (std::size_t at = i >= 3 ? i - 3 : 0; at < size; at++)
-            if (is_digit(data[at])) measure_digits(at);
-    if (wide && i >= 8 && i + 8 <= size) {
-        test_wide(i - 8, byte_masks::zeros16(data + i - 8));
     }
 }
 

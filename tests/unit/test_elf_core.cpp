@@ -197,6 +197,36 @@ TEST_CASE("a sparse core's holes are not what it stores, so nothing reads them")
     ::unlink(path);
 }
 
+TEST_CASE("a segment's bytes copied from the core file are its bytes, and a file cut after opening is an error") {
+    CoreBuilder b = crashed_with_two_threads();
+    std::vector<std::uint8_t> stored(3 * 4096 + 17);
+    for (std::size_t i = 0; i < stored.size(); i++) stored[i] = static_cast<std::uint8_t>(i * 13 + 1);
+    b.segment(0x600000, stored, PF_R | PF_W);
+    std::vector<std::uint8_t> bytes = b.build();
+    char path[] = "/tmp/coroner-unit-copy-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    auto from_file = ElfCore::open(path);
+    auto in_memory = ElfCore::from_bytes(bytes, "t");
+    for (const auto* core : {from_file.get(), in_memory.get()}) {
+        auto seg = std::find_if(core->segments().begin(), core->segments().end(),
+                                [](const coroner::CoreSegment& s) { return s.vaddr == 0x600000; });
+        REQUIRE(seg != core->segments().end());
+        std::vector<std::uint8_t> copy(stored.size() - 5);
+        core->copy_file_bytes(seg->offset + 5, copy.data(), copy.size());
+        CHECK(std::equal(copy.begin(), copy.end(), stored.begin() + 5));
+    }
+    CHECK_THROWS_AS(in_memory->copy_file_bytes(bytes.size() - 4, bytes.data(), 8), UserError);
+    // Cut while open: the read says so instead of returning what is not there.
+    REQUIRE(::ftruncate(fd, static_cast<off_t>(bytes.size() / 2)) == 0);
+    std::vector<std::uint8_t> copy(64);
+    CHECK_THROWS_WITH_AS(from_file->copy_file_bytes(bytes.size() - 64, copy.data(), copy.size()),
+                         doctest::Contains("truncated"), UserError);
+    ::close(fd);
+    ::unlink(path);
+}
+
 TEST_CASE("ELF notes are walked once for cores and build-ids, and a note that does not fit stops the walk") {
     // "CORE" (5 bytes, padded to 8) with a 6-byte description (padded to 8), then "GNU" with 4 bytes.
     std::vector<std::uint8_t> notes = {5, 0, 0, 0, 6, 0, 0, 0, 1,   0,   0,   0, 'C',  'O',  'R',  'E',

@@ -88,9 +88,10 @@ public:
     // Lets the kernel drop scanned bytes of the mapped file from this process (they are read from the file
     // again if touched), so that scanning a core of any size keeps only a window of it resident.
     void release(const std::uint8_t* bytes, std::size_t size) const;
-    // Maps the pages of part of the mapped core in one call (MADV_POPULATE_READ, Linux 5.14) instead of
-    // a page fault every few pages; a no-op where the kernel cannot.
-    void populate(const std::uint8_t* bytes, std::size_t size) const;
+    // Copies `size` bytes of the file from `offset` into `out`: read from the file (pread) when it was
+    // opened from a path, which for bytes read once costs a quarter of mapping their pages and dropping
+    // them again. Throws the user error of a file that is shorter than the headers said.
+    void copy_file_bytes(std::uint64_t offset, std::uint8_t* out, std::size_t size) const;
 
 private:
     ElfCore() = default;

@@ -1,4 +1,4 @@
-// Scanning a core file's dumped memory for secrets, straight from the mapped file and on every CPU.
+// Scanning a core file's dumped memory for secrets, read from the file in chunks on every CPU.
 #pragma once
 
 #include "coroner/core/elf_core.hpp"
