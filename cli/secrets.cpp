@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 
 namespace coroner::cli {
 namespace {
@@ -194,7 +195,7 @@ int run_secrets_scan(const SecretsScanRun& run) {
                 j["input"] = input;
                 j["format"] = ready.taken.format_detail;
                 j["program"] = program_json(ready);
-                std::fputs(shown(j, run.scan.reveal).c_str(), stdout);
+                std::fputs(shown(std::move(j), run.scan.reveal).c_str(), stdout);
             } else {
                 std::string head = fmt::format("{} ({}), {}\n", input, ready.taken.format_detail, program_text(ready));
                 std::fputs(shown(head + secrets_text(report) + "\n", run.scan.reveal).c_str(), stdout);

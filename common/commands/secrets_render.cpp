@@ -8,28 +8,34 @@
 
 namespace coroner {
 
+// Built field by field and moved, not from initializer lists (which copy every value): a report of a big core
+// holds thousands of findings.
 nlohmann::ordered_json secrets_json(const SecretsReport& r) {
     using json = nlohmann::ordered_json;
     json findings = json::array();
     for (const auto& f : r.findings) {
         const SecretRule& rule = r.rules->rules()[f.hit.rule];
-        findings.push_back(
-            {{"rule", rule.id},
-             {"confidence", to_string(f.hit.confidence)},
-             {"address", hex_address(f.hit.address)},
-             {"length", f.hit.length},
-             {"region",
-              {{"kind", to_string(f.region.kind)}, {"name", f.region.name}, {"thread", or_null(f.region.thread)}}},
-             {"symbol", or_null(f.symbol)},
-             {"encoding", f.hit.utf16 ? "utf-16le" : "ascii"},
-             {"preview", secret_preview(f.hit.value)},
-             {"value", r.reveal ? json(printable_value(f.hit.value)) : json(nullptr)}});
+        json one = json::object();
+        one["rule"] = rule.id;
+        one["confidence"] = to_string(f.hit.confidence);
+        one["address"] = hex_address(f.hit.address);
+        one["length"] = f.hit.length;
+        json& region = one["region"];
+        region["kind"] = to_string(f.region.kind);
+        region["name"] = f.region.name;
+        region["thread"] = or_null(f.region.thread);
+        one["symbol"] = or_null(f.symbol);
+        one["encoding"] = f.hit.utf16 ? "utf-16le" : "ascii";
+        one["preview"] = secret_preview(f.hit.value);
+        one["value"] = r.reveal ? json(printable_value(f.hit.value)) : json(nullptr);
+        findings.push_back(std::move(one));
     }
-    return {{"schema", "coroner.secrets/1"},
-            {"scanned_bytes", r.scanned_bytes},
-            {"regions_scanned", r.regions_scanned},
-            {"seconds", std::round(r.seconds * 1000) / 1000},
-            {"findings", findings}};
+    json out = {{"schema", "coroner.secrets/1"},
+                {"scanned_bytes", r.scanned_bytes},
+                {"regions_scanned", r.regions_scanned},
+                {"seconds", std::round(r.seconds * 1000) / 1000}};
+    out["findings"] = std::move(findings);
+    return out;
 }
 
 namespace {

@@ -3,6 +3,8 @@
 #include "coroner/secrets/secret_scan.hpp"
 
 #include <algorithm>
+#include <string>
+#include <unordered_map>
 
 namespace coroner {
 
@@ -33,13 +35,24 @@ std::string redact_secrets_in_text(const std::string& text, const SecretRules& r
 
 namespace {
 
+// Each distinct string is scanned once: a report repeats the same rule ids, region names and previews in
+// every one of thousands of findings, and a scan call costs far more than a lookup.
+template <class Json>
+void redact_strings(Json& document, const SecretRules& rules, std::unordered_map<std::string, std::string>& done) {
+    if (document.is_string()) {
+        const auto& text = document.template get_ref<const std::string&>();
+        auto it = done.find(text);
+        if (it == done.end()) it = done.emplace(text, redact_secrets_in_text(text, rules)).first;
+        document = it->second;
+    } else if (document.is_structured()) {
+        for (auto& child : document) redact_strings(child, rules, done);
+    }
+}
+
 template <class Json>
 void redact_strings(Json& document, const SecretRules& rules) {
-    if (document.is_string()) {
-        document = redact_secrets_in_text(document.template get<std::string>(), rules);
-    } else if (document.is_structured()) {
-        for (auto& child : document) redact_strings(child, rules);
-    }
+    std::unordered_map<std::string, std::string> done;
+    redact_strings(document, rules, done);
 }
 
 }  // namespace
