@@ -83,9 +83,22 @@ std::string shown(const std::string& text, bool reveal) {
     return reveal ? text : redact_secrets_in_text(text, *secret_rules());
 }
 
+// One line naming the input (once: most of the intake's messages name it already).
 void say_failed(const char* command, const std::string& input, const UserError& error) {
-    std::fprintf(stderr, "coroner %s: error: %s: %s (%s)\n", command, input.c_str(), error.problem().c_str(),
-                 error.remedy().c_str());
+    bool named = error.problem().find(input) != std::string::npos;
+    std::fprintf(stderr, "coroner %s: error: %s%s%s (%s)\n", command, named ? "" : input.c_str(), named ? "" : ": ",
+                 error.problem().c_str(), error.remedy().c_str());
+}
+
+// A truncated core is scanned and copied as far as it goes (the rest reads as holes), and said so.
+Json truncation_json(const ReadyCore& ready) {
+    return ready.taken.metadata.truncated ? Json(ready.taken.metadata.truncation.value_or("truncated")) : Json(nullptr);
+}
+
+void say_truncated(const char* command, const std::string& input, const ReadyCore& ready, const char* so) {
+    if (ready.taken.metadata.truncated)
+        std::fprintf(stderr, "coroner %s: note: %s is truncated (%s): %s\n", command, input.c_str(),
+                     ready.taken.metadata.truncation.value_or("").c_str(), so);
 }
 
 std::string absolute_path(const std::string& path) {
@@ -137,6 +150,7 @@ RedactResult redact_one(const std::string& input, const std::string& output, con
     OutputFile out(output, run.force, input);  // checked before any work
     TemporaryFolder scratch("coroner-redact");
     ReadyCore ready = make_ready(input, scratch.path(), run.program, folder);
+    say_truncated("redact", input, ready, "the copy holds what it holds, the rest as holes");
     Session session = open_ready(ready);
     std::shared_ptr<const SecretRules> rules = secret_rules(run.rules_file);
     RedactResult result;
@@ -189,12 +203,14 @@ int run_secrets_scan(const SecretsScanRun& run) {
             ReadyCore ready = make_ready(input, scratch.path(), run.program, folder.get());
             Session session = open_ready(ready);
             SecretsReport report = scan_secrets(session, run.scan);
+            say_truncated("secrets-scan", input, ready, "scanned as far as it goes");
             found = found || !report.findings.empty();
             if (run.json) {
                 Json j = secrets_json(report);
                 j["input"] = input;
                 j["format"] = ready.taken.format_detail;
                 j["program"] = program_json(ready);
+                j["truncated"] = truncation_json(ready);
                 std::fputs(shown(std::move(j), run.scan.reveal).c_str(), stdout);
             } else {
                 std::string head = fmt::format("{} ({}), {}\n", input, ready.taken.format_detail, program_text(ready));

@@ -1,7 +1,7 @@
 """`coroner secrets-scan` and `coroner redact` without a debugger (issue 18), over a field folder made here from
 the crash lab's secrets_everywhere core, stored every way the intake takes: plain; zstd (named and tagged as
 systemd-coredump writes it, its command-line attribute holding a token), lz4, xz; apport reports with a gzip
-and a zstd CoreDump, their ProcCmdline holding a password; and a file that is not a core.
+and a zstd CoreDump, their ProcCmdline holding a password; and a file that is not a core; and a truncated core.
 
 Asserted: every core's findings are the debuggers' own (pm-secrets-scan --json in GDB and each LLDB on the
 plain core), values redacted unless --reveal, the program's variables named; the not-a-core is one error
@@ -187,6 +187,16 @@ def test(argv):
             f.write("{not json")
         status, out, err = harness.run([coroner, "secrets-scan", "--rules", bad_rules, field])
         check(status == 2 and len(err.strip().splitlines()) == 1 and out == "", "a bad rules file: %d %s" % (status, err))
+        # A truncated core: scanned as far as it goes, and said so (a note, the JSON's "truncated").
+        cut = os.path.join(work, "cut.core")
+        with open(core, "rb") as f:
+            data = f.read()
+        with open(cut, "wb") as f:
+            f.write(data[: len(data) * 2 // 3])
+        status, out, err = harness.run([coroner, "secrets-scan", "--json", cut])
+        rows = rows_of(out)
+        check(len(rows) == 1 and rows[0]["truncated"] and "note: %s is truncated" % cut in err and "error" not in err,
+              "a truncated core: %s %s" % (out[:300], err))
         print("redact: %d copies, stored as their inputs, none holding a planted value; inputs unchanged" % len(formats))
     finally:
         shutil.rmtree(work, ignore_errors=True)
