@@ -3,6 +3,7 @@
 #include "coroner/base/error.hpp"
 #include "coroner/base/folder.hpp"
 #include "coroner/base/interrupt.hpp"
+#include "coroner/base/json_util.hpp"
 #include "coroner/core/intake.hpp"
 #include "coroner/core/program_search.hpp"
 #include "coroner/secrets/text_redaction.hpp"
@@ -234,7 +235,7 @@ private:
         // (its command line, in metadata) and from the debugger (its last words, in error).
         if (!options_.reveal) redact_secrets_in_json(row, *secret_rules());
         std::lock_guard<std::mutex> guard(lock_);
-        std::string line = row.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+        std::string line = json_line(row);
         if (file_.is_open()) {
             file_ << line;
             file_.flush();

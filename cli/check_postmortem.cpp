@@ -2,6 +2,7 @@
 
 #include "usage_error.hpp"
 
+#include "coroner/base/json_util.hpp"
 #include "coroner/base/regular_file.hpp"
 #include "coroner/commands/postmortem_check.hpp"
 
@@ -22,9 +23,7 @@ int run_check_postmortem(const std::string& path, bool json) {
     auto findings = check_postmortem(*text);
     // One line, as pm-report --check --json prints the same object (and as every coroner JSON is).
     std::string out =
-        json ? postmortem_findings_json(path, findings).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                   "\n"
-             : postmortem_findings_text(path, findings);
+        json ? json_line(postmortem_findings_json(path, findings)) : postmortem_findings_text(path, findings);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fprintf(stderr, "coroner check-postmortem: %zu finding%s\n", findings.size(), findings.size() == 1 ? "" : "s");
     return findings.empty() ? 0 : 1;

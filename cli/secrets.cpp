@@ -5,6 +5,7 @@
 
 #include "coroner/base/error.hpp"
 #include "coroner/base/interrupt.hpp"
+#include "coroner/base/json_util.hpp"
 #include "coroner/base/output_file.hpp"
 #include "coroner/commands/redact_report.hpp"
 #include "coroner/commands/session.hpp"
@@ -76,7 +77,7 @@ std::string program_text(const ReadyCore& ready) {
 // the core's bytes were.
 std::string shown(Json j, bool reveal) {
     if (!reveal) redact_secrets_in_json(j, *secret_rules());
-    return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+    return json_line(j);
 }
 
 std::string shown(const std::string& text, bool reveal) {

@@ -1,6 +1,7 @@
 #include "coroner/commands/commands.hpp"
 
 #include "coroner/base/error.hpp"
+#include "coroner/base/json_util.hpp"
 #include "coroner/base/output_file.hpp"
 #include "coroner/base/regular_file.hpp"
 #include "coroner/base/text.hpp"
@@ -32,17 +33,6 @@ namespace coroner {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string json_line(const Json& j) {
-    // Replace invalid UTF-8 (a core's argv can hold anything) instead of throwing.
-    std::string line = j.dump(-1, ' ', false, Json::error_handler_t::replace);
-    // JSON escapes every control character but DEL; escaped here, it stays JSON once the output is made
-    // printable (where a bare DEL would become \x7f, which JSON does not know). It is only ever in a string.
-    if (line.find('\x7f') == std::string::npos) return line + "\n";
-    std::string escaped;
-    for (char c : line) escaped += c == '\x7f' ? std::string("\\u007f") : std::string(1, c);
-    return escaped + "\n";
-}
 
 // What a command prints: text from the core (dying words, arguments, names, quoted source) with every
 // secret shown as its preview, unless the user asked for --reveal.

@@ -109,6 +109,28 @@ UserError core_file_unknown(const Session& s) {
                      syntax_of(s.debugger_info.kind).reload_core);
 }
 
+// The core file of s.target: its facts, and the program it came from checked against it (when a program
+// is loaded; without one, the program's path is the one the core names).
+void read_core(Session& s) {
+    s.core = ElfCore::open(*s.target.core_file);
+    s.arch = &s.core->arch();
+    s.facts = s.core->facts();
+    if (!s.target.executable) {
+        s.executable.path_in_core = executable_path_in_core(*s.core);
+        return;
+    }
+    s.executable = check_executable(*s.core, *s.target.executable);
+    if (s.core->file_mappings().empty()) name_fixed_program_mappings(s);
+}
+
+// The read-only file-backed pages the core left out, read from the files (the program from where it was
+// opened).
+void add_file_memory(Session& s) {
+    std::map<std::string, std::string> renamed;
+    if (s.executable.path_in_core && s.target.executable) renamed[*s.executable.path_in_core] = *s.target.executable;
+    s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
+}
+
 }  // namespace
 
 Session open_session(Debugger& debugger) {
@@ -131,11 +153,7 @@ Session open_session(Debugger& debugger) {
             throw UserError("a core file is loaded without its executable",
                             syntax_of(s.debugger_info.kind).load_program);
         if (!s.target.core_file) throw core_file_unknown(s);
-        s.core = ElfCore::open(*s.target.core_file);
-        s.arch = &s.core->arch();
-        s.facts = s.core->facts();
-        s.executable = check_executable(*s.core, *s.target.executable);
-        if (s.core->file_mappings().empty()) name_fixed_program_mappings(s);
+        read_core(s);
         break;
     }
     case TargetKind::live_stopped: {
@@ -148,9 +166,7 @@ Session open_session(Debugger& debugger) {
         break;
     }
     }
-    std::map<std::string, std::string> renamed;
-    if (s.executable.path_in_core && s.target.executable) renamed[*s.executable.path_in_core] = *s.target.executable;
-    s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
+    add_file_memory(s);
     if (s.core) s.debugger_memory = std::make_unique<DebuggerOutsideCoreGaps>(*s.core, debugger);
     s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{
         s.core.get(), s.files.get(), s.debugger_memory ? s.debugger_memory.get() : &debugger});
@@ -191,17 +207,8 @@ Session open_core_file(const std::string& core_path, const std::optional<std::st
     s.target.kind = TargetKind::core;
     s.target.core_file = core_path;
     s.target.executable = program;
-    s.core = ElfCore::open(core_path);
-    s.arch = &s.core->arch();
-    s.facts = s.core->facts();
-    if (program)
-        s.executable = check_executable(*s.core, *program);
-    else
-        s.executable.path_in_core = executable_path_in_core(*s.core);
-    if (program && s.core->file_mappings().empty()) name_fixed_program_mappings(s);
-    std::map<std::string, std::string> renamed;
-    if (s.executable.path_in_core && program) renamed[*s.executable.path_in_core] = *program;
-    s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
+    read_core(s);
+    add_file_memory(s);
     s.memory = std::make_unique<ChainedMemory>(std::vector<MemoryReader*>{s.core.get(), s.files.get()});
     return s;
 }

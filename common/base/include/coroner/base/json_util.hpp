@@ -23,6 +23,18 @@ inline nlohmann::ordered_json address_or_null(const std::optional<std::uint64_t>
     return a ? nlohmann::ordered_json(hex_address(*a)) : nlohmann::ordered_json(nullptr);
 }
 
+// A JSON document as coroner prints it: one line, invalid UTF-8 (a core's argv can hold anything) replaced
+// instead of thrown on, and DEL escaped (JSON escapes every other control character; a bare DEL would
+// become \x7f once the output is made printable, which JSON does not know). DEL is only ever in a string.
+template <class Json>
+std::string json_line(const Json& j) {
+    std::string line = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (line.find('\x7f') == std::string::npos) return line + "\n";
+    std::string escaped;
+    for (char c : line) escaped += c == '\x7f' ? std::string("\\u007f") : std::string(1, c);
+    return escaped + "\n";
+}
+
 // A frame as SPEC's JSON has it; the function without its parameter list.
 nlohmann::ordered_json frame_json(const Frame& frame);
 

@@ -100,7 +100,8 @@ private:
     std::size_t digit_run_ = 0, digit_run_reach_ = 0;
 };
 
-// The built-in rules, compiled on first use; with `rules_file`, that file's rules instead.
+// The built-in rules, compiled on first use; with `rules_file`, that file's rules instead, compiled again
+// only when the file has changed since.
 std::shared_ptr<const SecretRules> secret_rules(const std::optional<std::string>& rules_file = std::nullopt);
 
 }  // namespace coroner
