@@ -67,6 +67,10 @@ public:
     Registers registers(std::int64_t tid, const std::vector<std::string>& names) override {
         CORONER_FORWARD("registers of a thread", Registers, registers, tid, names);
     }
+    std::optional<std::uint64_t> frame_register(std::int64_t tid, int debugger_index,
+                                                const std::string& name) override {
+        CORONER_FORWARD("register of a frame", std::optional<std::uint64_t>, frame_register, tid, debugger_index, name);
+    }
     // bytes do not convert to std::vector through pybind11's list caster, so convert by hand.
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
         using Bytes = std::optional<std::vector<std::uint8_t>>;

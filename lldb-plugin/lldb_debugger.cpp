@@ -259,6 +259,18 @@ std::map<std::string, std::uint64_t> LldbDebugger::registers(std::int64_t tid, c
     return values;
 }
 
+std::optional<std::uint64_t> LldbDebugger::frame_register(std::int64_t tid, int debugger_index,
+                                                          const std::string& name) {
+    lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
+    lldb::SBFrame frame = thread_by_tid(process, tid).GetFrameAtIndex(static_cast<std::uint32_t>(debugger_index));
+    if (!frame.IsValid()) return std::nullopt;
+    lldb::SBValue reg = frame.FindRegister(name.c_str());
+    lldb::SBError error;
+    std::uint64_t value = reg.IsValid() ? reg.GetValueAsUnsigned(error, 0) : 0;
+    if (!reg.IsValid() || error.Fail()) return std::nullopt;
+    return value;
+}
+
 std::optional<std::vector<std::uint8_t>> LldbDebugger::read(std::uint64_t address, std::size_t size) {
     lldb::SBProcess process = debugger_.GetSelectedTarget().GetProcess();
     if (!process.IsValid()) return std::nullopt;

@@ -22,6 +22,7 @@ public:
     std::optional<SignalInfo> live_signal() override;
     std::optional<std::int64_t> selected_tid() override;
     std::map<std::string, std::uint64_t> registers(std::int64_t tid, const std::vector<std::string>& names) override;
+    std::optional<std::uint64_t> frame_register(std::int64_t tid, int debugger_index, const std::string& name) override;
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override;
 
 private:

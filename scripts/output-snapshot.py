@@ -6,7 +6,9 @@ usage: output-snapshot.py take BUILD-DIR OUT-DIR [FIXTURES-DIR]
            runs the debuggers of BUILD-DIR (its GDB module, its LLDB plugins) over the crash lab of
            FIXTURES-DIR (default BUILD-DIR/fixtures; give the same one to both snapshots: the cores, their
            paths and times are in the output); one file per debugger and core
-       output-snapshot.py compare BEFORE-DIR AFTER-DIR   (exit 1 and the differences if any)
+       output-snapshot.py compare BEFORE-DIR AFTER-DIR [--new-field NAME]...
+           (exit 1 and the differences if any; a field NAME that a change added on purpose is left out of
+           every JSON object, at any depth, before comparing)
 
 JSON is compared exactly except timing ("seconds"); text output is kept too and compared with the
 timing line ("scanned N bytes ... in S s") aside."""
@@ -89,7 +91,15 @@ def take(build, out_dir, fixtures=None):
 SCRATCH = re.compile(r"/tmp/coroner-snapshot-(redact|[A-Za-z0-9_]{8})/")
 
 
-def normalised(text):
+def without_fields(value, fields):
+    if isinstance(value, dict):
+        return {k: without_fields(v, fields) for k, v in value.items() if k not in fields}
+    if isinstance(value, list):
+        return [without_fields(v, fields) for v in value]
+    return value
+
+
+def normalised(text, new_fields=()):
     lines = []
     for line in SCRATCH.sub("<scratch>/", text).splitlines():
         if line.startswith("{"):
@@ -100,13 +110,14 @@ def normalised(text):
                 continue
             for key in TIMING_JSON:
                 value.pop(key, None)
+            value = without_fields(value, set(new_fields))
             lines.append(json.dumps(value, sort_keys=False))
         else:
             lines.append(TIMING_TEXT.sub("<time>", line))
     return lines
 
 
-def compare(before, after):
+def compare(before, after, new_fields=()):
     names = sorted(set(os.listdir(before)) | set(os.listdir(after)))
     differences, json_lines = 0, 0
     for name in names:
@@ -115,7 +126,7 @@ def compare(before, after):
             print("%s: only in %s" % (name, before if os.path.exists(a_path) else after))
             differences += 1
             continue
-        a, b = normalised(open(a_path).read()), normalised(open(b_path).read())
+        a, b = normalised(open(a_path).read(), new_fields), normalised(open(b_path).read(), new_fields)
         json_lines += sum(1 for line in a if line.startswith("{"))
         if a != b:
             differences += 1
@@ -132,7 +143,8 @@ def compare(before, after):
 if __name__ == "__main__":
     if len(sys.argv) in (4, 5) and sys.argv[1] == "take":
         take(*sys.argv[2:])
-    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
-        sys.exit(compare(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) >= 4 and sys.argv[1] == "compare" and sys.argv[4::2] == ["--new-field"] * len(sys.argv[4::2]) \
+            and len(sys.argv) % 2 == 0:
+        sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[5::2]))
     else:
         sys.exit(__doc__)

@@ -98,9 +98,15 @@ const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const std::vec
 Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& executable,
             const std::vector<SkipRule>& rules) {
     Blame b;
-    std::optional<int> first_library;
+    std::optional<int> first_library, first_scanned;
     for (std::size_t i = 0; i < frames.size(); i++) {
         const Frame& f = frames[i];
+        // A frame found by scanning the stack is a guess: blamed only when nothing better exists.
+        if (f.found_by == FoundBy::scan) {
+            bool named_or_own = f.function || (executable && f.module && *f.module == *executable);
+            if (!first_scanned && named_or_own && !matching_rule(rules, frames, i)) first_scanned = static_cast<int>(i);
+            continue;
+        }
         if (const SkipRule* rule = matching_rule(rules, frames, i)) {
             if (rule->role == BlameRole::keep) {
                 b.frame = static_cast<int>(i);
@@ -122,6 +128,13 @@ Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& 
     if (first_library) {
         b.frame = first_library;
         b.reason = "no frame of the program itself; first library frame with symbols that no rule skips";
+        return b;
+    }
+    if (first_scanned) {
+        b.frame = first_scanned;
+        b.reason =
+            "a guess: the first frame found by scanning the stack for return addresses (no frame the "
+            "debugger or the frame pointers found can be blamed)";
         return b;
     }
     b.reason = frames.empty() ? "the crashing thread has no frames" : "no frame has symbols or is in the program";

@@ -58,7 +58,8 @@ Signature make_signature(const std::string& signal, const std::string& cause_cla
     int taken = 0;
     for (std::size_t i = blamed ? static_cast<std::size_t>(*blamed) : 0; i < frames.size(); i++) {
         if (taken == signature_frames) break;
-        if (matching_rule(rules, frames, i)) continue;
+        // Scanned frames are guesses: a bucket made of them would split and merge crashes at random.
+        if (frames[i].found_by == FoundBy::scan || matching_rule(rules, frames, i)) continue;
         text += (taken == 0 ? " " : " | ") + signature_frame(frames[i], mappings);
         taken++;
     }

@@ -73,6 +73,13 @@ public:
         instruction_window = 16;  // an instruction is at most 15 bytes
         return_address_on_stack = true;
         frame_record = {0, 8};  // push rbp; mov rbp, rsp: the saved rbp, above it the return address
+        // call rel32 (5), call *disp32(%rip) (6), call *%reg (2, 3 with REX), call *disp8(%reg) (3, 4),
+        // call *disp32(%reg, index) (7).
+        call_lengths = {5, 6, 2, 3, 7, 4};
+        // struct rt_sigframe {pretcode; ucontext uc {uc_flags, uc_link, uc_stack (24 bytes), mcontext gregs[]}}
+        // (arch/x86/include/asm/sigframe.h); gregs: r8..r15, rdi, rsi, rbp (10), rbx, rdx, rax, rcx, rsp (15),
+        // rip (16). The slot is pretcode: gregs start 48 bytes above it.
+        signal_frame = SignalFrameLayout{"__restore_rt", 48 + 16 * 8, 48 + 15 * 8, 48 + 10 * 8};
         // Go's amd64 runtime, unchanged since Go 1.5 for g and since Go 1.17 for type names:
         // g {stack{lo, hi}; stackguard0; stackguard1; _panic; _defer; m; sched gobuf{sp, pc, g, ctxt, ret,
         // lr, bp}}; _panic {argp; arg eface{typ, data}; ...}; _type {size; ptrdata; hash; tflag; align;

@@ -67,6 +67,12 @@ struct Ran {
 };
 
 // One command: its options bound to a parser, and what it does once they are parsed.
+// --no-recover, on the commands that show or judge stacks.
+void add_no_recover_flag(CLI::App& app, bool& no_recover) {
+    app.add_flag("--no-recover", no_recover,
+                 "show only the frames the debugger found (no frame-pointer walk or stack scan past where it stopped)");
+}
+
 struct Command {
     std::unique_ptr<CLI::App> app;
     std::function<Ran(Debugger&)> run;
@@ -76,6 +82,7 @@ Command make_triage() {
     struct Options {
         bool json = false;
         bool reveal = false;
+        bool no_recover = false;
         TriageOptions triage;
     };
     auto options = std::make_shared<Options>();
@@ -89,8 +96,10 @@ Command make_triage() {
         ->check(thread_number);
     app->add_option("--frames", options->triage.frames, "how many frames to show (default 32)")
         ->check(CLI::Range(1, 100000));
+    add_no_recover_flag(*app, options->no_recover);
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
+                session.recover_frames = !options->no_recover;
                 TriageReport report = triage(session, options->triage);
                 return options->json ? printed(triage_json(report), options->reveal)
                                      : printed(triage_text(report), options->reveal);
@@ -101,6 +110,7 @@ Command make_blame() {
     struct Options {
         bool json = false;
         bool reveal = false;
+        bool no_recover = false;
         BlameOptions blame;
     };
     auto options = std::make_shared<Options>();
@@ -115,8 +125,10 @@ Command make_blame() {
     app->add_flag("--select", options->blame.select, "make the blamed frame the debugger's selected frame");
     app->add_option("--rules", options->blame.rules_file,
                     "a coroner.blame-rules/1 file whose rules come before the user's and the built-in ones");
+    add_no_recover_flag(*app, options->no_recover);
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
+                session.recover_frames = !options->no_recover;
                 BlameReport report = blame_report(session, options->blame);
                 return Ran{options->json ? printed(blame_json(report), options->reveal)
                                          : printed(blame_text(report), options->reveal),
@@ -193,6 +205,7 @@ Command make_threads() {
     struct Options {
         bool json = false;
         bool reveal = false;
+        bool no_recover = false;
         int frames = 16;
     };
     auto options = std::make_shared<Options>();
@@ -204,8 +217,10 @@ Command make_threads() {
     app->add_flag("--reveal", options->reveal, reveal_help);
     app->add_option("--frames", options->frames, "frames per thread to unwind and compare (default 16)")
         ->check(CLI::Range(1, 100000));
+    add_no_recover_flag(*app, options->no_recover);
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
+                session.recover_frames = !options->no_recover;
                 ThreadsReport report = threads_report(session, options->frames);
                 return options->json ? printed(threads_json(report), options->reveal)
                                      : printed(threads_text(report), options->reveal);

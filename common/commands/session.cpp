@@ -1,7 +1,9 @@
 #include "coroner/commands/session.hpp"
 
+#include "coroner/analysis/blame.hpp"
 #include "coroner/analysis/names.hpp"
 #include "coroner/analysis/signals.hpp"
+#include "coroner/analysis/stack_recovery.hpp"
 #include "coroner/base/error.hpp"
 #include "coroner/base/text.hpp"
 #include "coroner/core/module_file.hpp"
@@ -266,7 +268,62 @@ std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
             walked.resize(static_cast<std::size_t>(limit));
         return walked;
     }
-    return finished(debugger->frames(thread.tid, limit));
+    std::vector<Frame> given = debugger->frames(thread.tid, limit);
+    const std::size_t given_count = given.size();
+    std::vector<Frame> frames = finished(std::move(given));
+    // A stack ended early: the debugger stopped short of the limit, or gave frames that were garbage.
+    bool short_of_limit = limit <= 0 || given_count < static_cast<std::size_t>(limit) || frames.size() < given_count;
+    if (recover_frames && !frames.empty() && short_of_limit && !ends_stack(frames, frames.size() - 1)) {
+        std::vector<Frame> more = recovered(thread.tid, frames);
+        for (auto& f : more) frames.push_back(std::move(f));
+        if (limit > 0 && frames.size() > static_cast<std::size_t>(limit))
+            frames.resize(static_cast<std::size_t>(limit));
+        for (std::size_t i = 0; i < frames.size(); i++) frames[i].index = static_cast<int>(i);
+    }
+    return frames;
+}
+
+bool Session::ends_stack(const std::vector<Frame>& frames, std::size_t i) const {
+    if (is_outermost(frames, i)) return true;
+    if (const SkipRule* rule = matching_rule(builtin_skip_rules(), frames, i); rule && rule->role == BlameRole::entry)
+        return true;
+    const Frame& f = frames[i];
+    if (!f.function) return false;
+    const auto& entries = recovery_limits().entries;
+    return std::any_of(entries.begin(), entries.end(), [&](const Pattern& p) { return p.full_match(*f.function); });
+}
+
+std::vector<Frame> Session::recovered(std::int64_t tid, const std::vector<Frame>& frames) const {
+    const Frame& last = frames.back();
+    if (!last.sp || !last.debugger_index) return {};
+    RecoveryStart start;
+    start.pc = last.pc;
+    start.sp = *last.sp;
+    start.frame_pointer = debugger->frame_register(tid, *last.debugger_index, arch->fp);
+    start.function = last.function;
+    // Past the innermost frame a pc is a return address: its call, which names the caller, is just before it.
+    auto caller = [this](std::uint64_t return_address) { return debugger->symbolize(return_address - 1); };
+    auto normalized = [](const Frame& f) -> std::optional<std::string> {
+        if (!f.function) return std::nullopt;
+        return normalize_function(*f.function, f.file && ends_with(*f.file, ".rs"));
+    };
+    CodeNames names;
+    names.function_at = [&](std::uint64_t address) { return normalized(debugger->symbolize(address)); };
+    names.is_entry = [&](std::uint64_t return_address) {
+        Frame f = caller(return_address);
+        f.function = normalized(f);
+        return ends_stack({last, f}, 1);
+    };
+    std::vector<Frame> more;
+    for (const RecoveredFrame& r : recover_stack(*arch, *memory, facts.mappings, start, names)) {
+        Frame f = r.exact_pc ? debugger->symbolize(r.pc) : caller(r.pc);
+        f.pc = r.pc;
+        f.sp = r.sp;
+        f.found_by = r.found_by;
+        f.debugger_index.reset();  // not a frame the debugger can select
+        more.push_back(std::move(f));
+    }
+    return finished(std::move(more));
 }
 
 std::vector<Frame> Session::frames_at(const std::vector<std::uint64_t>& pcs) const {
@@ -302,7 +359,10 @@ std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
         const Mapping* m = ProcessMap(facts.mappings).at(f.pc);
         // Past the innermost frame, a pc outside executable memory means the unwinder lost the stack
         // (a smashed stack, say): what follows is garbage, which GDB prints and LLDB does not.
-        if (i > 0 && (!m || !m->executable)) {
+        // The same frame again (pc and stack pointer: not recursion, which moves the stack) is an unwinder
+        // going round in circles, as LLDB can on code without unwind tables: the stack ends there too.
+        bool repeated = i > 0 && !frames[i - 1].inlined && f.pc == frames[i - 1].pc && f.sp && f.sp == frames[i - 1].sp;
+        if (i > 0 && (!m || !m->executable || repeated)) {
             frames.resize(i);
             break;
         }

@@ -20,7 +20,8 @@ nlohmann::ordered_json frame_json(const Frame& f) {
             {"module", or_null(f.module)},
             {"file", or_null(f.file)},
             {"line", or_null(f.line)},
-            {"inlined", f.inlined}};
+            {"inlined", f.inlined},
+            {"found_by", to_string(f.found_by)}};
 }
 
 nlohmann::ordered_json triage_json(const TriageReport& r) {
@@ -80,8 +81,26 @@ std::string frame_line(const Frame& f, bool blamed) {
         where = fmt::format(" at {}{}", base_name(*f.file), f.line ? fmt::format(":{}", *f.line) : "");
     else if (f.module)
         where = fmt::format(" in {}", base_name(*f.module));
-    return fmt::format("  #{:<3} {:#018x}  {}{}{}{}", f.index, f.pc, f.function ? strip_parameters(*f.function) : "??",
+    std::string number = frame_label(f);
+    return fmt::format("  {:<4} {:#018x}  {}{}{}{}", number, f.pc, f.function ? strip_parameters(*f.function) : "??",
                        f.inlined ? " [inlined]" : "", where, blamed ? "   <= blame" : "");
+}
+
+// Where the debugger's unwinder stopped and coroner walked on: how many frames, found how.
+std::optional<std::string> recovered_line(const std::vector<Frame>& frames) {
+    auto count = [&](FoundBy how) {
+        return std::count_if(frames.begin(), frames.end(), [how](const Frame& f) { return f.found_by == how; });
+    };
+    auto by_fp = count(FoundBy::frame_pointer), by_scan = count(FoundBy::scan);
+    if (by_fp + by_scan == 0) return std::nullopt;
+    std::vector<std::string> parts;
+    if (by_fp) parts.push_back(fmt::format("{} by frame pointers (fp)", by_fp));
+    if (by_scan)
+        parts.push_back(fmt::format("{} by scanning the stack (scan: guesses, left out of the bucket)", by_scan));
+    return fmt::format(
+        "  the debugger's unwinder stopped early; coroner recovered {} frame{}: {} (--no-recover: "
+        "the debugger's frames only)",
+        by_fp + by_scan, by_fp + by_scan == 1 ? "" : "s", fmt::join(parts, ", "));
 }
 
 // The one-line warning for a module on the stack without debug info, with what to do about it.
@@ -148,6 +167,7 @@ std::string triage_text(const TriageReport& r, bool with_next_commands) {
         line("blame", fmt::format("none: {}", r.blame.reason));
     }
     out += r.frames_from ? fmt::format("stack ({})\n", *r.frames_from) : "stack\n";
+    if (auto recovered = recovered_line(r.frames)) out += *recovered + "\n";
     // Runs of the same function at the same line (deep recursion) print once with their count.
     auto same = [](const Frame& a, const Frame& b) {
         return a.function && a.function == b.function && a.file == b.file && a.line == b.line;

@@ -331,6 +331,18 @@ class GdbDebugger(_coroner.Debugger):
                 pass
         return values
 
+    def frame_register(self, tid, debugger_index, name):
+        try:
+            frame = self._frame_at(tid, debugger_index)
+            if frame is None:
+                return None
+            value = frame.read_register(name)
+            if value.is_optimized_out:
+                return None
+            return int(value) & 0xFFFFFFFFFFFFFFFF
+        except (gdb.error, ValueError):
+            return None
+
     def read_memory(self, address, size):
         try:
             return bytes(gdb.selected_inferior().read_memory(address, size))

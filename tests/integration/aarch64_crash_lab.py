@@ -24,6 +24,8 @@ NOT_ON_AARCH64 = {
     "divide_by_zero": "AArch64's integer division does not trap: the program runs to its end",
     "fp_exception": "AArch64 does not trap floating-point exceptions: the program runs to its end",
     "self_signal": "a SIGSYS the program raises kills qemu-aarch64 itself: the core is qemu's, not the guest's",
+    "nocfi_signal_handler": "gdb-multiarch 13.1 itself never returns from `bt 3` on its qemu core (unwinding the "
+                            "handler without unwind tables): nothing coroner could be tested in",
 }
 
 # (class, blame, signature) that differ from the x86-64 build's, and why.
@@ -32,6 +34,9 @@ DIFFERENT = {
     "bus_error": "qemu-aarch64 writes the mapping past the file's end one page short: the core is truncated",
     "exec_stack": "the unwinder finds no caller of code on the stack (AArch64 keeps the return address in x30)",
     "killed_by_sigquit": "a qemu core has no siginfo: no sender, so not external-signal",
+    "nocfi_no_frame_pointers": "without unwind tables or frame pointers gdb-multiarch's prologue analysis takes "
+                               "load_table for its own caller, again and again (each time higher up the stack, as "
+                               "recursion would be); on x86-64 GDB stops and coroner's scan finds the callers",
     "pure_virtual_call": "statically linked, the pure virtual slot is a NULL jump, not __cxa_pure_virtual's abort",
     "return_smashed": "ret has already loaded the smashed x30: the pc is garbage and no frame is left to blame",
     "stack_smashing": "the frame record survives on AArch64: the stack continues to main, which x86-64's loses",
@@ -40,6 +45,8 @@ DIFFERENT = {
 # Where LLDB's pm-triage JSON differs from gdb-multiarch's on the AArch64 core, and why.
 PARITY_DIFFERENT = {
     "exec_stack": "gdb-multiarch finds no caller of code on the stack, LLDB does (by x30): it blames run_shellcode",
+    "nocfi_no_frame_pointers": "gdb-multiarch repeats load_table (see DIFFERENT); LLDB's assembly inspection "
+                               "unwinds to main",
 }
 
 
@@ -56,6 +63,9 @@ def cross_build(source, program):
     argv += ["-l" + lib for lib in directive(text, "coroner-link")]
     status, out, err = harness.run(argv)
     check(status == 0, "%s: the cross compiler failed:\n%s%s" % (source, out, err))
+    for section in directive(text, "coroner-remove-sections"):
+        status, out, err = harness.run(["aarch64-linux-gnu-objcopy", "--remove-section", section, program])
+        check(status == 0, "%s: objcopy failed:\n%s%s" % (program, out, err))
     return directive(text, "coroner-args")
 
 

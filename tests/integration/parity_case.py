@@ -1,5 +1,7 @@
 """Parity: the same core gives the same pm-triage, pm-blame-frame, pm-threads and pm-symbols JSON in GDB and in LLDB (only
-"debugger" may differ).
+"debugger" may differ, and a frame's "found_by": where GDB's unwinder stops early and coroner recovers the frames,
+LLDB's may unwind them itself; the frames must be the same, and the test prints how each debugger found them. Where
+frames came from a stack scan, which stays out of the signature, one signature must be the other cut short).
 
 usage: parity_case.py GDB-SCRIPT LLDB-PLUGIN LLDB-EXECUTABLE NAME BINARY CORE"""
 import json
@@ -44,6 +46,33 @@ def test(argv):
     triage_gdb, triage_lldb = from_gdb[0], from_lldb[0]
     check(triage_gdb["debugger"]["name"] == "gdb" and triage_lldb["debugger"]["name"] == "lldb", "debugger names")
     del triage_gdb["debugger"], triage_lldb["debugger"]
+    scanned = recovered = False
+    for label, report in (("gdb", triage_gdb), ("lldb", triage_lldb)):
+        found_by = [f.pop("found_by") for f in report["thread"]["frames"]]
+        if any(how != "debugger" for how in found_by):
+            print("%s found the frames by %s" % (label, found_by))
+            recovered = True
+        scanned = scanned or "scan" in found_by
+    if recovered:
+        # A recovered frame has no variables the debugger can read: the value's origin is traced as far as the
+        # debugger's own frames go, so one trace must be the other cut short.
+        origins = [report["origin"]["frames"] if report["origin"] else [] for report in (from_gdb[1], from_lldb[1])]
+        short, full = sorted(origins, key=len)
+        check(full[:len(short)] == short, "origins %s and %s: one is not the other cut short" % (short, full))
+        for report in (from_gdb[1], from_lldb[1]):
+            report.pop("origin")
+    if scanned:
+        # Scanned frames are guesses and stay out of the signature: where one debugger's frames came from a
+        # scan and the other's unwinder found them, its signature is the other's cut short, so buckets differ.
+        short, full = sorted((triage_gdb["signature"], triage_lldb["signature"]), key=len)
+        check(full.startswith(short), "signatures %r and %r: one is not the other cut short" % (short, full))
+        print("signatures differ by scanned frames: %r, %r" % (short, full))
+        for report in (triage_gdb, triage_lldb):
+            del report["signature"], report["bucket"]
+    for report in (from_gdb[2], from_lldb[2]):
+        for group in report["groups"]:
+            for f in group["frames"]:
+                f.pop("found_by")
     differences = []
     for command, a, b in zip(COMMANDS, from_gdb, from_lldb):
         differences += ["%s %s" % (command.split()[0], d) for d in diff(a, b)]

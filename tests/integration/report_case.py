@@ -68,6 +68,29 @@ def check_facts(text, report, triage):
         check(report[field] and report[field] in text, "the JSON's %s is not the Markdown's" % field)
 
 
+# Where GDB's unwinder stops early and coroner recovers the frames, LLDB's may unwind them itself: the report says
+# how each frame was found (`#2 fp`, a line on the recovery), which is compared apart from the rest.
+RECOVERY_LINE = re.compile(r"^.*coroner recovered \d+ frames?:.*\n", re.M)
+FRAME_LABEL = re.compile(r"#(\d+)(?: fp| scan)? +")
+# Cores where one debugger's frames came from a stack scan, which stays out of the signature and has no
+# variables to trace a value through: the texts differ in bucket, signature and origin, and are compared apart.
+SCANNED = {"nocfi_no_frame_pointers"}
+
+
+def without_recovery_marks(text):
+    return FRAME_LABEL.sub(lambda m: "#%s " % m.group(1), RECOVERY_LINE.sub("", text))
+
+
+def json_without_recovery_marks(value):
+    if isinstance(value, str):
+        return without_recovery_marks(value)
+    if isinstance(value, list):
+        return [json_without_recovery_marks(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_without_recovery_marks(v) for k, v in value.items() if k != "found_by"}
+    return value
+
+
 def secret_values(debugger, binary, core):
     scan = debugger.json("pm-secrets-scan --json --reveal", binary, core)
     return [f["value"] for f in scan["findings"] if f["value"] and len(f["value"]) >= 8]
@@ -86,13 +109,18 @@ def test(argv):
         check_facts(text, report, triage)
         for lldb in lldbs:
             other, other_report, _ = report_files(lldb, binary, core, scratch)
-            if other != text:
-                a, b = text.splitlines(), other.splitlines()
+            if name in SCANNED:
+                check_sections(other, sections)
+                check("Cause of death: `%s`" % triage["cause"]["class"] in other, "LLDB's class differs")
+                continue
+            if without_recovery_marks(other) != without_recovery_marks(text):
+                a, b = without_recovery_marks(text).splitlines(), without_recovery_marks(other).splitlines()
                 first = next(i for i in range(min(len(a), len(b)) + 1) if i >= min(len(a), len(b)) or a[i] != b[i])
                 check(False, "LLDB (%s) wrote another text; first difference at line %d:\n  gdb:  %s\n  lldb: %s" % (
                     lldb.executable, first + 1, a[first] if first < len(a) else "<end>",
                     b[first] if first < len(b) else "<end>"))
-            check(other_report == report, "LLDB (%s) wrote another JSON" % lldb.executable)
+            check(json_without_recovery_marks(other_report) == json_without_recovery_marks(report),
+                  "LLDB (%s) wrote another JSON" % lldb.executable)
         values = secret_values(gdb, binary, core)
         if name == "secrets_everywhere":
             check(len(values) >= 5, "secrets_everywhere's core holds only %d secrets" % len(values))

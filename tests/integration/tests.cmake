@@ -228,3 +228,9 @@ add_test(NAME "aarch64: the crash lab on AArch64 gives the x86-64 answers in gdb
                  ${CORONER_LLDB_PLUGINS})
 set_tests_properties("aarch64: the crash lab on AArch64 gives the x86-64 answers in gdb-multiarch and every LLDB"
                      PROPERTIES TIMEOUT 900)
+
+# Stacks the unwinder gives up on (issue 19): the crash lab's programs without unwind tables, recovered by the
+# frame-pointer chain or a stack scan, the same in GDB and every LLDB and compared with eu-stack's.
+add_test(NAME "gdb and every lldb: stacks recovered past the unwinder"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/stack_recovery.py ${CRASH_LAB_BIN} ${cores} ${gdb_script}
+                 ${CORONER_LLDB_PLUGINS})

@@ -17,7 +17,7 @@ TRIAGE_KEYS = {
     "symbols": ["missing_debug_info", "mismatched"],
     "security": ["rating", "reason"],
 }
-FRAME_KEYS = ["index", "pc", "function", "module", "file", "line", "inlined"]
+FRAME_KEYS = ["index", "pc", "function", "module", "file", "line", "inlined", "found_by"]
 BLAME_KEYS = ["frame", "function", "file", "line", "reason"]
 
 
@@ -30,6 +30,7 @@ def check_shape(report):
     for frame in report["thread"]["frames"]:
         check(sorted(frame) == sorted(FRAME_KEYS), "frame keys %s" % sorted(frame))
         check(frame["pc"].startswith("0x"), "pc is not a hex string: %r" % frame["pc"])
+        check(frame["found_by"] in ("debugger", "frame-pointer", "scan"), "found_by %r" % frame["found_by"])
     if report["blame"] is not None:
         check(sorted(report["blame"]) == sorted(BLAME_KEYS), "blame keys %s" % sorted(report["blame"]))
     check(len(report["bucket"]) == 16 and int(report["bucket"], 16) >= 0, "bucket %r" % report["bucket"])

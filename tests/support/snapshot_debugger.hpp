@@ -4,6 +4,7 @@
 #include "coroner/core/debugger.hpp"
 
 #include <map>
+#include <tuple>
 
 namespace coroner::test {
 
@@ -52,6 +53,13 @@ public:
     std::optional<std::int64_t> selected_tid() override { return selected; }
     std::map<std::string, std::uint64_t> registers(std::int64_t, const std::vector<std::string>&) override {
         return {};
+    }
+    std::map<std::tuple<std::int64_t, int, std::string>, std::uint64_t> frame_registers;  // by (tid, frame, name)
+    std::optional<std::uint64_t> frame_register(std::int64_t tid, int debugger_index,
+                                                const std::string& name) override {
+        auto it = frame_registers.find({tid, debugger_index, name});
+        if (it == frame_registers.end()) return std::nullopt;
+        return it->second;
     }
     std::optional<std::vector<std::uint8_t>> read(std::uint64_t, std::size_t) override { return std::nullopt; }
 };

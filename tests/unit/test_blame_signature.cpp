@@ -123,3 +123,29 @@ TEST_CASE("signatures use normalized names or module+offset, and buckets follow 
     CHECK(bucket_of("SIGSEGV null-deref a | b") != bucket_of("SIGSEGV null-deref a | c"));
     CHECK(bucket_of("x") == bucket_of("x"));
 }
+
+TEST_CASE("frames found by scanning the stack are blamed last and never enter the signature") {
+    Frame scanned_own = in(frame(1, 0x1100, "parse_request"), "/srv/prog");
+    scanned_own.found_by = FoundBy::scan;
+    Frame by_fp = in(frame(1, 0x1100, "parse_request"), "/srv/prog");
+    by_fp.found_by = FoundBy::frame_pointer;
+    std::vector<Frame> guessed = {in(frame(0, 0x7f00, "strlen"), "/lib/libc.so.6"), scanned_own};
+    Blame b = blame(guessed, std::string("/srv/prog"), builtin_skip_rules());
+    REQUIRE(b.frame);
+    CHECK(*b.frame == 1);
+    CHECK(b.reason.find("a guess") == 0);
+    // A library frame the debugger found beats a scanned frame of the program.
+    std::vector<Frame> with_library = {in(frame(0, 0x7f00, "inflate"), "/lib/libz.so.1"), scanned_own};
+    CHECK(blame(with_library, std::string("/srv/prog"), builtin_skip_rules()).frame == 0);
+    // Frame-pointer frames count like the debugger's.
+    std::vector<Frame> chained = {in(frame(0, 0x7f00, "strlen"), "/lib/libc.so.6"), by_fp};
+    CHECK(blame(chained, std::string("/srv/prog"), builtin_skip_rules()).reason ==
+          "first frame in the program's own code");
+    std::vector<Frame> mappings_frames = {in(frame(0, 0x1000, "read_field"), "/srv/prog"), scanned_own};
+    std::vector<Mapping> none;
+    auto sig = make_signature("SIGSEGV", "null-deref", mappings_frames, 0, none, builtin_skip_rules());
+    CHECK(sig.text == "SIGSEGV null-deref read_field");
+    mappings_frames[1] = by_fp;
+    CHECK(make_signature("SIGSEGV", "null-deref", mappings_frames, 0, none, builtin_skip_rules()).text ==
+          "SIGSEGV null-deref read_field | parse_request");
+}

@@ -1,5 +1,7 @@
 #include "coroner/analysis/runtimes/rust_panic.hpp"
 
+#include "../support/region_memory.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -7,30 +9,9 @@
 
 using namespace coroner;
 
+using coroner::test::RegionMemory;
+
 namespace {
-
-// Memory made of a few regions, each a run of bytes at an address.
-class RegionMemory final : public MemoryReader {
-public:
-    void put(std::uint64_t address, const std::vector<std::uint8_t>& bytes) { regions_[address] = bytes; }
-    void put_words(std::uint64_t address, const std::vector<std::uint64_t>& words) {
-        std::vector<std::uint8_t> bytes(words.size() * 8);
-        std::memcpy(bytes.data(), words.data(), bytes.size());
-        put(address, bytes);
-    }
-    void put_text(std::uint64_t address, const std::string& text) { put(address, {text.begin(), text.end()}); }
-    std::optional<std::vector<std::uint8_t>> read(std::uint64_t address, std::size_t size) override {
-        auto it = regions_.upper_bound(address);
-        if (it == regions_.begin()) return std::nullopt;
-        --it;
-        std::uint64_t offset = address - it->first;
-        if (offset + size > it->second.size()) return std::nullopt;
-        return std::vector<std::uint8_t>(it->second.begin() + offset, it->second.begin() + offset + size);
-    }
-
-private:
-    std::map<std::uint64_t, std::vector<std::uint8_t>> regions_;
-};
 
 std::uint64_t line_and_column(std::uint32_t line, std::uint32_t column) { return line | (std::uint64_t{column} << 32); }
 

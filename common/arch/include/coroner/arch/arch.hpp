@@ -52,6 +52,13 @@ struct GoRuntimeLayout {
     std::uint64_t type_tflag = 0, type_kind = 0, type_str = 0;  // runtime._type's fields
 };
 
+// Where a signal frame keeps the interrupted code's registers: offsets from the stack slot that holds the
+// handler's return address, which is the start of the signal trampoline `trampoline` (libc's sa_restorer).
+struct SignalFrameLayout {
+    std::string trampoline;
+    std::uint64_t pc = 0, sp = 0, fp = 0;
+};
+
 // What a frame pointer points at: the caller's frame pointer, and the return address into the caller.
 struct FrameRecord {
     std::uint64_t caller_frame = 0;
@@ -86,6 +93,14 @@ public:
     // Whether a call leaves the return address at the stack pointer (rather than in a register).
     bool return_address_on_stack = false;
     FrameRecord frame_record;
+    // The sizes a call instruction can have, the commonest first: where to look for the call before a
+    // return address.
+    std::vector<std::size_t> call_lengths;
+    // How a frame pointer is aligned in a frame record (the walk refuses any other).
+    std::uint64_t frame_alignment = 8;
+    // How a signal handler's frame-pointer chain continues into the code the signal interrupted; nothing
+    // where coroner does not know the CPU's signal frame.
+    std::optional<SignalFrameLayout> signal_frame;
     GoRuntimeLayout go;
 
     // Whether an address is one the CPU can use at all (a non-canonical one faults without an address).

@@ -12,6 +12,15 @@ namespace coroner {
 
 // One frame of a backtrace, as the debugger symbolized it. `module` is filled by common from the
 // process's mappings, not by the adapter, so that both debuggers name modules the same way.
+// How a frame was found: by the debugger's unwinder, or by coroner past where the debugger stopped
+// (analysis/stack_recovery.hpp): following saved frame pointers, or scanning the stack for return addresses.
+enum class FoundBy { debugger, frame_pointer, scan };
+
+// As JSON and text spell it: "debugger", "frame-pointer", "scan".
+inline const char* to_string(FoundBy how) {
+    return how == FoundBy::frame_pointer ? "frame-pointer" : how == FoundBy::scan ? "scan" : "debugger";
+}
+
 struct Frame {
     int index = 0;
     std::uint64_t pc = 0;
@@ -24,7 +33,14 @@ struct Frame {
     bool artificial = false;            // synthesized by the debugger (a tail call's): not on the stack
     std::optional<int> debugger_index;  // what `frame N` takes in the debugger that gave the frame
                                         // (coroner leaves out frames the debugger counts)
+    FoundBy found_by = FoundBy::debugger;
 };
+
+// How text shows a frame's number: "#3", and for a frame coroner recovered "#3 fp" or "#3 scan".
+inline std::string frame_label(const Frame& f) {
+    const char* how = f.found_by == FoundBy::frame_pointer ? " fp" : f.found_by == FoundBy::scan ? " scan" : "";
+    return "#" + std::to_string(f.index) + how;
+}
 
 // What a variable's type is, once typedefs are seen through.
 enum class ValueKind { other, pointer, integer, enumeration, boolean, character, floating };

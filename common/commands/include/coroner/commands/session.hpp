@@ -39,6 +39,8 @@ struct Session {
     // A Go program that died of a panic: the value and the panicking goroutine's stack, which stands in
     // for the crashing thread's (by then deep in the runtime's signal handler).
     std::optional<GoPanic> go_panic;
+    // Whether frames() walks on where the debugger's unwinder stopped early (--no-recover turns it off).
+    bool recover_frames = true;
 
     // The thread's frames, with modules named from the mappings (the executable by its opened path);
     // for the crashing thread of a Go panic, the panicking goroutine's.
@@ -57,6 +59,11 @@ private:
     std::vector<Frame> frames_at(const std::vector<std::uint64_t>& pcs) const;
     // Names normalized, cut at main and where the stack turns to garbage, modules named.
     std::vector<Frame> finished(std::vector<Frame> frames) const;
+    // The frames past the last of `frames` that coroner finds itself (analysis/stack_recovery.hpp),
+    // finished like the debugger's; none when the stack ends where it should.
+    std::vector<Frame> recovered(std::int64_t tid, const std::vector<Frame>& frames) const;
+    // Whether a frame ends a stack: main, a thread's or the process's entry.
+    bool ends_stack(const std::vector<Frame>& frames, std::size_t i) const;
 };
 
 Session open_session(Debugger& debugger);

@@ -76,6 +76,10 @@ public:
     // For a live process: the registers named (the CPU's general-purpose ones, Arch::debugger_registers) of
     // a thread's innermost frame, those the debugger has. A core's registers come from its notes instead.
     virtual std::map<std::string, std::uint64_t> registers(std::int64_t tid, const std::vector<std::string>& names) = 0;
+    // One register of a thread's frame (by the debugger's frame number) as the debugger unwound it: what a
+    // walk past the debugger's last frame starts from (its frame pointer). Nothing when it has no value.
+    virtual std::optional<std::uint64_t> frame_register(std::int64_t tid, int debugger_index,
+                                                        const std::string& name) = 0;
 };
 
 }  // namespace coroner
