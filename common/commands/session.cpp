@@ -302,7 +302,13 @@ std::vector<Frame> Session::recovered(std::int64_t tid, const std::vector<Frame>
     start.frame_pointer = debugger->frame_register(tid, *last.debugger_index, arch->fp);
     start.function = last.function;
     // Past the innermost frame a pc is a return address: its call, which names the caller, is just before it.
-    auto caller = [this](std::uint64_t return_address) { return debugger->symbolize(return_address - 1); };
+    // Each return address is named twice (is it an entry? then the frame itself): the debugger is asked once.
+    std::map<std::uint64_t, Frame> named;
+    auto caller = [&](std::uint64_t return_address) {
+        auto it = named.find(return_address);
+        if (it == named.end()) it = named.emplace(return_address, debugger->symbolize(return_address - 1)).first;
+        return it->second;
+    };
     auto normalized = [](const Frame& f) -> std::optional<std::string> {
         if (!f.function) return std::nullopt;
         return normalize_function(*f.function, f.file && ends_with(*f.file, ".rs"));

@@ -23,8 +23,8 @@ struct Program {
 
 std::vector<std::uint8_t> call_to(std::uint64_t from, std::uint64_t to) {
     auto rel = static_cast<std::uint32_t>(to - (from + 5));
-    return {0xe8, static_cast<std::uint8_t>(rel), static_cast<std::uint8_t>(rel >> 8), static_cast<std::uint8_t>(rel >> 16),
-            static_cast<std::uint8_t>(rel >> 24)};
+    return {0xe8, static_cast<std::uint8_t>(rel), static_cast<std::uint8_t>(rel >> 8),
+            static_cast<std::uint8_t>(rel >> 16), static_cast<std::uint8_t>(rel >> 24)};
 }
 
 Program program() {
@@ -42,7 +42,8 @@ Program program() {
                   {stack_top, stack_end, 0, true, true, false, "[stack]"}};
     p.names.function_at = [](std::uint64_t a) -> std::optional<std::string> {
         if (a < code || a >= code + 0x700) return std::nullopt;
-        static const char* names[] = {"measure", "header_length", "parse_request", "other", "run", "helper", "__restore_rt"};
+        static const char* names[] = {"measure", "header_length", "parse_request", "other",
+                                      "run",     "helper",        "__restore_rt"};
         return names[(a - code) / 0x100];
     };
     p.names.is_entry = [](std::uint64_t) { return false; };
@@ -108,8 +109,8 @@ TEST_CASE("the chain crosses a signal frame into the interrupted code") {
     words[2] = 0x7ff900;      // the handler's saved rbp
     words[3] = code + 0x600;  // the return address: __restore_rt
     std::size_t gregs = (0x18 + 48) / 8;
-    words[gregs + 10] = 0x7ff9a0;     // interrupted rbp
-    words[gregs + 15] = 0x7ff980;     // interrupted rsp
+    words[gregs + 10] = 0x7ff9a0;      // interrupted rbp
+    words[gregs + 15] = 0x7ff980;      // interrupted rsp
     words[gregs + 16] = code + 0x210;  // interrupted rip, inside parse_request
     p.memory.put_words(0x7ff800, words);
     p.memory.put_words(0x7ff9a0, {0, code + 0x105});  // parse_request's record: returns into header_length
@@ -129,8 +130,12 @@ TEST_CASE("a call through a PLT stub is checked against where the stub jumps") {
     auto rel = static_cast<std::uint32_t>(slot - (stub + 6));
     RegionMemory& m = p.memory;
     auto text = *m.read(code, 0x1000);
-    std::vector<std::uint8_t> jmp = {0xff, 0x25, static_cast<std::uint8_t>(rel), static_cast<std::uint8_t>(rel >> 8),
-                                     static_cast<std::uint8_t>(rel >> 16), static_cast<std::uint8_t>(rel >> 24)};
+    std::vector<std::uint8_t> jmp = {0xff,
+                                     0x25,
+                                     static_cast<std::uint8_t>(rel),
+                                     static_cast<std::uint8_t>(rel >> 8),
+                                     static_cast<std::uint8_t>(rel >> 16),
+                                     static_cast<std::uint8_t>(rel >> 24)};
     std::copy(jmp.begin(), jmp.end(), text.begin() + 0x500);
     m.put(code, text);
     m.put_words(slot, {code});
@@ -144,4 +149,36 @@ TEST_CASE("the recovery limits come from rules/stack_recovery.json") {
     CHECK(recovery_limits().scan_words == 4096);
     CHECK(recovery_limits().chain_frames == 256);
     CHECK_FALSE(recovery_limits().entries.empty());
+}
+
+TEST_CASE("on AArch64 the chain follows frame records and finds the bl before each return address") {
+    RegionMemory memory;
+    // caller at 0x400100: bl 0x400000 (measure), returning to 0x400104; main at 0x400200: bl 0x400100.
+    auto bl = [](std::uint64_t from, std::uint64_t to) {
+        auto word = 0x94000000u | (static_cast<std::uint32_t>((to - from) / 4) & 0x03ffffffu);
+        return std::vector<std::uint8_t>{static_cast<std::uint8_t>(word), static_cast<std::uint8_t>(word >> 8),
+                                         static_cast<std::uint8_t>(word >> 16), static_cast<std::uint8_t>(word >> 24)};
+    };
+    std::vector<std::uint8_t> text(0x300, 0);
+    auto at_100 = bl(0x400100, 0x400000), at_200 = bl(0x400200, 0x400100);
+    std::copy(at_100.begin(), at_100.end(), text.begin() + 0x100);
+    std::copy(at_200.begin(), at_200.end(), text.begin() + 0x200);
+    memory.put(0x400000, text);
+    // Frame records 16-byte aligned: {caller's x29, x30}.
+    memory.put_words(0x7ff800, {0, 0, 0x7ff840, 0x400104, 0, 0, 0, 0, 0, 0x400204});
+    std::vector<Mapping> mappings = {{0x400000, 0x401000, 0, true, false, true, "/srv/prog"},
+                                     {stack_top, stack_end, 0, true, true, false, "[stack]"}};
+    CodeNames names;
+    names.function_at = [](std::uint64_t a) -> std::optional<std::string> {
+        return a < 0x400100 ? "measure" : a < 0x400200 ? "caller" : "main";
+    };
+    names.is_entry = [](std::uint64_t) { return false; };
+    RecoveryStart start{0x400010, 0x7ff800, 0x7ff810, std::string("measure")};
+    auto frames = recover_stack(aarch64_arch(), memory, mappings, start, names);
+    CHECK(pcs(frames) == std::vector<std::uint64_t>{0x400104, 0x400204});
+    // A frame record off the 16-byte alignment is refused: the scan finds the callers instead.
+    start.frame_pointer = 0x7ff818;
+    auto scanned = recover_stack(aarch64_arch(), memory, mappings, start, names);
+    CHECK(pcs(scanned) == std::vector<std::uint64_t>{0x400104, 0x400204});
+    CHECK(scanned[0].found_by == FoundBy::scan);
 }
