@@ -10,7 +10,8 @@ namespace coroner {
 const RecoveryLimits& recovery_limits() {
     static const RecoveryLimits limits = [] {
         RecoveryLimits l;
-        for (const RuleFields& rule : rule_list(builtin_rules("stack_recovery"), "stack-recovery", "the built-in rules")) {
+        for (const RuleFields& rule :
+             rule_list(builtin_rules("stack_recovery"), "stack-recovery", "the built-in rules")) {
             std::string method = rule.text("method");
             if (method == "frame-pointer") {
                 l.chain_frames = rule.count("max_frames", l.chain_frames, 1, 100000);
@@ -80,9 +81,8 @@ std::optional<SignalFrames> signal_frames(const Arch& arch, MemoryReader& memory
     auto pc = read_u64(memory, slot + layout.pc), sp = read_u64(memory, slot + layout.sp),
          fp = read_u64(memory, slot + layout.fp);
     if (!pc || !sp || !fp || !in_module_code(mappings, *pc)) return std::nullopt;
-    return SignalFrames{{return_address, slot + 8, FoundBy::frame_pointer, true},
-                        {*pc, *sp, FoundBy::frame_pointer, true},
-                        *fp};
+    return SignalFrames{
+        {return_address, slot + 8, FoundBy::frame_pointer, true}, {*pc, *sp, FoundBy::frame_pointer, true}, *fp};
 }
 
 // The chain of frame records from the start frame's frame pointer: each record holds the caller's frame
