@@ -20,8 +20,10 @@ const RecoveryLimits& recovery_limits() {
                 l.scan_frames = rule.count("max_frames", l.scan_frames, 1, 100000);
             } else if (method == "entry") {
                 l.entries.push_back(rule.pattern("function"));
+            } else if (method == "trampoline") {
+                l.trampolines.push_back(rule.pattern("function"));
             } else {
-                rule.fail("method is '" + method + "'", "use frame-pointer, scan or entry");
+                rule.fail("method is '" + method + "'", "use frame-pointer, scan, entry or trampoline");
             }
         }
         return l;
@@ -85,6 +87,20 @@ std::optional<SignalFrames> signal_frames(const Arch& arch, MemoryReader& memory
         {return_address, slot + 8, FoundBy::frame_pointer, true}, {*pc, *sp, FoundBy::frame_pointer, true}, *fp};
 }
 
+// The innermost frame's caller by the link register, when the frame has not saved it yet: a return address
+// after a call in a module's code, into another function than the frame's own (a stale one, left by a call
+// the frame made, returns into itself) and not the one the first frame record holds (then it was saved).
+std::optional<std::uint64_t> caller_by_link(const Arch& arch, MemoryReader& memory, ProcessMap mappings,
+                                            const RecoveryStart& start, const CodeNames& names,
+                                            std::uint64_t first_record) {
+    if (!start.link || !in_module_code(mappings, *start.link) || !call_before(arch, memory, *start.link))
+        return std::nullopt;
+    auto caller = names.function_at(*start.link - 1);
+    if (caller && start.function && *caller == *start.function) return std::nullopt;
+    if (read_u64(memory, first_record + arch.frame_record.return_address) == start.link) return std::nullopt;
+    return start.link;
+}
+
 // The chain of frame records from the start frame's frame pointer: each record holds the caller's frame
 // pointer and the return address into the caller, and lies in the thread's stack above the one before.
 std::vector<RecoveredFrame> frame_pointer_walk(const Arch& arch, MemoryReader& memory, ProcessMap mappings,
@@ -95,6 +111,10 @@ std::vector<RecoveredFrame> frame_pointer_walk(const Arch& arch, MemoryReader& m
     if (!start.frame_pointer || !stack) return out;
     std::uint64_t record = *start.frame_pointer, lowest = start.sp;
     const std::uint64_t record_size = std::max(arch.frame_record.caller_frame, arch.frame_record.return_address) + 8;
+    if (auto link = caller_by_link(arch, memory, mappings, start, names, record)) {
+        out.push_back({*link, start.sp, FoundBy::frame_pointer});
+        if (names.is_entry(*link)) return out;
+    }
     while (out.size() < limits.chain_frames) {
         if (record < lowest || record % arch.frame_alignment != 0 || record + record_size > stack->end) break;
         const std::uint64_t slot = record + arch.frame_record.return_address;

@@ -136,9 +136,10 @@ public:
         breakpoint_instruction = "brk";   // also what GCC's __builtin_trap is (brk #0x3e8)
         instruction_window = 4;           // every instruction is 4 bytes
         return_address_on_stack = false;  // bl leaves it in x30
-        frame_record = {0, 8};            // a frame record: the caller's x29, then x30 (the return address)
-        call_lengths = {4};               // bl, blr
-        frame_alignment = 16;             // the stack pointer, and so a frame record, is 16-byte aligned
+        link_register = "x30";
+        frame_record = {0, 8};  // a frame record: the caller's x29, then x30 (the return address)
+        call_lengths = {4};     // bl, blr
+        frame_alignment = 16;   // the stack pointer, and so a frame record, is 16-byte aligned
         // Go's arm64 runtime lays out g, gobuf, _panic and _type as on amd64 (8-byte words everywhere).
         go = {32, 56, 48, 8, 20, 23, 40};
     }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -283,6 +284,19 @@ std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
     return frames;
 }
 
+bool Session::lost_here(const std::vector<Frame>& frames, std::size_t i) const {
+    // A guess of the debugger's heuristics: no function there, and no call before it (a caller's pc is a
+    // return address) unless the frame below is a signal trampoline (then the pc is the interrupted one).
+    const Frame& f = frames[i];
+    if (f.function || frames[i - 1].inlined || f.found_by != FoundBy::debugger || !memory) return false;
+    const Frame& below = frames[i - 1];
+    const auto& trampolines = recovery_limits().trampolines;
+    if (below.function && std::any_of(trampolines.begin(), trampolines.end(),
+                                      [&](const Pattern& p) { return p.full_match(*below.function); }))
+        return false;
+    return !call_before(*arch, *memory, f.pc);
+}
+
 bool Session::ends_stack(const std::vector<Frame>& frames, std::size_t i) const {
     if (is_outermost(frames, i)) return true;
     if (const SkipRule* rule = matching_rule(builtin_skip_rules(), frames, i); rule && rule->role == BlameRole::entry)
@@ -300,6 +314,8 @@ std::vector<Frame> Session::recovered(std::int64_t tid, const std::vector<Frame>
     start.pc = last.pc;
     start.sp = *last.sp;
     start.frame_pointer = debugger->frame_register(tid, *last.debugger_index, arch->fp);
+    if (frames.size() == 1 && arch->link_register)
+        start.link = debugger->frame_register(tid, *last.debugger_index, *arch->link_register);
     start.function = last.function;
     // Past the innermost frame a pc is a return address: its call, which names the caller, is just before it.
     // Each return address is named twice (is it an entry? then the frame itself): the debugger is asked once.
@@ -368,7 +384,7 @@ std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
         // The same frame again (pc and stack pointer: not recursion, which moves the stack) is an unwinder
         // going round in circles, as LLDB can on code without unwind tables: the stack ends there too.
         bool repeated = i > 0 && !frames[i - 1].inlined && f.pc == frames[i - 1].pc && f.sp && f.sp == frames[i - 1].sp;
-        if (i > 0 && (!m || !m->executable || repeated)) {
+        if (i > 0 && (!m || !m->executable || repeated || lost_here(frames, i))) {
             frames.resize(i);
             break;
         }

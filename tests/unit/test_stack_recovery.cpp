@@ -176,6 +176,14 @@ TEST_CASE("on AArch64 the chain follows frame records and finds the bl before ea
     RecoveryStart start{0x400010, 0x7ff800, 0x7ff810, std::string("measure")};
     auto frames = recover_stack(aarch64_arch(), memory, mappings, start, names);
     CHECK(pcs(frames) == std::vector<std::uint64_t>{0x400104, 0x400204});
+    // Code that never saved x30 (a leaf, or code jumped into): its caller is in the link register, then the
+    // chain goes on from the caller's record. A link the first record already holds is not counted twice.
+    RecoveryStart jumped{0x7ff000, 0x7ff800, 0x7ff840, std::nullopt, 0x400104};
+    CHECK(pcs(recover_stack(aarch64_arch(), memory, mappings, jumped, names)) ==
+          std::vector<std::uint64_t>{0x400104, 0x400204});
+    RecoveryStart saved{0x400010, 0x7ff800, 0x7ff810, std::string("measure"), 0x400104};
+    CHECK(pcs(recover_stack(aarch64_arch(), memory, mappings, saved, names)) ==
+          std::vector<std::uint64_t>{0x400104, 0x400204});
     // A frame record off the 16-byte alignment is refused: the scan finds the callers instead.
     start.frame_pointer = 0x7ff818;
     auto scanned = recover_stack(aarch64_arch(), memory, mappings, start, names);

@@ -23,6 +23,7 @@ struct RecoveryLimits {
     std::size_t scan_words = 4096;   // stack words the scan reads at most
     std::size_t scan_frames = 64;    // frames the scan keeps at most
     std::vector<Pattern> entries;    // functions that end a stack besides main and blame's entry frames
+    std::vector<Pattern> trampolines;  // signal trampolines: the frame above one has an exact pc
 };
 const RecoveryLimits& recovery_limits();
 
@@ -32,6 +33,9 @@ struct RecoveryStart {
     std::uint64_t sp = 0;
     std::optional<std::uint64_t> frame_pointer;  // the CPU's frame-pointer register in that frame
     std::optional<std::string> function;         // its function, normalized, when known
+    // The link register (Arch::link_register), when the start is the innermost frame: its caller's return
+    // address until the function saves it in its frame record (a leaf, or code jumped into, never does).
+    std::optional<std::uint64_t> link;
 };
 
 // A frame found past the start: its pc and the stack pointer in it. The pc is a return address (its call is

@@ -92,6 +92,8 @@ public:
     std::size_t instruction_window = 0;
     // Whether a call leaves the return address at the stack pointer (rather than in a register).
     bool return_address_on_stack = false;
+    // The register a call leaves the return address in, where it is not the stack (AArch64's x30).
+    std::optional<std::string> link_register;
     FrameRecord frame_record;
     // The sizes a call instruction can have, the commonest first: where to look for the call before a
     // return address.

@@ -62,6 +62,8 @@ private:
     // The frames past the last of `frames` that coroner finds itself (analysis/stack_recovery.hpp),
     // finished like the debugger's; none when the stack ends where it should.
     std::vector<Frame> recovered(std::int64_t tid, const std::vector<Frame>& frames) const;
+    // Whether the debugger's frame i (past the innermost) is a guess where its unwinder lost the stack.
+    bool lost_here(const std::vector<Frame>& frames, std::size_t i) const;
     // Whether a frame ends a stack: main, a thread's or the process's entry.
     bool ends_stack(const std::vector<Frame>& frames, std::size_t i) const;
 };
