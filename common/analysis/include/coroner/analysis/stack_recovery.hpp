@@ -19,10 +19,10 @@ namespace coroner {
 
 // The limits of rules/stack_recovery.json.
 struct RecoveryLimits {
-    std::size_t chain_frames = 256;  // frames the frame-pointer walk follows at most
-    std::size_t scan_words = 4096;   // stack words the scan reads at most
-    std::size_t scan_frames = 64;    // frames the scan keeps at most
-    std::vector<Pattern> entries;    // functions that end a stack besides main and blame's entry frames
+    std::size_t chain_frames = 256;    // frames the frame-pointer walk follows at most
+    std::size_t scan_words = 4096;     // stack words the scan reads at most
+    std::size_t scan_frames = 64;      // frames the scan keeps at most
+    std::vector<Pattern> entries;      // functions that end a stack besides main and blame's entry frames
     std::vector<Pattern> trampolines;  // signal trampolines: the frame above one has an exact pc
 };
 const RecoveryLimits& recovery_limits();
