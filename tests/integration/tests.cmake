@@ -108,6 +108,11 @@ foreach(name IN LISTS crash_lab_names)
                    ${cores}/${name}.core ${postmortem_sections} ${report_lldbs})
 endforeach()
 
+# The CPython layout rule file (issue 20) against python3.11-dev's headers.
+add_test(NAME "rules: cpython_3_11.json is python3.11-dev's layout"
+         COMMAND ${INTEGRATION_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/cpython_layout.py 3.11
+                 ${PROJECT_SOURCE_DIR}/common/rules/cpython_3_11.json --check)
+
 if(TARGET coroner)
   foreach(case log check cli)
     add_test(NAME "gdb and every lldb: report ${case}"
