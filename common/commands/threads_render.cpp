@@ -28,7 +28,8 @@ nlohmann::ordered_json threads_json(const ThreadsReport& r) {
             frames.push_back({{"function", f.function ? json(strip_parameters(*f.function)) : json(nullptr)},
                               {"module", or_null(f.module)},
                               {"file", or_null(f.file)},
-                              {"line", or_null(f.line)}});
+                              {"line", or_null(f.line)},
+                              {"language", f.python ? "python" : "native"}});
         groups.push_back({{"threads", tids}, {"crashing", g.crashing}, {"state", g.state}, {"frames", frames}});
     }
     return {{"schema", "coroner.threads/1"}, {"count", r.count}, {"groups", groups}};
@@ -44,7 +45,8 @@ std::string threads_text(const ThreadsReport& r) {
             std::string where = f.file     ? fmt::format(" at {}:{}", base_name(*f.file), f.line.value_or(0))
                                 : f.module ? fmt::format(" in {}", base_name(*f.module))
                                            : "";
-            out += fmt::format("  #{:<3} {}{}\n", f.index, f.function ? strip_parameters(*f.function) : "??", where);
+            out += fmt::format("  #{:<3} {}{}{}\n", f.index, f.python ? "[python] " : "",
+                               f.function ? strip_parameters(*f.function) : "??", where);
         }
     }
     return out;

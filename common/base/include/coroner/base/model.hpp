@@ -24,6 +24,7 @@ struct Frame {
     bool artificial = false;            // synthesized by the debugger (a tail call's): not on the stack
     std::optional<int> debugger_index;  // what `frame N` takes in the debugger that gave the frame
                                         // (coroner leaves out frames the debugger counts)
+    bool python = false;  // a frame of the Python interpreter's own stack (runtimes/cpython.hpp): no pc, no module
 };
 
 // What a variable's type is, once typedefs are seen through.

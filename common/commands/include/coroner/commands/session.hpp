@@ -2,6 +2,7 @@
 // once from the core file (or /proc for a live process). Anything wrong becomes one UserError here.
 #pragma once
 
+#include "coroner/analysis/runtimes/cpython.hpp"
 #include "coroner/analysis/runtimes/go_panic.hpp"
 #include "coroner/base/model.hpp"
 #include "coroner/core/debugger.hpp"
@@ -39,9 +40,12 @@ struct Session {
     // A Go program that died of a panic: the value and the panicking goroutine's stack, which stands in
     // for the crashing thread's (by then deep in the runtime's signal handler).
     std::optional<GoPanic> go_panic;
+    // A CPython process: its threads' Python stacks, laid among their native frames by frames().
+    std::optional<PythonStacks> python;
 
     // The thread's frames, with modules named from the mappings (the executable by its opened path);
-    // for the crashing thread of a Go panic, the panicking goroutine's.
+    // for the crashing thread of a Go panic, the panicking goroutine's; in a Python process, with the thread's
+    // Python frames among them.
     std::vector<Frame> frames(const ThreadInfo& thread, int limit) const;
 
     // Whether frames(crashing_thread) are a stack coroner walked itself rather than the debugger's.
