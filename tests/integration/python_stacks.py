@@ -6,7 +6,7 @@ function and the Python line that called it (or the Python line itself when the 
 two scripts crashing in the same C function have different buckets, the same script run from two folders
 one bucket; pm-triage, pm-blame-frame and pm-threads give the same JSON in every debugger.
 
-pm-blame-frame --select on a blamed Python frame is one error line.
+pm-blame-frame --select on a blamed Python frame is one error line. The hint for the interpreter without debug info names its Debian -dbgsym package.
 
 usage: python_stacks.py GDB-SCRIPT FIXTURES-PYTHON COLLECT-CORE [LLDB-PLUGIN LLDB-EXECUTABLE]..."""
 import json
@@ -133,6 +133,9 @@ def test(argv):
             errors = [line for line in (out + err).splitlines() if line.startswith("pm-blame-frame: error:")]
             check(len(errors) == 1 and "is a Python frame (shutdown at py_os_abort.py:9)" in errors[0],
                   "%s: --select on a Python frame: %s%s" % (debugger.kind, out, err))
+            program = [m for m in answers["py_os_abort"][3]["modules"] if m["path"] == "/usr/bin/python3.11"]
+            check(program and "apt-get install python3.11-minimal-dbgsym" in (program[0]["hint"] or ""),
+                  "the hint for Debian's python3.11 does not name its -dbgsym package: %s" % program)
             check(answers["py_thread"][0]["thread"]["name"] is None, "py_thread: the main thread crashed")
             buckets = {name: a[0]["bucket"] for name, a in answers.items()}
             check(buckets["py_ext_method"] != buckets["py_ext_plain"],
