@@ -6,7 +6,9 @@ function and the Python line that called it (or the Python line itself when the 
 two scripts crashing in the same C function have different buckets, the same script run from two folders
 one bucket; pm-triage, pm-blame-frame and pm-threads give the same JSON in every debugger.
 
-pm-blame-frame --select on a blamed Python frame is one error line. The hint for the interpreter without debug info names its Debian -dbgsym package.
+pm-blame-frame --select on a blamed Python frame is one error line. A program laid out like CPython 3.11
+whose interpreter, thread and frame are their own successors gives its one frame and ends; one that says it is
+3.12, or has no Py_Version, gives one line saying so and native frames only. The hint for the interpreter without debug info names its Debian -dbgsym package.
 
 usage: python_stacks.py GDB-SCRIPT FIXTURES-PYTHON COLLECT-CORE [LLDB-PLUGIN LLDB-EXECUTABLE]..."""
 import json
@@ -54,8 +56,8 @@ def crash(collect, folder, name):
         return core, json.load(f)
 
 
-def json_objects(debugger, core):
-    status, out, err = debugger.run(COMMANDS, PYTHON, core)
+def json_objects(debugger, core, program=PYTHON):
+    status, out, err = debugger.run(COMMANDS, program, core)
     check(status == 0, "%s exited %d:\n%s\n%s" % (debugger.kind, status, out, err))
     lines = [line for line in out.splitlines() if line.startswith("{")]
     check(len(lines) == len(COMMANDS), "%d JSON lines for %d commands:\n%s" % (len(lines), len(COMMANDS), out))
@@ -104,6 +106,79 @@ def check_blame(name, triage, blame, recorded, native_function):
     check(triage["python"] == {"version": "3.11.2", "note": None}, "%s: python is %s" % (name, triage["python"]))
 
 
+# A program that is not CPython but looks like one to coroner: it exports _PyRuntime (and Py_Version unless
+# NO_VERSION), laid out as rules/cpython_3_11.json says, with an interpreter, a thread and a frame that are each
+# their own successor (a corrupt core's cycles), and dies in a function named like the evaluation loop.
+FAKE_PYTHON = r"""
+#include <unistd.h>
+#include <sys/syscall.h>
+unsigned char _PyRuntime[4096];
+#ifndef NO_VERSION
+const unsigned long Py_Version = VERSION;
+#endif
+static unsigned char interp[4096], tstate[4096], cframe[64], frame[256], code[1024], name[128], table[64];
+#define AT(object, offset, type) (*(type *)((object) + (offset)))
+__attribute__((noinline)) void _PyEval_EvalFrameDefault(void) {
+    volatile int *p = 0;
+    *p = 1;
+}
+int main(void) {
+    AT(_PyRuntime, RUNTIME_INTERPRETERS_HEAD, void *) = interp;
+    AT(interp, INTERPRETER_NEXT, void *) = interp;
+    AT(interp, INTERPRETER_THREADS_HEAD, void *) = tstate;
+    AT(tstate, THREAD_NEXT, void *) = tstate;
+    AT(tstate, THREAD_NATIVE_THREAD_ID, unsigned long) = syscall(SYS_gettid);
+    AT(tstate, THREAD_CFRAME, void *) = cframe;
+    AT(cframe, CFRAME_CURRENT_FRAME, void *) = frame;
+    AT(frame, FRAME_CODE, void *) = code;
+    AT(frame, FRAME_PREVIOUS, void *) = frame;
+    AT(frame, FRAME_PREV_INSTR, void *) = code + CODE_CODE_ADAPTIVE;
+    AT(code, CODE_FILENAME, void *) = name;
+    AT(code, CODE_QUALNAME, void *) = name;
+    AT(code, CODE_FIRSTLINENO, int) = 7;
+    AT(code, CODE_LINETABLE, void *) = table;
+    AT(name, UNICODE_LENGTH, long) = 4;
+    AT(name, UNICODE_STATE, unsigned) = (1u << UNICODE_COMPACT_BIT) | (1u << UNICODE_ASCII_BIT);
+    __builtin_memcpy(name + UNICODE_ASCII_DATA, "loop", 5);
+    AT(table, BYTES_SIZE, long) = 1;
+    table[BYTES_DATA] = 0x80;  /* one code unit, same line */
+    _PyEval_EvalFrameDefault();
+    return 0;
+}
+"""
+
+
+def fake_python(folder, name, version, layout):
+    source, program = os.path.join(folder, "fake_python.c"), os.path.join(folder, name)
+    with open(source, "w") as f:
+        f.write(FAKE_PYTHON)
+    defines = ["-D%s=%d" % (key.upper(), value) for key, value in layout.items() if isinstance(value, int)]
+    defines.append("-DVERSION=%d" % version if version else "-DNO_VERSION")
+    status, out, err = harness.run(["gcc", "-g", "-O0", "-o", program, source] + defines)
+    check(status == 0, "the fake interpreter does not build:\n" + out + err)
+    return program
+
+
+def check_fakes(debugger, fakes):
+    """The cyclic 3.11 one: one Python frame, and the walk ends; another version: one line, native frames only."""
+    program, core = fakes["3.11"]
+    triage = json_objects(debugger, core, program)[0]
+    got = [(f["language"], f["function"], f["file"], f["line"]) for f in triage["thread"]["frames"]][:2]
+    check(got[0] == ("python", "loop", "loop", 7) and got[1][:2] == ("native", EVAL) and triage["python"]["note"] is None,
+          "%s: the cyclic interpreter gives %s" % (debugger.kind, got))
+    for version, note in (("3.12", "CPython 3.12.1 has no layout in coroner (rules/cpython_3_12.json): native "
+                                   "frames only"),
+                          ("old", "fake_python_old is a CPython older than 3.11 (it has no Py_Version): coroner "
+                                  "reads no Python frames of it, native frames only")):
+        program, core = fakes[version]
+        status, out, err = debugger.run(["pm-triage", "pm-triage --json"], program, core)
+        check(status == 0, "%s exited %d:\n%s\n%s" % (debugger.kind, status, out, err))
+        triage = harness.json_object(out)
+        check(triage["python"]["note"] == note and all(f["language"] == "native" for f in triage["thread"]["frames"]),
+              "%s, %s: python %s, frames %s" % (debugger.kind, version, triage["python"], triage["thread"]["frames"]))
+        check(out.count("python   " + note + "\n") == 1, "%s, %s: no line says why:\n%s" % (debugger.kind, version, out))
+
+
 def test(argv):
     script, fixtures, collect = argv[:3]
     debuggers = [harness.Debugger(["gdb", script])]
@@ -118,8 +193,19 @@ def test(argv):
         make_folder(fixtures, elsewhere)
         cores = {name: crash(collect, here, name) for name in CASES}
         moved_core, moved_stack = crash(collect, elsewhere, "py_ext_method")
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "rules",
+                               "cpython_3_11.json")) as f:
+            layout = json.load(f)["rules"][0]
+        fakes = {}
+        for version, hex_version in (("3.11", 0x030B02F0), ("3.12", 0x030C01F0), ("old", None)):
+            program = fake_python(here, "fake_python_" + version.replace(".", "_"), hex_version, layout)
+            core = os.path.join(here, os.path.basename(program) + ".core")
+            status, out, err = harness.run(["bash", collect, core, program])
+            check(status == 0, "the fake interpreter left no core:\n" + out + err)
+            fakes[version] = (program, core)
         first = None
         for debugger in debuggers:
+            check_fakes(debugger, fakes)
             answers = {}
             for name, (native_function, inner) in CASES.items():
                 core, recorded = cores[name]
