@@ -1,6 +1,7 @@
 #include "coroner/analysis/blame.hpp"
 #include "coroner/analysis/runtimes/cpython.hpp"
 #include "coroner/analysis/signature.hpp"
+#include "coroner/base/error.hpp"
 
 #include "../support/snapshot_debugger.hpp"
 
@@ -133,4 +134,19 @@ TEST_CASE("under Python, native code without symbols and the standard library ar
     std::vector<std::string> skipped;
     for (const auto& s : b.skipped) skipped.push_back(s.rule);
     CHECK(skipped == std::vector<std::string>{"mem-str-functions", "libffi", "cpython-interpreter", "python-stdlib"});
+}
+
+TEST_CASE("a blame rule may name a module or a source file instead of a function; one naming none is refused") {
+    auto doc = [](const char* rule) {
+        return nlohmann::json::parse(std::string(R"({"schema": "coroner.blame-rules/1", "rules": [)") + rule + "]}");
+    };
+    std::vector<SkipRule> rules = parse_skip_rules(doc(R"({"id": "VENDORED", "file": "/vendor/"})"));
+    REQUIRE(rules.size() == 1);
+    CHECK_FALSE(rules[0].function);
+    CHECK(matching_rule(rules, python("helper", "/srv/app/vendor/lib.py", 3)));
+    CHECK_FALSE(matching_rule(rules, python("helper", "/srv/app/lib.py", 3)));
+    Frame unnamed = in(frame(0, 0x10, std::nullopt), "/opt/libvendor.so");
+    CHECK_FALSE(matching_rule(rules, unnamed));
+    CHECK(matching_rule(parse_skip_rules(doc(R"({"id": "VENDOR-LIB", "module": "^libvendor"})")), unnamed));
+    CHECK_THROWS_AS(parse_skip_rules(doc(R"({"id": "NOTHING", "role": "skip"})")), UserError);
 }

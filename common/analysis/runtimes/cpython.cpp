@@ -33,12 +33,15 @@ std::optional<Layout> layout_for(const std::string& major_minor) {
     } catch (const std::out_of_range&) {
         return std::nullopt;
     }
-    Layout layout;
+    std::size_t index = 0;
     for (const RuleFields& r : rule_list(*doc, "cpython-layout", "rules/" + name + ".json")) {
-        if (r.text("version") != major_minor) continue;
-        for (const auto& [key, value] : (*doc)["rules"][0].items())
-            if (value.is_number_unsigned()) layout.at[key] = value.get<std::uint64_t>();
-        return layout;
+        if (r.text("version") == major_minor) {
+            Layout layout;
+            for (const auto& [key, value] : doc->at("rules").at(index).items())
+                if (value.is_number_unsigned()) layout.at[key] = value.get<std::uint64_t>();
+            return layout;
+        }
+        index++;
     }
     return std::nullopt;
 }
