@@ -136,7 +136,7 @@ TEST_CASE("under Python, native code without symbols and the standard library ar
     CHECK(skipped == std::vector<std::string>{"mem-str-functions", "libffi", "cpython-interpreter", "python-stdlib"});
 }
 
-TEST_CASE("a blame rule may name a module or a source file instead of a function; one naming none is refused") {
+TEST_CASE("a blame rule may name a module or a source file instead of a function, but not none of the three") {
     auto doc = [](const char* rule) {
         return nlohmann::json::parse(std::string(R"({"schema": "coroner.blame-rules/1", "rules": [)") + rule + "]}");
     };
