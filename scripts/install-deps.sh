@@ -28,6 +28,8 @@ packages=(
   dpkg-dev lintian                      # the Debian package: dpkg-shlibdeps computes Depends; lintian checks it
   libc6-dbg                             # libc's internal frame names (malloc_printerr...) in backtraces
   rustc golang-go                       # the crash lab's Rust and Go programs
+  python3.11 python3.11-dev             # the Python crash lab (Debian's /usr/bin/python3, its C extension built
+                                        # against 3.11's headers) and scripts/cpython_layout.py's --check
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb-multiarch
                                         # the crash lab cross-built for AArch64 and run under qemu at test time
 )

@@ -18,7 +18,8 @@ namespace {
 
 // The rule's "function" pattern, and the functions of the abort rules (rules/abort_causes.json) it names
 // in "abort_rules": the frames that tell an abort's cause are the frames blame passes over, listed once.
-Pattern function_pattern(const RuleFields& r) {
+std::optional<Pattern> function_pattern(const RuleFields& r) {
+    if (!r.has("function") && !r.has("abort_rules") && (r.has("module") || r.has("file"))) return std::nullopt;
     Pattern own = r.pattern("function");
     if (!r.has("abort_rules")) return own;
     std::string alternatives = "(?:" + own.source() + ")";
@@ -39,7 +40,8 @@ std::vector<SkipRule> parse_skip_rules(const nlohmann::json& doc, const std::str
     std::vector<SkipRule> rules;
     for (const RuleFields& r : rule_list(doc, "blame", source))
         rules.push_back({r.id(), r.choice<BlameRole>("role", BlameRole::skip), function_pattern(r),
-                         r.optional_pattern("module"), r.optional_pattern("calls"), r.text_or("why", "")});
+                         r.optional_pattern("module"), r.optional_pattern("file"), r.optional_pattern("calls"),
+                         r.text_or("why", "")});
     return rules;
 }
 
@@ -69,20 +71,38 @@ std::vector<SkipRule> effective_skip_rules(const std::optional<std::string>& rul
 
 namespace {
 
-bool rule_matches(const SkipRule& rule, const std::string& name, const Frame& frame, const Frame* called) {
-    if (!rule.function.full_match(name)) return false;
+bool rule_matches(const SkipRule& rule, const Frame& frame, const Frame* called) {
+    if (rule.function && !(frame.function && rule.function->full_match(strip_parameters(*frame.function))))
+        return false;
     if (rule.module && !(frame.module && rule.module->partial_match(base_name(*frame.module)))) return false;
+    if (rule.file && !(frame.file && rule.file->partial_match(*frame.file))) return false;
     if (rule.calls && !(called && called->function && rule.calls->full_match(strip_parameters(*called->function))))
         return false;
     return true;
 }
 
 const SkipRule* first_matching_rule(const std::vector<SkipRule>& rules, const Frame& frame, const Frame* called) {
-    if (!frame.function) return nullptr;
-    std::string name = strip_parameters(*frame.function);
     for (const auto& rule : rules)
-        if (rule_matches(rule, name, frame, called)) return &rule;
+        if (rule_matches(rule, frame, called)) return &rule;
     return nullptr;
+}
+
+// Frame i is the first Python frame no rule skips: the program's own code, which called the native frames
+// inside it.
+void blame_under_python(Blame& b, const std::vector<Frame>& frames, std::size_t i, std::optional<int> first_library) {
+    const Frame& py = frames[i];
+    std::string where = fmt::format("{} at {}:{}", py.function.value_or("?"), base_name(py.file.value_or("?")),
+                                    py.line ? std::to_string(*py.line) : "?");
+    if (first_library) {
+        b.frame = first_library;
+        b.python_caller = static_cast<int>(i);
+        b.reason = "first native frame with symbols that no rule skips, called from Python by " + where;
+    } else {
+        b.frame = static_cast<int>(i);
+        b.reason =
+            "first Python frame (the program's own code) that no rule skips; the native code it called has "
+            "no symbols or is the interpreter's";
+    }
 }
 
 }  // namespace
@@ -115,6 +135,10 @@ Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& 
             }
             if (rule->role == BlameRole::skip) b.skipped.push_back({f.index, f.function, rule->id, rule->why});
             continue;
+        }
+        if (f.python) {
+            blame_under_python(b, frames, i, first_library);
+            return b;
         }
         bool in_program = executable && f.module && *f.module == *executable;
         if (in_program) {

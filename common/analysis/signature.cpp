@@ -30,6 +30,8 @@ std::string collapse_templates(const std::string& name) {
 }  // namespace
 
 std::string signature_frame(const Frame& frame, ProcessMap mappings) {
+    // A Python frame by its script's file name, not its folder: the same script run from elsewhere is one bucket.
+    if (frame.python) return fmt::format("{}:{}", base_name(frame.file.value_or("?")), frame.function.value_or("?"));
     if (frame.function) return collapse_templates(strip_parameters(*frame.function));
     if (frame.module)
         if (auto base = mappings.module_base(*frame.module))

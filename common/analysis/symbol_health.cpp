@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -49,6 +50,14 @@ const std::map<std::string, std::string>& dpkg_owners() {
         ::closedir(d);
     });
     return owners;
+}
+
+std::string real_path(const std::string& path) {
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) return path;
+    std::string out = real;
+    std::free(real);
+    return out;
 }
 
 }  // namespace
@@ -95,10 +104,13 @@ std::optional<std::string> symbol_hint(const ModuleHealth& m) {
     if (m.matches_core == false)
         return fmt::format("this file is not the build that crashed (the core has build-id {}): load that build", id);
     if (m.debug_info != DebugInfoKind::none) return std::nullopt;
-    if (m.is_program)
+    // A program is looked up by its real path: /usr/bin/python3 is a link that python3-minimal installs, to the
+    // python3.11 that python3.11-minimal installs.
+    std::optional<std::string> package = debian_package_of(m.is_program ? real_path(m.path) : m.path);
+    if (m.is_program && !package)
         return "rebuild with -g and keep the unstripped binary (or keep its debug info beside it: objcopy "
                "--only-keep-debug, then --add-gnu-debuglink)";
-    if (auto package = debian_package_of(m.path)) {
+    if (package) {
         if (*package == "libc6") return std::string("apt-get install libc6-dbg");
         return fmt::format(
             "apt-get install {}-dbgsym (from the debian-debug archive), or set "

@@ -2,6 +2,7 @@
 #include "coroner/base/json_util.hpp"
 #include "coroner/base/text.hpp"
 #include "coroner/commands/blame_report.hpp"
+#include "coroner/commands/triage_render.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +10,8 @@ namespace coroner {
 namespace {
 
 std::string frame_name(const Frame& f) {
-    return fmt::format("#{} {}{}", f.index, f.function ? strip_parameters(*f.function) : "??",
+    return fmt::format("#{} {}{}{}", f.index, f.python ? "[python] " : "",
+                       f.function ? strip_parameters(*f.function) : "??",
                        f.file ? fmt::format(" at {}:{}", base_name(*f.file), f.line.value_or(0)) : "");
 }
 
@@ -25,6 +27,7 @@ nlohmann::ordered_json blame_json(const BlameReport& r) {
     out["file"] = f ? or_null(f->file) : json(nullptr);
     out["line"] = f ? or_null(f->line) : json(nullptr);
     out["reason"] = r.blame.reason;
+    out["python_caller"] = python_caller_json(r.frames, r.blame);
     json skipped = json::array();
     for (const auto& sk : r.blame.skipped)
         skipped.push_back(

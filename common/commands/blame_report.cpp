@@ -44,6 +44,12 @@ BlameReport blame_report(const Session& s, const BlameOptions& options) {
     if (options.select) {
         if (!r.blame.frame) throw UserError("no frame is blamed, so none can be selected", r.blame.reason);
         const Frame& f = r.frames[static_cast<std::size_t>(*r.blame.frame)];
+        if (f.python)
+            throw UserError(fmt::format("the blamed frame is a Python frame ({} at {}:{}), which the debugger has no "
+                                        "frame for",
+                                        f.function.value_or("?"), base_name(f.file.value_or("?")),
+                                        f.line ? std::to_string(*f.line) : "?"),
+                            "open the script at that line; pm-triage shows the native frames around it");
         if (!f.debugger_index)
             throw UserError(
                 "the blamed frame is on the panicking goroutine's stack, which the debugger does not unwind",

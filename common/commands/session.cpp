@@ -134,6 +134,30 @@ void add_file_memory(Session& s) {
     s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
 }
 
+// GDB names a program loaded through a symbolic link (/usr/bin/python3) by the file it links to (python3.11), LLDB
+// by the link: both become the file, which is also the path the core records.
+std::string resolved_path(const std::string& path) {
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) return path;
+    std::string out = real;
+    std::free(real);
+    return out;
+}
+
+// CORONER_PYTHON_STACKS=0 leaves the Python frames out (bench/python_stacks.sh measures what they cost).
+bool python_stacks_wanted() {
+    const char* wanted = std::getenv("CORONER_PYTHON_STACKS");
+    return !wanted || std::string(wanted) != "0";
+}
+
+// Where a CPython interpreter can be: the program itself (Debian's python3.11), or a libpython it loaded.
+std::vector<std::string> python_modules(const Session& s, const std::vector<Mapping>& on_disk) {
+    std::vector<std::string> modules = {*s.target.executable};
+    for (const auto& m : on_disk)
+        if (m.file_offset == 0 && base_name(m.path).rfind("libpython3", 0) == 0) modules.push_back(m.path);
+    return modules;
+}
+
 }  // namespace
 
 Session open_session(Debugger& debugger) {
@@ -141,6 +165,7 @@ Session open_session(Debugger& debugger) {
     s.debugger = &debugger;
     s.debugger_info = debugger.info();
     s.target = debugger.target();
+    if (s.target.executable) s.target.executable = resolved_path(*s.target.executable);
     switch (s.target.kind) {
     case TargetKind::none:
         throw UserError("no core file or process is loaded", syntax_of(s.debugger_info.kind).open_target);
@@ -177,6 +202,7 @@ Session open_session(Debugger& debugger) {
     if (s.target.executable && read_module_file(*s.target.executable).readable) {
         const std::vector<Mapping> on_disk = s.mappings_on_disk();
         s.go_panic = coroner::go_panic(*s.arch, *s.memory, on_disk, *s.target.executable);
+        if (python_stacks_wanted()) s.python = python_stacks(*s.memory, on_disk, python_modules(s, on_disk));
     }
 
     s.threads = debugger.threads();
@@ -281,7 +307,11 @@ std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
             frames.resize(static_cast<std::size_t>(limit));
         for (std::size_t i = 0; i < frames.size(); i++) frames[i].index = static_cast<int>(i);
     }
-    return frames;
+    const PythonThread* py = python ? python->thread(thread.tid) : nullptr;
+    if (!py) return frames;
+    std::vector<Frame> all = with_python_frames(frames, python->eval_function, *py);
+    if (limit > 0 && all.size() > static_cast<std::size_t>(limit)) all.resize(static_cast<std::size_t>(limit));
+    return all;
 }
 
 bool Session::lost_here(const std::vector<Frame>& frames, std::size_t i) const {

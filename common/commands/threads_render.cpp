@@ -29,7 +29,8 @@ nlohmann::ordered_json threads_json(const ThreadsReport& r) {
                               {"module", or_null(f.module)},
                               {"file", or_null(f.file)},
                               {"line", or_null(f.line)},
-                              {"found_by", to_string(f.found_by)}});
+                              {"found_by", to_string(f.found_by)},
+                              {"language", f.python ? "python" : "native"}});
         groups.push_back({{"threads", tids}, {"crashing", g.crashing}, {"state", g.state}, {"frames", frames}});
     }
     return {{"schema", "coroner.threads/1"}, {"count", r.count}, {"groups", groups}};
@@ -46,7 +47,8 @@ std::string threads_text(const ThreadsReport& r) {
                                 : f.module ? fmt::format(" in {}", base_name(*f.module))
                                            : "";
             std::string number = frame_label(f);
-            out += fmt::format("  {:<4} {}{}\n", number, f.function ? strip_parameters(*f.function) : "??", where);
+            out += fmt::format("  {:<4} {}{}{}\n", number, f.python ? "[python] " : "",
+                               f.function ? strip_parameters(*f.function) : "??", where);
         }
     }
     return out;

@@ -15,13 +15,21 @@ namespace coroner {
 
 nlohmann::ordered_json frame_json(const Frame& f) {
     return {{"index", f.index},
-            {"pc", hex_address(f.pc)},
+            {"pc", f.python ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(hex_address(f.pc))},
             {"function", f.function ? nlohmann::ordered_json(strip_parameters(*f.function)) : nullptr},
             {"module", or_null(f.module)},
             {"file", or_null(f.file)},
             {"line", or_null(f.line)},
             {"inlined", f.inlined},
-            {"found_by", to_string(f.found_by)}};
+            {"found_by", to_string(f.found_by)},
+            {"language", f.python ? "python" : "native"}};
+}
+
+nlohmann::ordered_json python_caller_json(const std::vector<Frame>& frames, const Blame& blame) {
+    if (!blame.python_caller) return nullptr;
+    const Frame& f = frames[static_cast<std::size_t>(*blame.python_caller)];
+    return {
+        {"frame", f.index}, {"function", or_null(f.function)}, {"file", or_null(f.file)}, {"line", or_null(f.line)}};
 }
 
 nlohmann::ordered_json triage_json(const TriageReport& r) {
@@ -47,6 +55,7 @@ nlohmann::ordered_json triage_json(const TriageReport& r) {
                  {"file", or_null(f.file)},
                  {"line", or_null(f.line)},
                  {"reason", r.blame.reason}};
+        blame["python_caller"] = python_caller_json(r.frames, r.blame);
     }
     return {{"schema", triage_schema},
             {"debugger", {{"name", r.debugger.name}, {"version", r.debugger.version}}},
@@ -70,12 +79,19 @@ nlohmann::ordered_json triage_json(const TriageReport& r) {
             {"signature", r.signature.text},
             {"bucket", r.signature.bucket},
             {"symbols", {{"missing_debug_info", r.missing_debug_info}, {"mismatched", r.mismatched}}},
-            {"security", {{"rating", to_string(r.security.rating)}, {"reason", r.security.reason}}}};
+            {"security", {{"rating", to_string(r.security.rating)}, {"reason", r.security.reason}}},
+            {"python", r.python ? json{{"version", r.python->version.empty() ? json(nullptr) : json(r.python->version)},
+                                       {"note", or_null(r.python->note)}}
+                                : json(nullptr)}};
 }
 
 namespace {
 
 std::string frame_line(const Frame& f, bool blamed) {
+    if (f.python)
+        return fmt::format("  #{:<3} {:<18}  {} at {}:{}{}", f.index, "[python]", f.function.value_or("??"),
+                           base_name(f.file.value_or("?")), f.line ? std::to_string(*f.line) : "?",
+                           blamed ? "   <= blame" : "");
     std::string where;
     if (f.file)
         where = fmt::format(" at {}{}", base_name(*f.file), f.line ? fmt::format(":{}", *f.line) : "");
@@ -186,6 +202,7 @@ std::string triage_text(const TriageReport& r, bool with_next_commands) {
         }
     }
     if (auto commands = next_commands(r); commands && with_next_commands) line("next", *commands);
+    if (r.python && r.python->note) line("python", *r.python->note);
     line("bucket", fmt::format("{}  {}", r.signature.bucket, r.signature.text));
     for (const auto& m : r.mismatched)
         line("warning", fmt::format("{} is not the build that crashed (build-ids differ): frames may be wrong", m));

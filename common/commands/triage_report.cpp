@@ -104,6 +104,7 @@ TriageReport triage(const Session& s, const TriageOptions& options) {
     r.missing_debug_info = modules_without_debug_info(r.frames);
     if (s.executable.mismatched && r.executable) r.mismatched.push_back(*r.executable);
     r.security = rate(r.cause);
+    if (s.python) r.python = TriageReport::Python{s.python->version, s.python->note};
     return r;
 }
 

@@ -108,6 +108,23 @@ foreach(name IN LISTS crash_lab_names)
                    ${cores}/${name}.core ${postmortem_sections} ${report_lldbs})
 endforeach()
 
+# Crashes under Debian's CPython (issue 20): the Python crash-lab programs (fixtures/python) run here, their
+# Python frames, blame and buckets in GDB and every LLDB, the same JSON in each; the CPython layout rule file
+# against python3.11-dev's headers.
+set(python_lldbs "")
+foreach(entry IN LISTS CORONER_LLDB_PLUGINS)
+  string(REPLACE "," ";" fields "${entry}")
+  list(GET fields 1 plugin)
+  list(GET fields 2 lldb)
+  list(APPEND python_lldbs ${plugin} ${lldb})
+endforeach()
+add_test(NAME "gdb and every lldb: python stacks"
+         COMMAND ${INTEGRATION_PYTHON} ${integration}/python_stacks.py ${gdb_script} ${PROJECT_SOURCE_DIR}/fixtures/python
+                 ${PROJECT_SOURCE_DIR}/fixtures/collect-core.sh ${python_lldbs})
+add_test(NAME "rules: cpython_3_11.json is python3.11-dev's layout"
+         COMMAND ${INTEGRATION_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/cpython_layout.py 3.11
+                 ${PROJECT_SOURCE_DIR}/common/rules/cpython_3_11.json --check)
+
 if(TARGET coroner)
   foreach(case log check cli)
     add_test(NAME "gdb and every lldb: report ${case}"

@@ -7,7 +7,7 @@ from harness import check
 
 TRIAGE_KEYS = {
     "": ["schema", "debugger", "process", "signal", "cause", "thread", "threads", "blame", "signature", "bucket",
-         "symbols", "security"],
+         "symbols", "security", "python"],
     "debugger": ["name", "version"],
     "process": ["executable", "pid", "args", "core_file", "core_time"],
     "signal": ["number", "name", "code", "code_name", "fault_address", "sender_pid", "sender_uid"],
@@ -17,8 +17,8 @@ TRIAGE_KEYS = {
     "symbols": ["missing_debug_info", "mismatched"],
     "security": ["rating", "reason"],
 }
-FRAME_KEYS = ["index", "pc", "function", "module", "file", "line", "inlined", "found_by"]
-BLAME_KEYS = ["frame", "function", "file", "line", "reason"]
+FRAME_KEYS = ["index", "pc", "function", "module", "file", "line", "inlined", "found_by", "language"]
+BLAME_KEYS = ["frame", "function", "file", "line", "reason", "python_caller"]
 
 
 def check_shape(report):
@@ -31,6 +31,8 @@ def check_shape(report):
         check(sorted(frame) == sorted(FRAME_KEYS), "frame keys %s" % sorted(frame))
         check(frame["pc"].startswith("0x"), "pc is not a hex string: %r" % frame["pc"])
         check(frame["found_by"] in ("debugger", "frame-pointer", "scan"), "found_by %r" % frame["found_by"])
+        check(frame["language"] == "native", "a crash-lab C program's frame is %r" % frame["language"])
+    check(report["python"] is None, "a C program is not a Python process: %r" % report["python"])
     if report["blame"] is not None:
         check(sorted(report["blame"]) == sorted(BLAME_KEYS), "blame keys %s" % sorted(report["blame"]))
     check(len(report["bucket"]) == 16 and int(report["bucket"], 16) >= 0, "bucket %r" % report["bucket"])

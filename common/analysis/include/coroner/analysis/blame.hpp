@@ -32,9 +32,11 @@ CORONER_ENUM_JSON(BlameRole)
 struct SkipRule {
     std::string id;
     BlameRole role = BlameRole::skip;
-    Pattern function;               // matched against the whole name, parameters stripped; with the
-                                    // functions of the abort rules named in "abort_rules", if any
+    // Matched against the whole name, parameters stripped; with the functions of the abort rules named in
+    // "abort_rules", if any. A rule without one (it has a module or file) takes every frame there, symbols or not.
+    std::optional<Pattern> function;
     std::optional<Pattern> module;  // searched for in the module's file name
+    std::optional<Pattern> file;    // searched for in the frame's source path (a Python frame's script)
     std::optional<Pattern> calls;   // the function of the frame it called (the one inside it) must match too
     std::string why;
 };
@@ -65,11 +67,15 @@ struct SkippedFrame {
 
 struct Blame {
     std::optional<int> frame;  // index into the frames; empty when nothing can be blamed
+    // A native frame called from Python: the Python frame (index into the frames) whose line called into it.
+    std::optional<int> python_caller;
     std::string reason;
     std::vector<SkippedFrame> skipped;
 };
 
-// `executable` is the main program's path: a frame in it wins over a library frame.
+// `executable` is the main program's path: a frame in it wins over a library frame. Under an interpreter, the
+// first Python frame that no rule skips is the program's own code: the native frame with symbols that it called
+// (an extension's) is blamed, the Python frame named beside it; with none, the Python frame is.
 Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& executable,
             const std::vector<SkipRule>& rules);
 

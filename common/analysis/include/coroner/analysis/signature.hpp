@@ -17,7 +17,8 @@ inline constexpr const char* signature_version = "coroner.signature/2";
 inline constexpr int signature_frames = 5;
 
 // How one frame appears in a signature: its function without parameters or template arguments, or
-// module+offset when it has no symbols (never an absolute address, which ASLR changes).
+// module+offset when it has no symbols (never an absolute address, which ASLR changes); a Python frame as
+// "script.py:qualname".
 std::string signature_frame(const Frame& frame, ProcessMap mappings);
 
 struct Signature {

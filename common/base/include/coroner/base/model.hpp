@@ -34,6 +34,7 @@ struct Frame {
     std::optional<int> debugger_index;  // what `frame N` takes in the debugger that gave the frame
                                         // (coroner leaves out frames the debugger counts)
     FoundBy found_by = FoundBy::debugger;
+    bool python = false;  // a frame of the Python interpreter's own stack (runtimes/cpython.hpp): no pc, no module
 };
 
 // How text shows a frame's number: "#3", and for a frame coroner recovered "#3 fp" or "#3 scan".

@@ -2,6 +2,7 @@
 // once from the core file (or /proc for a live process). Anything wrong becomes one UserError here.
 #pragma once
 
+#include "coroner/analysis/runtimes/cpython.hpp"
 #include "coroner/analysis/runtimes/go_panic.hpp"
 #include "coroner/base/model.hpp"
 #include "coroner/core/debugger.hpp"
@@ -41,9 +42,12 @@ struct Session {
     std::optional<GoPanic> go_panic;
     // Whether frames() walks on where the debugger's unwinder stopped early (--no-recover turns it off).
     bool recover_frames = true;
+    // A CPython process: its threads' Python stacks, laid among their native frames by frames().
+    std::optional<PythonStacks> python;
 
     // The thread's frames, with modules named from the mappings (the executable by its opened path);
-    // for the crashing thread of a Go panic, the panicking goroutine's.
+    // for the crashing thread of a Go panic, the panicking goroutine's; in a Python process, with the thread's
+    // Python frames among them.
     std::vector<Frame> frames(const ThreadInfo& thread, int limit) const;
 
     // Whether frames(crashing_thread) are a stack coroner walked itself rather than the debugger's.

@@ -40,6 +40,11 @@ struct TriageReport {
     std::vector<std::string> missing_debug_info;
     std::vector<std::string> mismatched;
     SecurityRating security;
+    struct Python {
+        std::string version;              // "" when the interpreter does not say
+        std::optional<std::string> note;  // why its Python frames are not shown
+    };
+    std::optional<Python> python;  // a CPython process
 };
 
 TriageReport triage(const Session& session, const TriageOptions& options);
