@@ -7,6 +7,7 @@
 #include "coroner/base/interrupt.hpp"
 #include "coroner/base/json_util.hpp"
 #include "coroner/base/output_file.hpp"
+#include "coroner/base/regular_file.hpp"
 #include "coroner/commands/redact_report.hpp"
 #include "coroner/commands/session.hpp"
 #include "coroner/core/intake.hpp"
@@ -100,14 +101,6 @@ void say_truncated(const char* command, const std::string& input, const ReadyCor
     if (ready.taken.metadata.truncated)
         std::fprintf(stderr, "coroner %s: note: %s is truncated (%s): %s\n", command, input.c_str(),
                      ready.taken.metadata.truncation.value_or("").c_str(), so);
-}
-
-std::string absolute_path(const std::string& path) {
-    char* real = ::realpath(path.c_str(), nullptr);
-    if (!real) return path;
-    std::string out = real;
-    std::free(real);
-    return out;
 }
 
 bool is_folder(const std::string& path) {
@@ -238,7 +231,7 @@ int run_redact(const RedactRun& run) {
     }
     // A folder: each core below it to the same place below the output folder, which must not lie inside it
     // (the next run would take the copies for inputs).
-    std::string from = absolute_path(run.input), to = absolute_path(run.output);
+    std::string from = real_path(run.input), to = real_path(run.output);
     if (to == from || to.rfind(from + "/", 0) == 0)
         throw UsageError(fmt::format("the output folder {} is inside the input folder {}", run.output, run.input),
                          "give an output folder outside it");

@@ -1,4 +1,5 @@
 #include "coroner/analysis/symbol_health.hpp"
+#include "coroner/base/regular_file.hpp"
 
 #include "coroner/core/process_map.hpp"
 
@@ -50,14 +51,6 @@ const std::map<std::string, std::string>& dpkg_owners() {
         ::closedir(d);
     });
     return owners;
-}
-
-std::string real_path(const std::string& path) {
-    char* real = ::realpath(path.c_str(), nullptr);
-    if (!real) return path;
-    std::string out = real;
-    std::free(real);
-    return out;
 }
 
 }  // namespace

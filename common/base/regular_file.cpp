@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace coroner {
@@ -48,6 +49,14 @@ std::string why_unreadable(std::size_t max_size) {
         return max_size % (1u << 20) == 0 ? "it is larger than " + std::to_string(max_size >> 20) + " MiB"
                                           : "it is larger than " + std::to_string(max_size) + " bytes";
     return std::strerror(errno);
+}
+
+std::string real_path(const std::string& path) {
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) return path;
+    std::string out = real;
+    std::free(real);
+    return out;
 }
 
 }  // namespace coroner

@@ -1,4 +1,5 @@
 #include "coroner/commands/session.hpp"
+#include "coroner/base/regular_file.hpp"
 
 #include "coroner/analysis/blame.hpp"
 #include "coroner/analysis/names.hpp"
@@ -134,16 +135,6 @@ void add_file_memory(Session& s) {
     s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
 }
 
-// GDB names a program loaded through a symbolic link (/usr/bin/python3) by the file it links to (python3.11), LLDB
-// by the link: both become the file, which is also the path the core records.
-std::string resolved_path(const std::string& path) {
-    char* real = ::realpath(path.c_str(), nullptr);
-    if (!real) return path;
-    std::string out = real;
-    std::free(real);
-    return out;
-}
-
 // CORONER_PYTHON_STACKS=0 leaves the Python frames out (bench/python_stacks.sh measures what they cost).
 bool python_stacks_wanted() {
     const char* wanted = std::getenv("CORONER_PYTHON_STACKS");
@@ -165,7 +156,9 @@ Session open_session(Debugger& debugger) {
     s.debugger = &debugger;
     s.debugger_info = debugger.info();
     s.target = debugger.target();
-    if (s.target.executable) s.target.executable = resolved_path(*s.target.executable);
+    // GDB names a program loaded through a symbolic link (/usr/bin/python3) by the file it links to (python3.11),
+    // LLDB by the link: both become the file, which is also the path the core records.
+    if (s.target.executable) s.target.executable = real_path(*s.target.executable);
     switch (s.target.kind) {
     case TargetKind::none:
         throw UserError("no core file or process is loaded", syntax_of(s.debugger_info.kind).open_target);
@@ -251,13 +244,7 @@ std::string real_source_path(const std::string& path) {
     static std::map<std::string, std::string> cache;
     auto it = cache.find(path);
     if (it != cache.end()) return it->second;
-    std::string out = path;
-    if (!path.empty() && path[0] == '/')
-        if (char* real = ::realpath(path.c_str(), nullptr)) {
-            out = real;
-            std::free(real);
-        }
-    return cache.emplace(path, out).first->second;
+    return cache.emplace(path, !path.empty() && path[0] == '/' ? real_path(path) : path).first->second;
 }
 
 // Where a backtrace ends: at `main` (Go's `main.main`), as GDB does (what called it is start-up); for Rust at the

@@ -75,4 +75,10 @@ inline Frame frame(int index, std::uint64_t pc, std::optional<std::string> funct
     return f;
 }
 
+// The frame, in module `module` (a path).
+inline Frame in(Frame f, const char* module) {
+    f.module = module;
+    return f;
+}
+
 }  // namespace coroner::test

@@ -8,15 +8,7 @@
 
 using namespace coroner;
 using coroner::test::frame;
-
-namespace {
-
-Frame in(Frame f, const char* module) {
-    f.module = module;
-    return f;
-}
-
-}  // namespace
+using coroner::test::in;
 
 TEST_CASE("parameter lists are stripped, operators and anonymous namespaces kept") {
     CHECK(strip_parameters("get_total") == "get_total");

@@ -9,13 +9,9 @@
 
 using namespace coroner;
 using coroner::test::frame;
+using coroner::test::in;
 
 namespace {
-
-Frame in(Frame f, const char* module) {
-    f.module = module;
-    return f;
-}
 
 Frame python(const char* function, const char* file, int line) {
     Frame f;

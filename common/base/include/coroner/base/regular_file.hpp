@@ -17,6 +17,10 @@ int open_regular_file(const std::string& path);
 // EFBIG: more than max_size). Every whole-file read goes through here.
 std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_size);
 
+// `path` with every symbolic link resolved and made absolute (realpath), or `path` itself when it cannot be
+// (it does not exist, say).
+std::string real_path(const std::string& path);
+
 // Why read_regular_file(…, max_size) gave nothing, from errno, for a message: "not a regular file", "it is
 // larger than 16 MiB", or the system's words.
 std::string why_unreadable(std::size_t max_size);
