@@ -22,7 +22,6 @@
 #include <unistd.h>
 #include <climits>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <utility>
 

@@ -1,6 +1,6 @@
 #include "coroner/analysis/symbol_health.hpp"
-#include "coroner/base/regular_file.hpp"
 
+#include "coroner/base/regular_file.hpp"
 #include "coroner/core/process_map.hpp"
 
 #include <fmt/format.h>
@@ -9,7 +9,6 @@
 
 #include <unistd.h>
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
