@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace coroner {
 namespace {
 
@@ -205,6 +207,13 @@ Cause classify(const Arch& arch, const ProcessFacts& facts, const std::vector<Fr
     }
     case sigtrap: {
         Cause c;
+        const auto& traps = arch.trap_breakpoints;
+        if (access && std::find(traps.begin(), traps.end(), access->instruction) != traps.end()) {
+            c.cls = CauseClass::illegal_instruction;
+            c.summary = fmt::format("__builtin_trap (`{}`, which raises SIGTRAP on {}): the program trapped on purpose",
+                                    access->instruction, arch.name);
+            return c;
+        }
         c.cls = CauseClass::breakpoint;
         c.summary = fmt::format("breakpoint or trace trap outside a debugger ({}, __builtin_debugtrap)",
                                 arch.breakpoint_instruction);

@@ -133,7 +133,10 @@ public:
         heap_randomization = (1ull << 30) + (32ull << 20);  // arch_randomize_brk: as on x86-64
         fault_without_address = "fault without an address";
         trap_instruction = "udf";
-        breakpoint_instruction = "brk";   // also what GCC's __builtin_trap is (brk #0x3e8)
+        breakpoint_instruction = "brk";
+        // GCC's __builtin_trap is brk #0x3e8, Clang's (and Rust's abort) brk #0x1; debuggers' breakpoints are
+        // brk #0 (GDB) and brk #0xf000 (LLDB, Clang's __builtin_debugtrap).
+        trap_breakpoints = {"brk #0x3e8", "brk #0x1"};
         instruction_window = 4;           // every instruction is 4 bytes
         return_address_on_stack = false;  // bl leaves it in x30
         link_register = "x30";

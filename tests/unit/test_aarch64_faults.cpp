@@ -23,7 +23,7 @@ namespace {
 constexpr std::uint64_t text = 0x400000, rodata = 0x410000, heap = 0x420000;
 constexpr std::uint64_t stack = 0xfffff7ff0000, stack_size = 0x10000;
 constexpr std::uint64_t pc = text + 0x40;
-constexpr int sigsegv = 11, segv_maperr = 1, segv_accerr = 2;
+constexpr int sigsegv = 11, segv_maperr = 1, segv_accerr = 2, sigtrap = 5, trap_brkpt = 1;
 
 // The program's text: zeros (udf) with one instruction at pc.
 std::vector<std::uint8_t> text_with(std::uint32_t instruction) {
@@ -40,13 +40,14 @@ struct Fault {
     std::uint64_t crash_pc = pc;
     std::uint64_t sp = stack + stack_size - 0x100;
     bool siginfo = true;  // qemu-user writes none: the signal number is then NT_PRSTATUS's alone
+    int signal = sigsegv;
 };
 
 std::vector<std::uint8_t> aarch64_core(const Fault& fault) {
     CoreBuilder b;
-    b.machine(EM_AARCH64).thread(4242, fault.crash_pc, fault.sp);
+    b.machine(EM_AARCH64).thread(4242, fault.crash_pc, fault.sp, static_cast<std::int16_t>(fault.signal));
     for (const auto& [index, value] : fault.registers) b.reg(index, value);
-    if (fault.siginfo) b.siginfo(sigsegv, fault.code, fault.address);
+    if (fault.siginfo) b.siginfo(fault.signal, fault.code, fault.address);
     b.process(4242, "server", "./server")
         .segment(text, text_with(fault.instruction), PF_R | PF_X)
         .segment(rodata, std::vector<std::uint8_t>(4096, 7), PF_R)
@@ -158,4 +159,22 @@ TEST_CASE("AArch64 without siginfo, at an instruction that touches no memory: no
     auto j = triage(trap);
     CHECK(j["cause"]["class"] == "unknown");
     CHECK(j["cause"]["summary"] == "SIGSEGV with no fault address recorded (the core has no siginfo)");
+}
+
+TEST_CASE("AArch64: __builtin_trap's brk is the program's own trap, another brk a breakpoint") {
+    Fault gcc_trap{0xd4207d00, {}, trap_brkpt, pc};  // brk #0x3e8
+    gcc_trap.signal = sigtrap;
+    auto j = triage(gcc_trap);
+    CHECK(j["cause"]["class"] == "illegal-instruction");  // as x86-64's ud2
+    CHECK(j["cause"]["summary"].get<std::string>().find("__builtin_trap (`brk #0x3e8`") == 0);
+    CHECK(j["signature"] == "SIGTRAP illegal-instruction handle_request | serve | main");
+
+    Fault clang_trap{0xd4200020, {}, trap_brkpt, pc};  // brk #0x1
+    clang_trap.signal = sigtrap;
+    clang_trap.siginfo = false;
+    CHECK(triage(clang_trap)["cause"]["class"] == "illegal-instruction");
+
+    Fault breakpoint{0xd4200000, {}, trap_brkpt, pc};  // brk #0: a debugger's breakpoint left behind
+    breakpoint.signal = sigtrap;
+    CHECK(triage(breakpoint)["cause"]["class"] == "breakpoint");
 }

@@ -88,6 +88,9 @@ public:
 
     std::string trap_instruction;        // what __builtin_trap compiles to (SIGILL)
     std::string breakpoint_instruction;  // what __builtin_debugtrap compiles to (SIGTRAP)
+    // Where __builtin_trap raises SIGTRAP rather than SIGILL: the instructions compilers emit for it, as the
+    // decoder writes them. A SIGTRAP at one of them is the program's own trap, not a breakpoint.
+    std::vector<std::string> trap_breakpoints;
     // How many bytes are read at a pc to decode its instruction (fewer where fewer are readable).
     std::size_t instruction_window = 0;
     // Whether a call leaves the return address at the stack pointer (rather than in a register).
