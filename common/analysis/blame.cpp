@@ -105,6 +105,16 @@ void blame_under_python(Blame& b, const std::vector<Frame>& frames, std::size_t 
     }
 }
 
+// A statically linked program holds its libraries' code too (libc's pause, say). Such a frame has a function
+// but no source line, while a caller further up in the same program has one: that caller is the program's.
+bool linked_in_library(const std::vector<Frame>& frames, std::size_t i) {
+    const Frame& f = frames[i];
+    if (!f.function || f.file || f.python) return false;
+    for (std::size_t j = i + 1; j < frames.size(); j++)
+        if (frames[j].module == f.module && frames[j].file && !frames[j].python) return true;
+    return false;
+}
+
 }  // namespace
 
 const SkipRule* matching_rule(const std::vector<SkipRule>& rules, const Frame& frame) {
@@ -141,6 +151,10 @@ Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& 
             return b;
         }
         bool in_program = executable && f.module && *f.module == *executable;
+        if (in_program && linked_in_library(frames, i)) {
+            if (!first_library) first_library = static_cast<int>(i);
+            continue;
+        }
         if (in_program) {
             b.frame = static_cast<int>(i);
             b.reason = f.function ? "first frame in the program's own code"

@@ -79,6 +79,19 @@ TEST_CASE("blame skips signal, abort and assert frames and prefers the program's
     CHECK(b.skipped[3].rule == "assert");
 }
 
+TEST_CASE("in a statically linked program, library code (no source line) is passed over to the program's own") {
+    std::vector<Frame> frames{in(frame(0, 1, "pause"), "/opt/prog"),
+                              in(frame(1, 2, "wait_for_work", "/src/prog.c", 9), "/opt/prog"),
+                              in(frame(2, 3, "main", "/src/prog.c", 14), "/opt/prog")};
+    Blame b = blame(frames, std::string("/opt/prog"), builtin_skip_rules());
+    REQUIRE(b.frame);
+    CHECK(*b.frame == 1);
+    CHECK(b.reason == "first frame in the program's own code");
+    // Without a line anywhere (no debug info at all) nothing tells library from program: the first is blamed.
+    frames[1].file = frames[2].file = std::nullopt;
+    CHECK(*blame(frames, std::string("/opt/prog"), builtin_skip_rules()).frame == 0);
+}
+
 TEST_CASE("a frame without symbols in the program is still blamed, and nothing at all gives a reason") {
     std::vector<Frame> stripped{in(frame(0, 0x1135, std::nullopt), "/opt/prog")};
     Blame b = blame(stripped, std::string("/opt/prog"), builtin_skip_rules());
