@@ -4,7 +4,8 @@ same line, and their cores are read in GDB and in every LLDB given. pm-triage's 
 program's own stack, among the native frames just inside the evaluation loop; blame names the extension's
 function and the Python line that called it (or the Python line itself when the native code has no symbols);
 two scripts crashing in the same C function have different buckets, the same script run from two folders
-one bucket; pm-triage, pm-blame-frame and pm-threads give the same JSON in every debugger.
+one bucket; pm-triage, pm-blame-frame and pm-threads give the same JSON in every debugger. A Python function and
+module named like credentials are shown redacted by every command unless asked with --reveal.
 
 pm-blame-frame --select on a blamed Python frame is one error line. A program laid out like CPython 3.11
 whose interpreter, thread and frame are their own successors gives its one frame and ends; one that says it is
@@ -179,6 +180,28 @@ def check_fakes(debugger, fakes):
         check(out.count("python   " + note + "\n") == 1, "%s, %s: no line says why:\n%s" % (debugger.kind, version, out))
 
 
+TOKEN, KEY_ID = "ghp_R7kQm2XvT9pLw4ZsN8bYc3HdJ6fGa1Ue5Vio", "AKIAZ7QW4RTY2UIO9PLK"
+TOKEN_COMMANDS = ["pm-triage", "pm-triage --json", "pm-blame-frame --explain", "pm-blame-frame --explain --json",
+                  "pm-threads", "pm-threads --json", "pm-symbols", "pm-secrets-scan", "pm-report"]
+
+
+def check_token_names(debugger, core):
+    """py_token_names.py's function is named like a GitHub token, its module like an AWS key id: names that came
+    from the core, which no command prints unless asked with --reveal, and the bucket is the same either way."""
+    status, out, err = debugger.run(TOKEN_COMMANDS, PYTHON, core)
+    check(status == 0, "%s: a command failed on py_token_names:\n%s%s" % (debugger.kind, out, err))
+    for secret in (TOKEN, KEY_ID):
+        check(secret not in out + err, "%s printed %s from a Python frame's name" % (debugger.kind, secret))
+    hidden = debugger.json("pm-triage --json", PYTHON, core)
+    frame = [f for f in hidden["thread"]["frames"] if f["language"] == "python"][0]
+    check(frame["function"] == "ghp_…5Vio" and os.path.basename(frame["file"]) == "AK…LK.py",
+          "%s: the Python frame is not shown redacted: %s" % (debugger.kind, frame))
+    shown = debugger.json("pm-triage --json --reveal", PYTHON, core)
+    check(TOKEN in shown["signature"] and KEY_ID in shown["signature"],
+          "%s: --reveal does not show the names: %s" % (debugger.kind, shown["signature"]))
+    check(hidden["bucket"] == shown["bucket"], "%s: --reveal changed the bucket" % debugger.kind)
+
+
 def test(argv):
     script, fixtures, collect = argv[:3]
     debuggers = [harness.Debugger(["gdb", script])]
@@ -193,6 +216,9 @@ def test(argv):
         make_folder(fixtures, elsewhere)
         cores = {name: crash(collect, here, name) for name in CASES}
         moved_core, moved_stack = crash(collect, elsewhere, "py_ext_method")
+        token_core = os.path.join(here, "py_token_names.core")
+        status, out, err = harness.run(["bash", collect, token_core, PYTHON, os.path.join(here, "py_token_names.py")])
+        check(status == 0, "py_token_names left no core:\n" + out + err)
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "rules",
                                "cpython_3_11.json")) as f:
             layout = json.load(f)["rules"][0]
@@ -206,6 +232,7 @@ def test(argv):
         first = None
         for debugger in debuggers:
             check_fakes(debugger, fakes)
+            check_token_names(debugger, token_core)
             answers = {}
             for name, (native_function, inner) in CASES.items():
                 core, recorded = cores[name]
