@@ -302,11 +302,22 @@ std::vector<Frame> Session::frames(const ThreadInfo& thread, int limit) const {
 }
 
 bool Session::lost_here(const std::vector<Frame>& frames, std::size_t i) const {
+    const Frame& f = frames[i];
+    if (frames[i - 1].inlined || f.found_by != FoundBy::debugger || !memory) return false;
+    const Frame& below = frames[i - 1];
+    if (f.function) {
+        // The return address of the frame below again, after a call to another function: the unwinder took
+        // that frame for its own caller (gdb-multiarch does, up and up the stack, on AArch64 code without
+        // unwind tables or frame pointers). Direct recursion calls the frame's own function, and stays.
+        if (i < 2 || f.pc != below.pc || !below.function) return false;
+        auto call = call_before(*arch, *memory, f.pc);
+        if (!call || !call->target) return false;
+        Frame callee = debugger->symbolize(*call->target);
+        bool rust = callee.file && ends_with(*callee.file, ".rs");
+        return callee.function && normalize_function(*callee.function, rust) != *below.function;
+    }
     // A guess of the debugger's heuristics: no function there, and no call before it (a caller's pc is a
     // return address) unless the frame below is a signal trampoline (then the pc is the interrupted one).
-    const Frame& f = frames[i];
-    if (f.function || frames[i - 1].inlined || f.found_by != FoundBy::debugger || !memory) return false;
-    const Frame& below = frames[i - 1];
     const auto& trampolines = recovery_limits().trampolines;
     if (below.function && std::any_of(trampolines.begin(), trampolines.end(),
                                       [&](const Pattern& p) { return p.full_match(*below.function); }))

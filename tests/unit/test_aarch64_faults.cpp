@@ -25,11 +25,18 @@ constexpr std::uint64_t stack = 0xfffff7ff0000, stack_size = 0x10000;
 constexpr std::uint64_t pc = text + 0x40;
 constexpr int sigsegv = 11, segv_maperr = 1, segv_accerr = 2, sigtrap = 5, trap_brkpt = 1;
 
-// The program's text: zeros (udf) with one instruction at pc.
-std::vector<std::uint8_t> text_with(std::uint32_t instruction) {
+// The program's text: zeros (udf) with one instruction at pc, and any others at their addresses.
+std::vector<std::uint8_t> text_with(std::uint32_t instruction, std::map<std::uint64_t, std::uint32_t> more = {}) {
     std::vector<std::uint8_t> bytes(4096, 0);
-    for (int i = 0; i < 4; i++) bytes[pc - text + i] = static_cast<std::uint8_t>(instruction >> (8 * i));
+    more[pc] = instruction;
+    for (const auto& [at, word] : more)
+        for (int i = 0; i < 4; i++) bytes[at - text + i] = static_cast<std::uint8_t>(word >> (8 * i));
     return bytes;
+}
+
+// bl from `from` to `to`.
+std::uint32_t bl(std::uint64_t from, std::uint64_t to) {
+    return 0x94000000u | (static_cast<std::uint32_t>((to - from) / 4) & 0x03ffffffu);
 }
 
 struct Fault {
@@ -41,6 +48,10 @@ struct Fault {
     std::uint64_t sp = stack + stack_size - 0x100;
     bool siginfo = true;  // qemu-user writes none: the signal number is then NT_PRSTATUS's alone
     int signal = sigsegv;
+    std::map<std::uint64_t, std::uint32_t> more_code;  // more instructions in the text, by address
+    std::vector<Frame> given;                          // the debugger's frames, when not the usual three
+    std::map<std::uint64_t, Frame> symbols;            // what the debugger names an address
+    std::string options = "--json";
 };
 
 std::vector<std::uint8_t> aarch64_core(const Fault& fault) {
@@ -49,7 +60,7 @@ std::vector<std::uint8_t> aarch64_core(const Fault& fault) {
     for (const auto& [index, value] : fault.registers) b.reg(index, value);
     if (fault.siginfo) b.siginfo(fault.signal, fault.code, fault.address);
     b.process(4242, "server", "./server")
-        .segment(text, text_with(fault.instruction), PF_R | PF_X)
+        .segment(text, text_with(fault.instruction, fault.more_code), PF_R | PF_X)
         .segment(rodata, std::vector<std::uint8_t>(4096, 7), PF_R)
         .segment(heap, std::vector<std::uint8_t>(4096, 0), PF_R | PF_W)
         .segment(stack, std::vector<std::uint8_t>(stack_size, 0), PF_R | PF_W)
@@ -72,7 +83,9 @@ nlohmann::json triage(const Fault& fault) {
     d.thread_list = {ThreadInfo{1, 4242, std::nullopt}};
     d.stacks[4242] = {frame(0, fault.crash_pc, "handle_request", "/src/server.c", 42),
                       frame(1, text + 0x100, "serve", "/src/server.c", 80), frame(2, text + 0x200, "main")};
-    CommandOutcome out = run_command("pm-triage", "--json", d);
+    if (!fault.given.empty()) d.stacks[4242] = fault.given;
+    d.symbols = fault.symbols;
+    CommandOutcome out = run_command("pm-triage", fault.options, d);
     std::remove(name);
     INFO(out.error);
     REQUIRE(out.ok);
@@ -177,4 +190,27 @@ TEST_CASE("AArch64: __builtin_trap's brk is the program's own trap, another brk 
     Fault breakpoint{0xd4200000, {}, trap_brkpt, pc};  // brk #0: a debugger's breakpoint left behind
     breakpoint.signal = sigtrap;
     CHECK(triage(breakpoint)["cause"]["class"] == "breakpoint");
+}
+
+TEST_CASE("AArch64: a frame the unwinder takes for its own caller is cut, direct recursion is not") {
+    // decode_record (text+0x100) calls read_field at +0x110; load_table (text+0x200) calls decode_record at
+    // +0x210; recurse (text+0x300) calls itself at +0x310.
+    Fault f{0xf9400c20, {{1, 0}}, segv_maperr, 0x18};  // ldr x0, [x1, #24]
+    f.more_code = {{text + 0x110, bl(text + 0x110, pc)},
+                   {text + 0x210, bl(text + 0x210, text + 0x100)},
+                   {text + 0x310, bl(text + 0x310, text + 0x300)}};
+    f.symbols = {{text + 0x100, frame(0, text + 0x100, "decode_record")},
+                 {text + 0x300, frame(0, text + 0x300, "recurse")}};
+    f.options = "--json --no-recover";
+    // As gdb-multiarch gives code without unwind tables or frame pointers: load_table again and again.
+    f.given = {frame(0, pc, "read_field"), frame(1, text + 0x114, "decode_record"),
+               frame(2, text + 0x214, "load_table"), frame(3, text + 0x214, "load_table"),
+               frame(4, text + 0x214, "load_table")};
+    auto frames = triage(f)["thread"]["frames"];
+    REQUIRE(frames.size() == 3);
+    CHECK(frames[2]["function"] == "load_table");
+
+    f.given = {frame(0, pc, "read_field"), frame(1, text + 0x314, "recurse"), frame(2, text + 0x314, "recurse"),
+               frame(3, text + 0x314, "recurse")};
+    CHECK(triage(f)["thread"]["frames"].size() == 4);
 }
