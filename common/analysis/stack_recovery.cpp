@@ -176,6 +176,18 @@ std::vector<RecoveredFrame> stack_scan(const Arch& arch, MemoryReader& memory, P
     return out;
 }
 
+// A frame pointer that code built without frame pointers never touched still holds an outer frame's: the
+// chain then skips the callers in between. Its first caller's call, when the target is known, goes to another
+// function than the start frame's.
+bool skips_callers(const Arch& arch, MemoryReader& memory, const RecoveryStart& start, const CodeNames& names,
+                   const std::vector<RecoveredFrame>& chain) {
+    if (chain.empty() || !start.function || chain.front().exact_pc) return false;
+    auto call = call_before(arch, memory, chain.front().pc);
+    if (!call || !call->target) return false;
+    auto callee = names.function_at(*call->target);
+    return callee && *callee != *start.function;
+}
+
 }  // namespace
 
 std::optional<CallSite> call_before(const Arch& arch, MemoryReader& memory, std::uint64_t return_address) {
@@ -197,7 +209,12 @@ std::vector<RecoveredFrame> recover_stack(const Arch& arch, MemoryReader& memory
                                           const RecoveryStart& start, const CodeNames& names,
                                           const RecoveryLimits& limits) {
     std::vector<RecoveredFrame> frames = frame_pointer_walk(arch, memory, mappings, start, names, limits);
-    if (frames.empty()) frames = stack_scan(arch, memory, mappings, start, names, limits);
+    // A chain that skips callers yields to a scan that finds them (the scan checks its first frame's call); a
+    // tail call also makes the first call go elsewhere, and then the scan finds nothing and the chain stays.
+    if (frames.empty() || skips_callers(arch, memory, start, names, frames)) {
+        std::vector<RecoveredFrame> scanned = stack_scan(arch, memory, mappings, start, names, limits);
+        if (!scanned.empty() || frames.empty()) return scanned;
+    }
     return frames;
 }
 

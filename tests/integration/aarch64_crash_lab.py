@@ -33,9 +33,10 @@ DIFFERENT = {
     "builtin_trap": "__builtin_trap is brk #0x3e8 on AArch64: the class is x86-64's (illegal-instruction), but the "
                     "signal is SIGTRAP, not ud2's SIGILL, and the signature starts with the signal",
     "bus_error": "qemu-aarch64 writes the mapping past the file's end one page short: the core is truncated",
-    "nocfi_no_frame_pointers": "without unwind tables or frame pointers gdb-multiarch's prologue analysis takes "
-                               "load_table for its own caller, again and again (each time higher up the stack, as "
-                               "recursion would be); on x86-64 GDB stops and coroner's scan finds the callers",
+    "nocfi_no_frame_pointers": "gdb-multiarch unwinds read_field, decode_record and load_table (then load_table "
+                               "again and again, which coroner cuts) and coroner's scan finds main; on x86-64 GDB "
+                               "stops at read_field and the scan finds the rest: scanned frames stay out of the "
+                               "signature, so the two signatures differ in length",
     "return_smashed": "ret has already loaded the smashed x30: the pc is garbage and no frame is left to blame",
     "stack_smashing": "the frame record survives on AArch64: the stack continues to main, which x86-64's loses",
 }
@@ -48,8 +49,8 @@ REDUCED = {
 
 # Where LLDB's pm-triage JSON differs from gdb-multiarch's on the AArch64 core, and why.
 PARITY_DIFFERENT = {
-    "nocfi_no_frame_pointers": "gdb-multiarch repeats load_table (see DIFFERENT); LLDB's assembly inspection "
-                               "unwinds to main",
+    "nocfi_no_frame_pointers": "the same frames, but main is scanned in gdb-multiarch (out of the signature) and "
+                               "unwound by LLDB's assembly inspection (in it)",
 }
 
 

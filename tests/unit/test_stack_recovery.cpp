@@ -69,6 +69,24 @@ TEST_CASE("the frame-pointer chain gives the callers whose return addresses foll
     CHECK(frames[1].sp == 0x7ff840);
 }
 
+TEST_CASE("a chain that skips callers (a frame pointer an outer frame left) yields to a scan that finds them") {
+    Program p = program();
+    // measure and header_length keep no frame pointer: rbp still points at parse_request's caller's record,
+    // whose return address is into parse_request, after its call to header_length, not to measure. Below it on
+    // the stack, the return into header_length.
+    p.memory.put_words(0x7ff800, {0, code + 0x105, 0, 0, 0, code + 0x205});
+    RecoveryStart start{code + 0x10, 0x7ff800, 0x7ff820, std::string("measure")};
+    auto frames = recover_stack(x86_64_arch(), p.memory, p.mappings, start, p.names);
+    REQUIRE(pcs(frames) == std::vector<std::uint64_t>{code + 0x105, code + 0x205});
+    CHECK(frames[0].found_by == FoundBy::scan);
+    // Without the word the scan needs (a tail call from header_length to measure, say), the chain stays.
+    Program tail_called = program();
+    tail_called.memory.put_words(0x7ff800, {0, 0, 0, 0, 0, code + 0x205});
+    frames = recover_stack(x86_64_arch(), tail_called.memory, tail_called.mappings, start, tail_called.names);
+    REQUIRE(pcs(frames) == std::vector<std::uint64_t>{code + 0x205});
+    CHECK(frames[0].found_by == FoundBy::frame_pointer);
+}
+
 TEST_CASE("the chain stops at a record below the one before or at a return address after no call") {
     Program p = program();
     // The second record points back down the stack: a loop the walk must not follow.
