@@ -152,6 +152,8 @@ Blame blame(const std::vector<Frame>& frames, const std::optional<std::string>& 
         }
         bool in_program = executable && f.module && *f.module == *executable;
         if (in_program && linked_in_library(frames, i)) {
+            b.skipped.push_back({f.index, f.function, "linked-in-library",
+                                 "no source line, in a statically linked program whose caller has one: library code"});
             if (!first_library) first_library = static_cast<int>(i);
             continue;
         }

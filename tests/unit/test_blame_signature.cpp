@@ -87,6 +87,8 @@ TEST_CASE("in a statically linked program, library code (no source line) is pass
     REQUIRE(b.frame);
     CHECK(*b.frame == 1);
     CHECK(b.reason == "first frame in the program's own code");
+    REQUIRE(b.skipped.size() == 1);
+    CHECK(b.skipped[0].rule == "linked-in-library");
     // Without a line anywhere (no debug info at all) nothing tells library from program: the first is blamed.
     frames[1].file = frames[2].file = std::nullopt;
     CHECK(*blame(frames, std::string("/opt/prog"), builtin_skip_rules()).frame == 0);
