@@ -1,5 +1,11 @@
-// The patched copy a redacted core is written with: no unredacted byte ever written, holes kept.
+// The redacted copy's two halves: the patched copy (no unredacted byte ever written, holes kept) and the
+// re-check of the written copy around every overwritten range.
 #include "coroner/base/patched_copy.hpp"
+#include "coroner/base/rules.hpp"
+#include "coroner/core/elf_core.hpp"
+#include "coroner/secrets/core_scan.hpp"
+
+#include "../support/core_builder.hpp"
 
 #include <doctest/doctest.h>
 
@@ -16,6 +22,7 @@
 #include <unistd.h>
 
 using namespace coroner;
+using coroner::test::CoreBuilder;
 namespace fs = std::filesystem;
 
 namespace {
@@ -150,4 +157,98 @@ TEST_CASE("a patched copy with no patches is the file, and an empty file copies 
         ::close(fd);
         CHECK(file_text(copy) == want);
     }
+}
+
+namespace {
+
+const std::string planted_key = " AKIAQ3EGVF5WZRTMN7XP ";
+
+// A core of two segments of random bytes, next to each other in the file.
+fs::path random_core(const fs::path& folder) {
+    std::string first = random_text(256 * 1024, 5), second = random_text(64 * 1024, 9);
+    std::vector<std::uint8_t> bytes =
+        CoreBuilder()
+            .thread(100, 0x401000, 0x7ffd1000)
+            .process(100, "t", "t")
+            .segment(0x10000000, std::vector<std::uint8_t>(first.begin(), first.end()), PF_R | PF_W)
+            .segment(0x20000000, std::vector<std::uint8_t>(second.begin(), second.end()), PF_R | PF_W)
+            .build();
+    fs::path path = folder / "random.core";
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    return path;
+}
+
+std::vector<SecretHit> rescan(const fs::path& path,
+                              const std::vector<std::pair<std::uint64_t, std::uint64_t>>& changed) {
+    return scan_core_around(*ElfCore::open(path.string()), *secret_rules(), changed);
+}
+
+void plant(const fs::path& path, const std::string& bytes, std::uint64_t at) {
+    int fd = ::open(path.c_str(), O_WRONLY);
+    REQUIRE(fd >= 0);
+    write_at(fd, bytes, at);
+    ::close(fd);
+}
+
+}  // namespace
+
+TEST_CASE("the re-check of a written copy finds a secret beside an overwritten range, and nothing in a clean one") {
+    PatchScratch scratch;
+    fs::path core = random_core(scratch.path);
+    auto opened = ElfCore::open(core.string());
+    REQUIRE(opened->segments().size() == 2);
+    const CoreSegment first = opened->segments()[0], second = opened->segments()[1];
+    REQUIRE(second.offset == first.offset + first.filesz);  // next to each other in the file
+    std::uint64_t all = 0;
+    std::size_t segments = 0;
+    REQUIRE(scan_core_segments(
+                *opened, *secret_rules(), [](const CoreSegment&) { return true; }, all, segments)
+                .empty());  // random bytes hold nothing
+
+    // The secret the first scan found, overwritten through the patched copy: the copy is clean.
+    std::uint64_t secret = first.offset + 100000;
+    plant(core, planted_key, secret);
+    REQUIRE(rescan(core, {{first.offset, first.filesz}}).size() == 1);
+    fs::path copy = scratch.path / "copy.core";
+    {
+        int fd = ::open(copy.c_str(), O_CREAT | O_RDWR, 0600);
+        REQUIRE(fd >= 0);
+        copy_file_patched(core.string(), fd, {{secret, std::string(planted_key.size(), '*')}});
+        ::close(fd);
+    }
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> changed = {{secret, planted_key.size()}};
+    CHECK(rescan(copy, changed).empty());
+
+    // A secret left in the copy within chunk_overlap of the overwritten range, on either side, is found
+    // where it is.
+    const std::int64_t margin = static_cast<std::int64_t>(chunk_overlap);
+    for (std::int64_t distance : {-margin + 64, std::int64_t{-100}, std::int64_t{2000}, margin - 64}) {
+        CAPTURE(distance);
+        std::uint64_t at = distance < 0 ? secret - static_cast<std::uint64_t>(-distance)
+                                        : secret + planted_key.size() + static_cast<std::uint64_t>(distance);
+        fs::path corrupt = scratch.path / "corrupt.core";
+        fs::copy_file(copy, corrupt, fs::copy_options::overwrite_existing);
+        plant(corrupt, planted_key, at);
+        auto hits = rescan(corrupt, changed);
+        REQUIRE(hits.size() == 1);
+        CHECK(hits[0].address == first.vaddr + (at + 1 - first.offset));
+        CHECK(hits[0].value == "AKIAQ3EGVF5WZRTMN7XP");
+    }
+
+    // Further away it is bytes the first scan read, and not read again; nor is the next segment, even where
+    // it follows the overwritten range in the file by less than the margin.
+    fs::path corrupt = scratch.path / "corrupt.core";
+    fs::copy_file(copy, corrupt, fs::copy_options::overwrite_existing);
+    plant(corrupt, planted_key, secret + chunk_overlap + 4096);
+    plant(corrupt, planted_key, second.offset + 16);
+    CHECK(rescan(corrupt, changed).empty());
+    std::uint64_t last = second.offset - 40;  // the first segment's last bytes, overwritten
+    CHECK(rescan(corrupt, {{last, 40}}).empty());
+    CHECK(rescan(corrupt, {{second.offset, 8}}).size() == 1);
+    // A key cut by the segments' edge is two segments' bytes, never one match.
+    plant(corrupt, planted_key, second.offset - 10);
+    CHECK(rescan(corrupt, {{last, 20}, {second.offset + 40, 4}}).size() == 1);  // the one at +16 only
+    // Ranges outside every segment (the notes) are left to the notes' own scan.
+    CHECK(rescan(corrupt, {{0, 64}}).empty());
 }
