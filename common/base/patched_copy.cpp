@@ -60,11 +60,14 @@ public:
     void run(std::uint64_t size) {
         if (::ftruncate(out_, static_cast<off_t>(size)) != 0) patched_copy_failed("write", "the copy", errno);
         std::vector<DirtyRun> runs = dirty_runs(patches_, size);
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> extents = data_extents(size);
         auto next_run = runs.begin();
+        auto extent = extents.begin();
         std::uint64_t at = 0;
         while (at < size) {
             while (next_run != runs.end() && next_run->end <= at) ++next_run;
-            std::uint64_t data = seek(at, SEEK_DATA, size);
+            while (extent != extents.end() && extent->second <= at) ++extent;
+            std::uint64_t data = extent == extents.end() ? size : std::max(extent->first, at);
             if (next_run != runs.end() && next_run->start < data) {
                 // Patches in a hole (or in blocks the last step began): written whatever the source holds there.
                 write_patched(*next_run, std::max(next_run->start, at), next_run->end);
@@ -72,7 +75,7 @@ public:
                 continue;
             }
             if (data >= size) break;
-            std::uint64_t end = seek(data, SEEK_HOLE, size);
+            std::uint64_t end = extent->second;
             if (next_run != runs.end() && next_run->start < end) end = next_run->start;
             if (end > data) {
                 copy_in_kernel(data, end);
@@ -85,6 +88,20 @@ public:
     }
 
 private:
+    // The source's runs of data, [start, end) each, asked of the file system once (asking again at every
+    // patch cost as much as the copy itself).
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> data_extents(std::uint64_t size) const {
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> extents;
+        for (std::uint64_t at = 0; at < size;) {
+            std::uint64_t data = seek(at, SEEK_DATA, size);
+            if (data >= size) break;
+            std::uint64_t hole = std::max(data + 1, seek(data, SEEK_HOLE, size));
+            extents.emplace_back(data, hole);
+            at = hole;
+        }
+        return extents;
+    }
+
     // Where the next data (or hole) of the source starts at or after `at`; `size` when there is none.
     std::uint64_t seek(std::uint64_t at, int whence, std::uint64_t size) const {
         off_t found = ::lseek(in_, static_cast<off_t>(at), whence);
