@@ -94,8 +94,8 @@ std::string OutputFile::contents_path() const {
     return named_temporary_.empty() ? fmt::format("/proc/self/fd/{}", fd_) : named_temporary_;
 }
 
-void OutputFile::commit() {
-    if (::fsync(fd_) != 0) cannot("write", path_, errno);
+void OutputFile::commit(Flush flush) {
+    if (flush == Flush::to_disk && ::fsync(fd_) != 0) cannot("write", path_, errno);
     if (interrupted()) throw_interrupted();
     std::string staged = named_temporary_;
     if (staged.empty()) {

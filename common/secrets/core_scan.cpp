@@ -23,35 +23,26 @@ struct Block {
     std::uint64_t keep_from, keep_to;  // the hits that belong to this block start here
 };
 
-}  // namespace
-
-// (See the header.) The dumped segments `wanted` picks, in chunks shared out among the cores, each read
-// into its worker's buffer (reading costs less than mapping the file's pages and dropping them again: the
-// page tables of a 1 GiB core took longer than reading it). Each chunk is scanned with a margin on both
-// sides longer than any match and keeps the hits that start inside it: a match across a chunk edge is seen
-// whole, and only once.
-std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules& rules,
-                                          const std::function<bool(const CoreSegment&)>& wanted,
-                                          std::uint64_t& scanned_bytes, std::size_t& segments_scanned) {
-    std::vector<Block> chunks;
-    for (const auto& seg : core.segments()) {
-        if (seg.filesz == 0 || !wanted(seg)) continue;
-        segments_scanned++;
-        scanned_bytes += seg.filesz;
-        for (auto [part, length] : core.stored_parts(seg))
-            for (std::uint64_t at = part; at < part + length; at += parallel_chunk) {
-                std::uint64_t from = at > chunk_overlap ? at - chunk_overlap : 0;
-                std::uint64_t to = std::min<std::uint64_t>(seg.filesz, at + parallel_chunk + chunk_overlap);
-                chunks.push_back({seg.vaddr + from, seg.offset + from, static_cast<std::size_t>(to - from),
-                                  seg.vaddr + at,
-                                  seg.vaddr + std::min<std::uint64_t>(part + length, at + parallel_chunk)});
-            }
+// Chunks of one segment covering [from, to) (offsets in the segment), each scanned with a margin on both
+// sides as far as [limit_from, limit_to) lets it and keeping the hits that start inside it.
+void add_chunks(std::vector<Block>& chunks, const CoreSegment& seg, std::uint64_t from, std::uint64_t to,
+                std::uint64_t limit_from, std::uint64_t limit_to) {
+    for (std::uint64_t at = from; at < to; at += parallel_chunk) {
+        std::uint64_t begin = at - limit_from > chunk_overlap ? at - chunk_overlap : limit_from;
+        std::uint64_t end = std::min<std::uint64_t>(limit_to, at + parallel_chunk + chunk_overlap);
+        chunks.push_back({seg.vaddr + begin, seg.offset + begin, static_cast<std::size_t>(end - begin), seg.vaddr + at,
+                          seg.vaddr + std::min<std::uint64_t>(to, at + parallel_chunk)});
     }
-    // The thread that runs the command scans too, and asks between its chunks whether the user wants to
-    // stop (only it may ask the debugger); the others stop taking chunks once it says so.
+}
+
+// The hits in `chunks`, scanned on every CPU. The thread that runs the command scans too, and asks between
+// its chunks whether the user wants to stop (only it may ask the debugger); the others stop taking chunks
+// once it says so.
+std::vector<SecretHit> scan_chunks(const ElfCore& core, const SecretRules& rules, const std::vector<Block>& chunks) {
     std::atomic<std::size_t> next{0};
     std::atomic<bool> stop{false};
-    std::vector<std::vector<SecretHit>> found(std::max(1u, std::thread::hardware_concurrency()));
+    std::size_t threads = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), chunks.size());
+    std::vector<std::vector<SecretHit>> found(std::max<std::size_t>(1, threads));
     // A worker's failure (no scratch, a failed scan) stops them all and is the command's, never a crash of
     // the debugger (an exception escaping a thread terminates the process).
     std::vector<std::exception_ptr> failed(found.size());
@@ -81,6 +72,52 @@ std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules
     std::vector<SecretHit> hits;
     for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
     return hits;
+}
+
+}  // namespace
+
+// (See the header.) The dumped segments `wanted` picks, in chunks shared out among the cores, each read
+// into its worker's buffer (reading costs less than mapping the file's pages and dropping them again: the
+// page tables of a 1 GiB core took longer than reading it). Each chunk is scanned with a margin on both
+// sides longer than any match and keeps the hits that start inside it: a match across a chunk edge is seen
+// whole, and only once.
+std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules& rules,
+                                          const std::function<bool(const CoreSegment&)>& wanted,
+                                          std::uint64_t& scanned_bytes, std::size_t& segments_scanned) {
+    std::vector<Block> chunks;
+    for (const auto& seg : core.segments()) {
+        if (seg.filesz == 0 || !wanted(seg)) continue;
+        segments_scanned++;
+        scanned_bytes += seg.filesz;
+        for (auto [part, length] : core.stored_parts(seg)) add_chunks(chunks, seg, part, part + length, 0, seg.filesz);
+    }
+    return scan_chunks(core, rules, chunks);
+}
+
+// (See the header.) Each changed range widened by chunk_overlap on both sides within its segment, the
+// windows of a segment merged where they touch (never across segments: joining two segments' bytes could
+// make a match neither holds), and scanned as the segments are.
+std::vector<SecretHit> scan_core_around(const ElfCore& core, const SecretRules& rules,
+                                        const std::vector<std::pair<std::uint64_t, std::uint64_t>>& changed) {
+    std::vector<Block> chunks;
+    for (const auto& seg : core.segments()) {
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> windows;  // offsets in the segment
+        for (auto [offset, size] : changed) {
+            if (size == 0 || offset >= seg.offset + seg.filesz || offset + size <= seg.offset) continue;
+            std::uint64_t from = offset > seg.offset + chunk_overlap ? offset - chunk_overlap - seg.offset : 0;
+            std::uint64_t to = std::min(seg.filesz, offset + size - seg.offset + chunk_overlap);
+            windows.emplace_back(from, to);
+        }
+        std::sort(windows.begin(), windows.end());
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> merged;
+        for (auto w : windows)
+            if (!merged.empty() && w.first <= merged.back().second)
+                merged.back().second = std::max(merged.back().second, w.second);
+            else
+                merged.push_back(w);
+        for (auto [from, to] : merged) add_chunks(chunks, seg, from, to, from, to);
+    }
+    return scan_chunks(core, rules, chunks);
 }
 
 }  // namespace coroner

@@ -9,6 +9,11 @@
 
 namespace coroner {
 
+// What commit() does before the file gets its name: wait until the disk holds it (a power loss then leaves
+// either no file or the whole of it), or not, as `cp` does (a power loss may leave the named file short or
+// empty): for a file that never held a byte the user must not find in it on any disk.
+enum class Flush { to_disk, none };
+
 class OutputFile {
 public:
     // `path` may exist only with `force`, and then must be a regular file or a link (the link itself is
@@ -24,8 +29,8 @@ public:
     const std::string& path() const { return path_; }
     // A path that reads what has been written so far (before commit the file has no name of its own).
     std::string contents_path() const;
-    // Flushes the file to disk and gives it its name.
-    void commit();
+    // Flushes the file to disk (unless told not to) and gives it its name.
+    void commit(Flush flush = Flush::to_disk);
 
 private:
     std::string path_, folder_;

@@ -22,11 +22,14 @@ struct RedactResult {
     std::size_t findings = 0;           // in memory and in the notes
     std::size_t findings_in_notes = 0;  // the command line in NT_PRPSINFO, file paths in NT_FILE
     std::uint64_t bytes_overwritten = 0;
-    std::size_t findings_after = 0;  // what a scan of the written copy finds (0 is the point)
+    // What a scan of the written copy finds around every overwritten range (as far as a match can reach) and
+    // in its notes: every other byte is the input's, scanned already. 0 is the point.
+    std::size_t findings_after = 0;
 };
 
 // Writes a copy of the loaded core with every finding in memory and in the notes overwritten in place
-// (mode 0600, sparse where the core is), scans the copy, and only then gives it its name.
+// (mode 0600, sparse where the core is; the secrets' blocks are written patched, so no secret ever reaches
+// the copy), re-checks the written copy, and only then gives it its name.
 RedactResult redact_core(const Session& session, const RedactOptions& options);
 
 // The same into `out`, a file the caller opened (and commits, or packs elsewhere): what the `coroner`

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace coroner {
@@ -19,5 +20,11 @@ constexpr std::uint64_t chunk_overlap = max_secret_length;
 std::vector<SecretHit> scan_core_segments(const ElfCore& core, const SecretRules& rules,
                                           const std::function<bool(const CoreSegment&)>& wanted,
                                           std::uint64_t& scanned_bytes, std::size_t& segments_scanned);
+
+// The hits within chunk_overlap of each of `changed` ({offset, size} ranges of the file), never past the
+// segment holding it: what a copy of a core with those ranges overwritten is checked with, since every byte
+// further away is the input's own, already scanned. Ranges outside every segment (the notes) are skipped.
+std::vector<SecretHit> scan_core_around(const ElfCore& core, const SecretRules& rules,
+                                        const std::vector<std::pair<std::uint64_t, std::uint64_t>>& changed);
 
 }  // namespace coroner
