@@ -135,10 +135,16 @@ void add_file_memory(Session& s) {
     s.files = std::make_unique<FileMemory>(s.facts.mappings, renamed);
 }
 
-// CORONER_PYTHON_STACKS=0 leaves the Python frames out (bench/python_stacks.sh measures what they cost).
+// CORONER_PYTHON_STACKS=0 leaves the Python frames out (bench/python_stacks.py measures what they cost).
 bool python_stacks_wanted() {
     const char* wanted = std::getenv("CORONER_PYTHON_STACKS");
     return !wanted || std::string(wanted) != "0";
+}
+
+// The frame's function as every command names it (a Rust function by Rust's rules, known by its source file).
+std::optional<std::string> normalized_function(const Frame& f) {
+    if (!f.function) return std::nullopt;
+    return normalize_function(*f.function, f.file && ends_with(*f.file, ".rs"));
 }
 
 // Where a CPython interpreter can be: the program itself (Debian's python3.11), or a libpython it loaded.
@@ -312,9 +318,8 @@ bool Session::lost_here(const std::vector<Frame>& frames, std::size_t i) const {
         if (i < 2 || f.pc != below.pc || !below.function) return false;
         auto call = call_before(*arch, *memory, f.pc);
         if (!call || !call->target) return false;
-        Frame callee = debugger->symbolize(*call->target);
-        bool rust = callee.file && ends_with(*callee.file, ".rs");
-        return callee.function && normalize_function(*callee.function, rust) != *below.function;
+        auto callee = normalized_function(debugger->symbolize(*call->target));
+        return callee && *callee != *below.function;
     }
     // A guess of the debugger's heuristics: no function there, and no call before it (a caller's pc is a
     // return address) unless the frame below is a signal trampoline (then the pc is the interrupted one).
@@ -353,15 +358,11 @@ std::vector<Frame> Session::recovered(std::int64_t tid, const std::vector<Frame>
         if (it == named.end()) it = named.emplace(return_address, debugger->symbolize(return_address - 1)).first;
         return it->second;
     };
-    auto normalized = [](const Frame& f) -> std::optional<std::string> {
-        if (!f.function) return std::nullopt;
-        return normalize_function(*f.function, f.file && ends_with(*f.file, ".rs"));
-    };
     CodeNames names;
-    names.function_at = [&](std::uint64_t address) { return normalized(debugger->symbolize(address)); };
+    names.function_at = [&](std::uint64_t address) { return normalized_function(debugger->symbolize(address)); };
     names.is_entry = [&](std::uint64_t return_address) {
         Frame f = caller(return_address);
-        f.function = normalized(f);
+        f.function = normalized_function(f);
         return ends_stack({last, f}, 1);
     };
     std::vector<Frame> more;
@@ -390,8 +391,7 @@ std::vector<Frame> Session::frames_at(const std::vector<std::uint64_t>& pcs) con
 
 std::vector<Frame> Session::finished(std::vector<Frame> frames) const {
     for (auto& f : frames) {
-        bool rust = f.file && ends_with(*f.file, ".rs");
-        if (f.function) f.function = normalize_function(*f.function, rust);
+        f.function = normalized_function(f);
         if (f.file) f.file = normalize_source_path(real_source_path(*f.file));
     }
     fold_go_inlined_frames(frames);
