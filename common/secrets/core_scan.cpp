@@ -1,6 +1,7 @@
 #include "coroner/secrets/core_scan.hpp"
 
 #include "coroner/base/interrupt.hpp"
+#include "coroner/base/ranges.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -108,14 +109,7 @@ std::vector<SecretHit> scan_core_around(const ElfCore& core, const SecretRules& 
             std::uint64_t to = std::min(seg.filesz, offset + size - seg.offset + chunk_overlap);
             windows.emplace_back(from, to);
         }
-        std::sort(windows.begin(), windows.end());
-        std::vector<std::pair<std::uint64_t, std::uint64_t>> merged;
-        for (auto w : windows)
-            if (!merged.empty() && w.first <= merged.back().second)
-                merged.back().second = std::max(merged.back().second, w.second);
-            else
-                merged.push_back(w);
-        for (auto [from, to] : merged) add_chunks(chunks, seg, from, to, from, to);
+        for (auto [from, to] : joined_ranges(std::move(windows))) add_chunks(chunks, seg, from, to, from, to);
     }
     return scan_chunks(core, rules, chunks);
 }

@@ -2,7 +2,8 @@
 
 #include "coroner/secrets/secret_scan.hpp"
 
-#include <algorithm>
+#include "coroner/base/ranges.hpp"
+
 #include <string>
 #include <unordered_map>
 
@@ -15,16 +16,9 @@ std::string redact_secrets_in_text(const std::string& text, const SecretRules& r
     // Overlapping hits (two rules on one secret) become one range, so no byte of either is left out.
     std::vector<std::pair<std::size_t, std::size_t>> ranges;
     for (const auto& h : hits) ranges.emplace_back(h.address, h.address + h.length);
-    std::sort(ranges.begin(), ranges.end());
-    std::vector<std::pair<std::size_t, std::size_t>> merged;
-    for (const auto& r : ranges)
-        if (!merged.empty() && r.first <= merged.back().second)
-            merged.back().second = std::max(merged.back().second, r.second);
-        else
-            merged.push_back(r);
     std::string out;
     std::size_t at = 0;
-    for (const auto& [from, to] : merged) {
+    for (const auto& [from, to] : joined_ranges(std::move(ranges))) {
         out.append(text, at, from - at);
         out += secret_preview(text.substr(from, to - from));
         at = to;
