@@ -1,16 +1,13 @@
 #include "coroner/base/patched_copy.hpp"
 
-#include "coroner/base/error.hpp"
 #include "coroner/base/interrupt.hpp"
-
-#include <fmt/format.h>
+#include "coroner/base/output_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace coroner {
@@ -19,11 +16,6 @@ namespace {
 constexpr std::uint64_t patch_block = 4096;
 constexpr std::uint64_t kernel_copy_step = 64ull << 20;  // between two questions to interrupted()
 constexpr std::size_t patch_buffer_size = 1u << 20;
-
-[[noreturn]] void patched_copy_failed(const std::string& what, const std::string& path, int error) {
-    throw UserError(fmt::format("cannot {} {}: {}", what, path, std::strerror(error)),
-                    "check the folder, its permissions and the free space");
-}
 
 // Consecutive blocks holding patches: [start, end) of the file, and the patches in them (a range of the list
 // sorted by offset).
@@ -58,7 +50,7 @@ public:
         : from_(from), in_(in), out_(out), patches_(std::move(sorted)) {}
 
     void run(std::uint64_t size) {
-        if (::ftruncate(out_, static_cast<off_t>(size)) != 0) patched_copy_failed("write", "the copy", errno);
+        if (::ftruncate(out_, static_cast<off_t>(size)) != 0) file_failure("write", "the copy", errno);
         std::vector<DirtyRun> runs = dirty_runs(patches_, size);
         std::vector<std::pair<std::uint64_t, std::uint64_t>> extents = data_extents(size);
         auto next_run = runs.begin();
@@ -124,8 +116,8 @@ private:
                 kernel_copies_ = false;  // not between these two files: through this process instead
                 continue;
             }
-            if (n < 0) patched_copy_failed("copy", from_, errno);
-            if (n == 0) patched_copy_failed("read", from_, EIO);  // the file shrank while being copied
+            if (n < 0) file_failure("copy", from_, errno);
+            if (n == 0) file_failure("read", from_, EIO);  // the file shrank while being copied
             from += static_cast<std::uint64_t>(n);
         }
     }
@@ -164,7 +156,7 @@ private:
         for (std::size_t done = 0; done < size;) {
             ssize_t n = ::pread(in_, buffer_.data() + done, size - done, static_cast<off_t>(at + done));
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) patched_copy_failed("read", from_, n < 0 ? errno : EIO);
+            if (n <= 0) file_failure("read", from_, n < 0 ? errno : EIO);
             done += static_cast<std::size_t>(n);
         }
     }
@@ -173,7 +165,7 @@ private:
         for (std::size_t done = 0; done < size;) {
             ssize_t n = ::pwrite(out_, buffer_.data() + done, size - done, static_cast<off_t>(at + done));
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) patched_copy_failed("write", "the copy", n < 0 ? errno : ENOSPC);
+            if (n <= 0) file_failure("write", "the copy", n < 0 ? errno : ENOSPC);
             done += static_cast<std::size_t>(n);
         }
     }
@@ -188,17 +180,11 @@ private:
 }  // namespace
 
 void copy_file_patched(const std::string& from, int to, std::vector<FilePatch> patches) {
-    int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (in < 0) patched_copy_failed("read", from, errno);
-    struct stat st {};
-    if (::fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(in);
-        throw UserError(fmt::format("{} is not a regular file", from), "give the path of a core dump");
-    }
+    auto [in, size] = open_copy_source(from);
     std::stable_sort(patches.begin(), patches.end(),
                      [](const FilePatch& a, const FilePatch& b) { return a.offset < b.offset; });
     try {
-        PatchedCopy(from, in, to, std::move(patches)).run(static_cast<std::uint64_t>(st.st_size));
+        PatchedCopy(from, in, to, std::move(patches)).run(size);
     } catch (...) {
         ::close(in);
         throw;

@@ -4,8 +4,10 @@
 // without following a link at that path.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace coroner {
 
@@ -39,6 +41,13 @@ private:
     bool replace_ = false;
     bool committed_ = false;
 };
+
+// A failed read or write of a file a copy reads or writes: a UserError "cannot WHAT PATH: the system's words".
+[[noreturn]] void file_failure(const std::string& what, const std::string& path, int error);
+
+// The file a copy is made from, opened as open_regular_file() opens it (never a FIFO), and its size; a
+// UserError when it is not a regular file or cannot be read.
+std::pair<int, std::uint64_t> open_copy_source(const std::string& from);
 
 // Copies a regular file into `to` (empty, same size afterwards), leaving holes where the source has holes
 // or whole pages of zeros, so that a sparse core's copy stays sparse. Asks interrupted() between steps.
