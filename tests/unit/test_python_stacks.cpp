@@ -14,11 +14,8 @@ using coroner::test::in;
 namespace {
 
 Frame python(const char* function, const char* file, int line) {
-    Frame f;
+    Frame f = frame(0, 0, function, file, line);
     f.python = true;
-    f.function = function;
-    f.file = file;
-    f.line = line;
     return f;
 }
 
