@@ -108,14 +108,19 @@ std::shared_ptr<SecretRules> SecretRules::parse(const nlohmann::json& doc, const
     for (const RuleFields& r : rule_list(doc, "secret", source)) set->rules_.push_back(read_secret_rule(r));
     if (set->rules_.empty())
         throw UserError(fmt::format("the secret rules of {} are empty", source), "give at least one rule");
+    std::vector<AnchorLiteral> anchors;
     for (std::size_t i = 0; i < set->rules_.size(); i++) {
         const SecretRule& rule = set->rules_[i];
-        for (std::size_t k = 0; k < rule.anchors.size(); k++) set->anchor_rules_.push_back(i);
+        for (const auto& a : rule.anchors) {
+            set->anchor_rules_.push_back(i);
+            anchors.push_back({a, rule.caseless});
+        }
         if (rule.digit_run) {
             set->digit_run_ = set->digit_run_ ? std::min(set->digit_run_, rule.digit_run) : rule.digit_run;
             set->digit_run_reach_ = std::max(set->digit_run_reach_, rule.max_length);
         }
     }
+    if (!anchors.empty()) set->anchor_filter_ = AnchorFilter::build(anchors);
     return set;
 }
 

@@ -156,15 +156,28 @@ void scan_all(hs_database_t* db, hs_scratch_t* scratch, const std::uint8_t* data
     }
 }
 
+// Where the anchors are searched: in the anchor filter where the host can run its fast kernel and the
+// chosen SIMD level is the widest (CORONER_SIMD=avx2 or lower keeps Vectorscan's), else with Vectorscan.
+bool anchor_filter_chosen() {
+    static const bool chosen = anchor_vbmi_available() && simd_level() == SimdLevel::avx512bw;
+    return chosen;
+}
+
 // Around each anchor found, the stretch its rule's matches could cover: a match holds the anchor and is
 // at most max_length long.
 void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std::uint8_t* data, std::size_t size,
                       std::vector<Span>& spans) {
-    std::vector<Candidate> anchors;
-    scan_all(rules.anchor_database(), scratch, data, size, 0, anchors);
+    std::vector<AnchorEnd> anchors;
+    if (rules.anchor_filter() && anchor_filter_chosen()) {
+        rules.anchor_filter()->find(data, size, anchors, AnchorKernel::vbmi);
+    } else {
+        std::vector<Candidate> found;
+        scan_all(rules.anchor_database(), scratch, data, size, 0, found);
+        for (const auto& c : found) anchors.push_back({c.rule, c.to});
+    }
     for (const auto& a : anchors) {
-        std::size_t reach = rules.rules()[rules.anchor_rules()[a.rule]].max_length;
-        spans.push_back({a.to > reach ? a.to - reach : 0, std::min(size, a.to + reach)});
+        std::size_t reach = rules.rules()[rules.anchor_rules()[a.anchor]].max_length;
+        spans.push_back({a.end > reach ? a.end - reach : 0, std::min(size, a.end + reach)});
     }
 }
 

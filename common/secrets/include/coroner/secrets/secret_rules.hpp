@@ -5,6 +5,7 @@
 
 #include "coroner/base/enum_names.hpp"
 #include "coroner/base/pattern.hpp"
+#include "coroner/secrets/anchor_filter.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -75,6 +76,8 @@ public:
     // Every rule's anchors as literals; the id of a match indexes anchor_rules().
     hs_database* anchor_database() const { return anchor_database_; }
     const std::vector<std::size_t>& anchor_rules() const { return anchor_rules_; }
+    // The same anchors (same indexes) in the faster filter, where they fit in it (see anchor_filter.hpp).
+    const AnchorFilter* anchor_filter() const { return anchor_filter_ ? &*anchor_filter_ : nullptr; }
     // The patterns of rules with no anchors and no digit run, run over all memory; null when there are none.
     hs_database* unanchored_database() const { return unanchored_database_; }
     // The shortest digit run of any rule that has one (0: none does).
@@ -96,6 +99,7 @@ private:
     hs_database* database_ = nullptr;
     hs_database* anchor_database_ = nullptr;
     std::vector<std::size_t> anchor_rules_;
+    std::optional<AnchorFilter> anchor_filter_;
     hs_database* unanchored_database_ = nullptr;
     std::size_t digit_run_ = 0, digit_run_reach_ = 0;
 };

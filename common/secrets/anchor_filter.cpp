@@ -1,0 +1,306 @@
+#include "coroner/secrets/anchor_filter.hpp"
+
+#include "coroner/secrets/byte_masks.hpp"
+
+#include <algorithm>
+#include <bitset>
+#include <cstring>
+#include <numeric>
+
+namespace coroner {
+namespace {
+
+bool is_letter(std::uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+std::uint8_t lower(std::uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<std::uint8_t>(c | 0x20) : c; }
+
+constexpr std::size_t window = AnchorFilter::window;
+
+// How often each byte comes in text that is not random: a letter as often as in English prose (capitals
+// an eighth of that), a digit, a space or common punctuation. Only the order of magnitude matters: it
+// steers anchors away from sharing a bucket with letters text is full of.
+std::array<double, 256> text_frequencies() {
+    std::array<double, 256> f{};
+    const char* by_frequency = "etaoinshrdlcumwfgypbvkjxqz";
+    double share = 0.09;
+    for (const char* c = by_frequency; *c; c++, share *= 0.86) {
+        f[static_cast<std::uint8_t>(*c)] = share;
+        f[static_cast<std::uint8_t>(*c - 32)] = share * 0.12;
+    }
+    for (char c = '0'; c <= '9'; c++) f[static_cast<std::uint8_t>(c)] = 0.008;
+    f[' '] = 0.15;
+    for (const char* c = "=/._-:,\"'()[]{}<>;"; *c; c++) f[static_cast<std::uint8_t>(*c)] = 0.006;
+    double sum = 0;
+    for (double x : f) sum += x;
+    for (double& x : f) x /= sum;
+    return f;
+}
+
+// The bytes an anchor's four (or a bucket's) accept at each position.
+struct WindowSets {
+    std::array<std::bitset<128>, window> bytes;
+    std::array<bool, window> any{};  // past a short anchor's end: every byte, ASCII or not
+
+    // The share of positions it accepts in text plus that in random bytes: what a bucket's candidates cost.
+    double accepted() const {
+        static const std::array<double, 256> frequency = text_frequencies();
+        double text = 1, random = 1;
+        for (std::size_t k = 0; k < window; k++) {
+            if (any[k]) continue;
+            double in_text = 0;
+            for (std::size_t c = 0; c < 128; c++)
+                if (bytes[k].test(c)) in_text += frequency[c];
+            text *= in_text;
+            random *= static_cast<double>(bytes[k].count()) / 256;
+        }
+        return text + random;
+    }
+    WindowSets joined(const WindowSets& other) const {
+        WindowSets j = *this;
+        for (std::size_t k = 0; k < window; k++) {
+            j.bytes[k] |= other.bytes[k];
+            j.any[k] = j.any[k] || other.any[k];
+        }
+        return j;
+    }
+};
+
+// The anchor's four bytes from `offset` (its end marks the rest "any"); nothing where one is not ASCII.
+std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset) {
+    WindowSets s;
+    for (std::size_t k = 0; k < window; k++) {
+        if (offset + k >= a.text.size()) {
+            s.any[k] = true;
+            continue;
+        }
+        auto c = static_cast<std::uint8_t>(a.text[offset + k]);
+        if (c >= 0x80) return std::nullopt;
+        s.bytes[k].set(c);
+        if (a.caseless && is_letter(c)) s.bytes[k].set(c ^ 0x20u);
+    }
+    return s;
+}
+
+// Every four the anchor has: each of its windows, or all of it when shorter.
+std::vector<std::pair<std::size_t, WindowSets>> window_choices(const AnchorLiteral& a) {
+    std::vector<std::pair<std::size_t, WindowSets>> choices;
+    for (std::size_t offset = 0; offset == 0 || offset + window <= a.text.size(); offset++)
+        if (auto s = window_sets(a, offset)) choices.emplace_back(offset, *s);
+    return choices;
+}
+
+// Little-endian: byte k of the window is bits 8k..8k+7, as a load of the data's four bytes puts them.
+std::uint32_t packed(const std::array<std::uint8_t, window>& bytes) {
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < window; k++) v |= static_cast<std::uint32_t>(bytes[k]) << (8 * k);
+    return v;
+}
+
+}  // namespace
+
+bool anchor_vbmi_available() {
+#ifdef CORONER_BYTE_MASKS_WIDE
+    static const bool available = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
+    }();
+    return available;
+#else
+    return false;
+#endif
+}
+
+// Each anchor goes to the bucket and window that widen its bucket least (an empty bucket costs nothing to
+// start), the anchors that accept the most first: the short and caseless ones start buckets of their own,
+// and the precise ones fill in where they add least to the positions accepted.
+std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>& anchors) {
+    std::vector<std::vector<std::pair<std::size_t, WindowSets>>> choices;
+    std::vector<double> least;  // the anchor's own cost at its best window
+    for (const auto& a : anchors) {
+        if (a.text.empty()) return std::nullopt;
+        for (char c : a.text)
+            if (static_cast<std::uint8_t>(c) >= 0x80) return std::nullopt;
+        choices.push_back(window_choices(a));
+        double own = choices.back().front().second.accepted();
+        for (const auto& choice : choices.back()) own = std::min(own, choice.second.accepted());
+        least.push_back(own);
+    }
+    std::vector<std::size_t> order(anchors.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return least[x] > least[y]; });
+    std::array<std::optional<WindowSets>, buckets> bucket_sets;
+    AnchorFilter filter;
+    for (std::size_t i : order) {
+        std::size_t best_bucket = 0, best_choice = 0;
+        double best_growth = -1;
+        for (std::size_t b = 0; b < buckets; b++)
+            for (std::size_t c = 0; c < choices[i].size(); c++) {
+                const WindowSets& s = choices[i][c].second;
+                double growth = bucket_sets[b] ? bucket_sets[b]->joined(s).accepted() - bucket_sets[b]->accepted()
+                                               : s.accepted();
+                if (best_growth < 0 || growth < best_growth) best_bucket = b, best_choice = c, best_growth = growth;
+            }
+        const auto& [offset, sets] = choices[i][best_choice];
+        auto& bucket = bucket_sets[best_bucket];
+        bucket = bucket ? bucket->joined(sets) : sets;
+        filter.entries_[best_bucket].push_back(entry(i, anchors[i], offset));
+    }
+    for (std::size_t b = 0; b < buckets; b++) filter.heads_[b] = heads(filter.entries_[b]);
+    for (std::size_t b = 0; b < buckets; b++) {
+        if (!bucket_sets[b]) continue;
+        auto bit = static_cast<std::uint8_t>(1u << (b % 8));
+        auto& tables = filter.tables_[b / 8];
+        for (std::size_t k = 0; k < window; k++) {
+            if (bucket_sets[b]->any[k]) filter.any_[b / 8][k] |= bit;
+            for (std::size_t c = 0; c < 128; c++)
+                if (bucket_sets[b]->any[k] || bucket_sets[b]->bytes[k].test(c)) tables[k][c] |= bit;
+        }
+    }
+    return filter;
+}
+
+// The entries' fours side by side, padded to a multiple of 16 with fours no data matches.
+AnchorFilter::Heads AnchorFilter::heads(const std::vector<Entry>& entries) {
+    Heads h;
+    for (const Entry& e : entries) {
+        h.head.push_back(e.head), h.fold.push_back(e.fold), h.present.push_back(e.present);
+    }
+    while (h.head.size() % 16) h.head.push_back(~0u), h.fold.push_back(0), h.present.push_back(0);
+    return h;
+}
+
+AnchorFilter::Entry AnchorFilter::entry(std::size_t index, const AnchorLiteral& a, std::size_t offset) {
+    Entry e{index, a.text, a.caseless, offset, 0, 0, 0};
+    if (a.caseless)
+        std::transform(e.text.begin(), e.text.end(), e.text.begin(),
+                       [](char c) { return static_cast<char>(lower(static_cast<std::uint8_t>(c))); });
+    std::array<std::uint8_t, window> head{}, fold{}, present{};
+    for (std::size_t k = 0; k < window && offset + k < a.text.size(); k++) {
+        auto c = static_cast<std::uint8_t>(a.text[offset + k]);
+        bool folded = a.caseless && is_letter(c);
+        head[k] = folded ? lower(c) : c;
+        fold[k] = folded ? 0x20 : 0;
+        present[k] = 0xff;
+    }
+    e.head = packed(head), e.fold = packed(fold), e.present = packed(present);
+    return e;
+}
+
+// The sum over buckets of the share each accepts: at most that share of random positions are candidates.
+double AnchorFilter::random_candidate_rate() const {
+    double rate = 0;
+    for (std::size_t b = 0; b < buckets; b++) {
+        double share = 1;
+        for (std::size_t k = 0; k < window; k++) {
+            double accepted = 0;
+            for (std::size_t c = 0; c < 256; c++)
+                accepted += ((c < 128 ? tables_[b / 8][k][c] : any_[b / 8][k]) >> (b % 8)) & 1u;
+            share *= accepted / 256;
+        }
+        rate += share;
+    }
+    return rate;
+}
+
+// Bit b: bucket b accepts the four bytes from `at` (past the data's end every byte is accepted: the check
+// turns those down).
+unsigned AnchorFilter::candidate_buckets(const std::uint8_t* data, std::size_t size, std::size_t at) const {
+    unsigned accepted = 0xffff;
+    for (std::size_t k = 0; k < window && at + k < size && accepted; k++) {
+        std::uint8_t c = data[at + k];
+        unsigned low = c < 0x80 ? tables_[0][k][c] : any_[0][k], high = c < 0x80 ? tables_[1][k][c] : any_[1][k];
+        accepted &= low | high << 8;
+    }
+    return accepted;
+}
+
+// Whether the anchor whose four passed at `at` lies there whole; if so, where it ends is added to `out`.
+void AnchorFilter::check_whole(const Entry& e, const std::uint8_t* data, std::size_t size, std::size_t at,
+                               std::vector<AnchorEnd>& out) {
+    if (at < e.offset || e.text.size() > size - (at - e.offset)) return;
+    const std::uint8_t* start = data + at - e.offset;
+    for (std::size_t k = 0; k < e.text.size(); k++)
+        if ((e.caseless ? lower(start[k]) : start[k]) != static_cast<std::uint8_t>(e.text[k])) return;
+    out.push_back({e.anchor, at - e.offset + e.text.size()});
+}
+
+// The anchors of the buckets in `bucket_bits` whose four lie at `at`, checked whole.
+void AnchorFilter::check_candidates(const std::uint8_t* data, std::size_t size, std::size_t at, unsigned bucket_bits,
+                                    std::vector<AnchorEnd>& out) const {
+    std::uint32_t word = 0;
+    std::memcpy(&word, data + at, std::min<std::size_t>(window, size - at));
+    for (; bucket_bits != 0; bucket_bits &= bucket_bits - 1)
+        for (const Entry& e : entries_[static_cast<std::size_t>(__builtin_ctz(bucket_bits))])
+            if (((word | e.fold) & e.present) == e.head) check_whole(e, data, size, at, out);
+}
+
+void AnchorFilter::find_portable(const std::uint8_t* data, std::size_t size, std::size_t from,
+                                 std::vector<AnchorEnd>& out) const {
+    for (std::size_t at = from; at < size; at++)
+        if (unsigned bits = candidate_buckets(data, size, at)) check_candidates(data, size, at, bits, out);
+}
+
+#ifdef CORONER_BYTE_MASKS_WIDE
+// 64 positions a step: for each of the four byte positions, a lookup of 64 bytes in that position's table of
+// each eight buckets (vpermi2b takes the low seven bits of each byte; a byte with its top bit set gets any_
+// instead), ANDed over the four. Loads reach three bytes past the step, so the last steps are the portable
+// loop's.
+__attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vbmi(const std::uint8_t* data,
+                                                                                  std::size_t size,
+                                                                                  std::vector<AnchorEnd>& out) const {
+    __m512i low[2][window], high[2][window], any[2][window];
+    for (std::size_t h = 0; h < 2; h++)
+        for (std::size_t k = 0; k < window; k++) {
+            low[h][k] = _mm512_loadu_si512(tables_[h][k].data());
+            high[h][k] = _mm512_loadu_si512(tables_[h][k].data() + 64);
+            any[h][k] = _mm512_set1_epi8(static_cast<char>(any_[h][k]));
+        }
+    alignas(64) std::uint8_t accepted[2][64];
+    std::size_t at = 0;
+    for (; at + 64 + window - 1 <= size; at += 64) {
+        __m512i all[2] = {_mm512_set1_epi8(-1), _mm512_set1_epi8(-1)};
+#pragma GCC unroll 4
+        for (std::size_t k = 0; k < window; k++) {
+            const __m512i bytes = _mm512_loadu_si512(data + at + k);
+            const __mmask64 not_ascii = _mm512_movepi8_mask(bytes);
+            for (std::size_t h = 0; h < 2; h++) {
+                const __m512i looked_up = _mm512_permutex2var_epi8(low[h][k], bytes, high[h][k]);
+                all[h] = _mm512_and_si512(all[h], _mm512_mask_blend_epi8(not_ascii, looked_up, any[h][k]));
+            }
+        }
+        std::uint64_t candidates = _mm512_test_epi8_mask(all[0], all[0]) | _mm512_test_epi8_mask(all[1], all[1]);
+        if (__builtin_expect(candidates == 0, 1)) continue;
+        _mm512_store_si512(accepted[0], all[0]);
+        _mm512_store_si512(accepted[1], all[1]);
+        for (; candidates != 0; candidates &= candidates - 1) {
+            auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
+            std::uint32_t four;
+            std::memcpy(&four, data + at + bit, window);
+            const __m512i word = _mm512_set1_epi32(static_cast<int>(four));
+            // Each bucket's anchors' fours, sixteen at a time.
+            for (unsigned b = accepted[0][bit] | static_cast<unsigned>(accepted[1][bit]) << 8; b != 0; b &= b - 1) {
+                const Heads& h = heads_[static_cast<std::size_t>(__builtin_ctz(b))];
+                for (std::size_t i = 0; i < h.head.size(); i += 16) {
+                    const __m512i masked = _mm512_and_si512(_mm512_or_si512(word, _mm512_loadu_si512(&h.fold[i])),
+                                                            _mm512_loadu_si512(&h.present[i]));
+                    for (__mmask16 m = _mm512_cmpeq_epi32_mask(masked, _mm512_loadu_si512(&h.head[i])); m != 0;
+                         m = static_cast<__mmask16>(m & (m - 1)))
+                        check_whole(entries_[static_cast<std::size_t>(__builtin_ctz(b))]
+                                            [i + static_cast<std::size_t>(__builtin_ctz(m))],
+                                    data, size, at + bit, out);
+                }
+            }
+        }
+    }
+    return at;
+}
+#else
+std::size_t AnchorFilter::find_vbmi(const std::uint8_t*, std::size_t, std::vector<AnchorEnd>&) const { return 0; }
+#endif
+
+void AnchorFilter::find(const std::uint8_t* data, std::size_t size, std::vector<AnchorEnd>& out,
+                        AnchorKernel kernel) const {
+    std::size_t from = kernel == AnchorKernel::vbmi && anchor_vbmi_available() ? find_vbmi(data, size, out) : 0;
+    find_portable(data, size, from, out);
+}
+
+}  // namespace coroner
