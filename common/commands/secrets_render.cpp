@@ -8,19 +8,20 @@
 
 namespace coroner {
 
-// Built field by field and moved, not from initializer lists (which copy every value): a report of a big core
-// holds thousands of findings.
+// Built field by field and moved, not from initializer lists (which copy every value), in objects made with
+// room for their keys: a report of a big core holds thousands of findings.
 nlohmann::ordered_json secrets_json(const SecretsReport& r) {
     using json = nlohmann::ordered_json;
     json findings = json::array();
+    findings.get_ref<json::array_t&>().reserve(r.findings.size());
     for (const auto& f : r.findings) {
         const SecretRule& rule = r.rules->rules()[f.hit.rule];
-        json one = json::object();
+        json one = object_with_room(10);
         one["rule"] = rule.id;
         one["confidence"] = to_string(f.hit.confidence);
         one["address"] = hex_address(f.hit.address);
         one["length"] = f.hit.length;
-        json& region = one["region"];
+        json& region = one["region"] = object_with_room(3);
         region["kind"] = to_string(f.region.kind);
         region["name"] = f.region.name;
         region["thread"] = or_null(f.region.thread);
@@ -30,10 +31,11 @@ nlohmann::ordered_json secrets_json(const SecretsReport& r) {
         one["value"] = r.reveal ? json(printable_value(f.hit.value)) : json(nullptr);
         findings.push_back(std::move(one));
     }
-    json out = {{"schema", "coroner.secrets/1"},
-                {"scanned_bytes", r.scanned_bytes},
-                {"regions_scanned", r.regions_scanned},
-                {"seconds", std::round(r.seconds * 1000) / 1000}};
+    json out = object_with_room(16);  // and for the keys `coroner secrets-scan` adds
+    out["schema"] = "coroner.secrets/1";
+    out["scanned_bytes"] = r.scanned_bytes;
+    out["regions_scanned"] = r.regions_scanned;
+    out["seconds"] = std::round(r.seconds * 1000) / 1000;
     out["findings"] = std::move(findings);
     return out;
 }

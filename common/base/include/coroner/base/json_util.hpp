@@ -23,13 +23,22 @@ inline nlohmann::ordered_json address_or_null(const std::optional<std::uint64_t>
     return a ? nlohmann::ordered_json(hex_address(*a)) : nlohmann::ordered_json(nullptr);
 }
 
+// An empty object with room for `keys` keys. nlohmann's ordered object is a vector of (const key, value)
+// pairs, which it can only copy when it grows: a report object that grows while it holds thousands of
+// findings copies them all.
+inline nlohmann::ordered_json object_with_room(std::size_t keys) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    j.get_ref<nlohmann::ordered_json::object_t&>().reserve(keys);
+    return j;
+}
+
 // A JSON document as coroner prints it: one line, invalid UTF-8 (a core's argv can hold anything) replaced
 // instead of thrown on, and DEL escaped (JSON escapes every other control character; a bare DEL would
 // become \x7f once the output is made printable, which JSON does not know). DEL is only ever in a string.
 template <class Json>
 std::string json_line(const Json& j) {
     std::string line = j.dump(-1, ' ', false, Json::error_handler_t::replace);
-    if (line.find('\x7f') == std::string::npos) return line + "\n";
+    if (line.find('\x7f') == std::string::npos) return line += '\n';  // no copy: a report can be megabytes
     std::string escaped;
     for (char c : line) escaped += c == '\x7f' ? std::string("\\u007f") : std::string(1, c);
     return escaped + "\n";
