@@ -95,14 +95,46 @@ std::string translate_ecmascript(const std::string& pattern) {
     return out;
 }
 
-Pattern::Pattern(const std::string& ecmascript, bool caseless) : source_(ecmascript) {
-    if (ecmascript.empty()) throw std::invalid_argument("the pattern is empty");
+namespace {
+
+RE2::Options pattern_options(bool caseless) {
     RE2::Options options;
     options.set_encoding(RE2::Options::EncodingLatin1);
     options.set_case_sensitive(!caseless);
     options.set_log_errors(false);
     options.set_max_mem(pattern_max_mem);
-    auto re = std::make_shared<const RE2>(translate_ecmascript(ecmascript), options);
+    return options;
+}
+
+}  // namespace
+
+struct Pattern::Deferred {
+    std::string translated;
+    bool caseless;
+    std::once_flag once;
+    std::shared_ptr<const RE2> re;
+};
+
+Pattern Pattern::deferred(const std::string& ecmascript, bool caseless) {
+    if (ecmascript.empty()) throw std::invalid_argument("the pattern is empty");
+    Pattern p;
+    p.source_ = ecmascript;
+    p.deferred_ = std::make_shared<Deferred>();
+    p.deferred_->translated = translate_ecmascript(ecmascript);
+    p.deferred_->caseless = caseless;
+    return p;
+}
+
+const RE2& Pattern::re2() const {
+    if (re_ || !deferred_) return *re_;
+    Deferred& d = *deferred_;
+    std::call_once(d.once, [&d] { d.re = std::make_shared<const RE2>(d.translated, pattern_options(d.caseless)); });
+    return *d.re;
+}
+
+Pattern::Pattern(const std::string& ecmascript, bool caseless) : source_(ecmascript) {
+    if (ecmascript.empty()) throw std::invalid_argument("the pattern is empty");
+    auto re = std::make_shared<const RE2>(translate_ecmascript(ecmascript), pattern_options(caseless));
     if (!re->ok()) {
         std::string why = re->error_code() == RE2::ErrorPatternTooLarge
                               ? fmt::format("it needs more than the {} MiB a pattern may use", pattern_max_mem >> 20)
@@ -113,26 +145,26 @@ Pattern::Pattern(const std::string& ecmascript, bool caseless) : source_(ecmascr
 }
 
 bool Pattern::full_match(std::string_view text) const {
-    return RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *re_);
+    return RE2::FullMatch(re2::StringPiece(text.data(), text.size()), re2());
 }
 
 bool Pattern::partial_match(std::string_view text) const {
-    return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_);
+    return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re2());
 }
 
 std::optional<std::string> Pattern::first_match(std::string_view text) const {
     re2::StringPiece input(text.data(), text.size()), found;
-    if (!re_ || !re_->Match(input, 0, input.size(), RE2::UNANCHORED, &found, 1)) return std::nullopt;
+    if ((!re_ && !deferred_) || !re2().Match(input, 0, input.size(), RE2::UNANCHORED, &found, 1)) return std::nullopt;
     return std::string(found.data(), found.size());
 }
 
 std::string Pattern::replace_all(std::string text, const std::string& replacement) const {
-    RE2::GlobalReplace(&text, *re_, replacement);
+    RE2::GlobalReplace(&text, re2(), replacement);
     return text;
 }
 
-bool Pattern::matches_empty() const { return RE2::PartialMatch("", *re_); }
+bool Pattern::matches_empty() const { return RE2::PartialMatch("", re2()); }
 
-int Pattern::capture_count() const { return re_->NumberOfCapturingGroups(); }
+int Pattern::capture_count() const { return re2().NumberOfCapturingGroups(); }
 
 }  // namespace coroner

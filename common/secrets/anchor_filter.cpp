@@ -3,7 +3,6 @@
 #include "coroner/secrets/byte_masks.hpp"
 
 #include <algorithm>
-#include <bitset>
 #include <cstring>
 #include <numeric>
 
@@ -35,10 +34,13 @@ std::array<double, 256> text_frequencies() {
     return f;
 }
 
-// The bytes an anchor's four (or a bucket's) accept at each position.
+// The bytes an anchor's four (or a bucket's) accept at each position: bit c of words[c / 64].
 struct WindowSets {
-    std::array<std::bitset<128>, window> bytes;
+    std::array<std::array<std::uint64_t, 2>, window> bytes{};
     std::array<bool, window> any{};  // past a short anchor's end: every byte, ASCII or not
+
+    void add(std::size_t k, std::uint8_t c) { bytes[k][c / 64] |= 1ull << (c % 64); }
+    bool has(std::size_t k, std::size_t c) const { return (bytes[k][c / 64] >> (c % 64)) & 1u; }
 
     // The share of positions it accepts in text plus that in random bytes: what a bucket's candidates cost.
     double accepted() const {
@@ -46,18 +48,19 @@ struct WindowSets {
         double text = 1, random = 1;
         for (std::size_t k = 0; k < window; k++) {
             if (any[k]) continue;
-            double in_text = 0;
-            for (std::size_t c = 0; c < 128; c++)
-                if (bytes[k].test(c)) in_text += frequency[c];
+            double in_text = 0, count = 0;
+            for (std::size_t w = 0; w < 2; w++)
+                for (std::uint64_t bits = bytes[k][w]; bits != 0; bits &= bits - 1, count++)
+                    in_text += frequency[64 * w + static_cast<std::size_t>(__builtin_ctzll(bits))];
             text *= in_text;
-            random *= static_cast<double>(bytes[k].count()) / 256;
+            random *= count / 256;
         }
         return text + random;
     }
     WindowSets joined(const WindowSets& other) const {
         WindowSets j = *this;
         for (std::size_t k = 0; k < window; k++) {
-            j.bytes[k] |= other.bytes[k];
+            for (std::size_t w = 0; w < 2; w++) j.bytes[k][w] |= other.bytes[k][w];
             j.any[k] = j.any[k] || other.any[k];
         }
         return j;
@@ -74,8 +77,8 @@ std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset
         }
         auto c = static_cast<std::uint8_t>(a.text[offset + k]);
         if (c >= 0x80) return std::nullopt;
-        s.bytes[k].set(c);
-        if (a.caseless && is_letter(c)) s.bytes[k].set(c ^ 0x20u);
+        s.add(k, c);
+        if (a.caseless && is_letter(c)) s.add(k, static_cast<std::uint8_t>(c ^ 0x20u));
     }
     return s;
 }
@@ -128,6 +131,7 @@ std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return least[x] > least[y]; });
     std::array<std::optional<WindowSets>, buckets> bucket_sets;
+    std::array<double, buckets> bucket_accepted{};
     AnchorFilter filter;
     for (std::size_t i : order) {
         std::size_t best_bucket = 0, best_choice = 0;
@@ -135,13 +139,14 @@ std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>
         for (std::size_t b = 0; b < buckets; b++)
             for (std::size_t c = 0; c < choices[i].size(); c++) {
                 const WindowSets& s = choices[i][c].second;
-                double growth = bucket_sets[b] ? bucket_sets[b]->joined(s).accepted() - bucket_sets[b]->accepted()
-                                               : s.accepted();
+                double growth =
+                    bucket_sets[b] ? bucket_sets[b]->joined(s).accepted() - bucket_accepted[b] : s.accepted();
                 if (best_growth < 0 || growth < best_growth) best_bucket = b, best_choice = c, best_growth = growth;
             }
         const auto& [offset, sets] = choices[i][best_choice];
         auto& bucket = bucket_sets[best_bucket];
         bucket = bucket ? bucket->joined(sets) : sets;
+        bucket_accepted[best_bucket] = bucket->accepted();
         filter.entries_[best_bucket].push_back(entry(i, anchors[i], offset));
     }
     for (std::size_t b = 0; b < buckets; b++) filter.heads_[b] = heads(filter.entries_[b]);
@@ -152,7 +157,7 @@ std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>
         for (std::size_t k = 0; k < window; k++) {
             if (bucket_sets[b]->any[k]) filter.any_[b / 8][k] |= bit;
             for (std::size_t c = 0; c < 128; c++)
-                if (bucket_sets[b]->any[k] || bucket_sets[b]->bytes[k].test(c)) tables[k][c] |= bit;
+                if (bucket_sets[b]->any[k] || bucket_sets[b]->has(k, c)) tables[k][c] |= bit;
         }
     }
     return filter;
@@ -245,8 +250,8 @@ void AnchorFilter::find_portable(const std::uint8_t* data, std::size_t size, std
 // instead), ANDed over the four. Loads reach three bytes past the step, so the last steps are the portable
 // loop's.
 __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vbmi(const std::uint8_t* data,
-                                                                                  std::size_t size,
-                                                                                  std::vector<AnchorEnd>& out) const {
+                                                                                   std::size_t size,
+                                                                                   std::vector<AnchorEnd>& out) const {
     __m512i low[2][window], high[2][window], any[2][window];
     for (std::size_t h = 0; h < 2; h++)
         for (std::size_t k = 0; k < window; k++) {

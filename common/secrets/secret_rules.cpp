@@ -72,19 +72,24 @@ std::size_t widest_match(const SecretRule& rule) {
     return widest;
 }
 
-// Reads one rule, every field checked (see RuleFields).
-SecretRule read_secret_rule(const RuleFields& r) {
+// Reads one rule, every field checked (see RuleFields); `widest` is widest_match() of its pattern when the
+// rules are known good (serialized by the build from this very document).
+SecretRule read_secret_rule(const RuleFields& r, std::optional<std::size_t> widest) {
     SecretRule rule;
     rule.id = r.id();
     rule.name = r.text_or("name", rule.id);
     rule.confidence = r.choice<Confidence>("confidence", Confidence::medium);
     rule.pattern = r.text("pattern");
     rule.caseless = r.flag("caseless", false);
-    rule.recheck = r.pattern("pattern", rule.caseless);
     rule.group = static_cast<int>(r.count("group", 0, 0, 99));
-    if (rule.group > rule.recheck.capture_count())
-        r.fail(fmt::format("\"group\" is {}, but the pattern has {} capture(s)", rule.group,
-                           rule.recheck.capture_count()));
+    if (widest) {  // rules the build checked whole: their patterns compile on first use
+        rule.recheck = Pattern::deferred(rule.pattern, rule.caseless);
+    } else {
+        rule.recheck = r.pattern("pattern", rule.caseless);
+        if (rule.group > rule.recheck.capture_count())
+            r.fail(fmt::format("\"group\" is {}, but the pattern has {} capture(s)", rule.group,
+                               rule.recheck.capture_count()));
+    }
     rule.entropy_min = r.number("entropy_min");
     rule.placeholders = r.flag("placeholders", false);
     rule.luhn = r.flag("luhn", false);
@@ -96,16 +101,61 @@ SecretRule read_secret_rule(const RuleFields& r) {
         for (std::string& word : rule.except_words)
             std::transform(word.begin(), word.end(), word.begin(),
                            [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    rule.max_length = std::min(rule.max_length, widest_match(rule));
+    rule.max_length = std::min(rule.max_length, widest ? *widest : widest_match(rule));
     return rule;
+}
+
+// FNV-1a of the rules document as text: serialized databases are only taken for the very rules they were
+// built from.
+std::uint64_t fingerprint(const nlohmann::json& doc) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (char c : doc.dump()) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return h;
+}
+
+// The header serialized() writes: the format, the number of rules, the fingerprint of their document, and on
+// a second line each rule's widest_match().
+std::string serialized_header(const char* format, std::uint64_t fingerprint, const std::vector<std::size_t>& widths) {
+    std::string out = fmt::format("{} {} {:016x}\n", format, widths.size(), fingerprint);
+    for (std::size_t w : widths) out += fmt::format("{} ", w);
+    return out + "\n";
+}
+
+// The widths in `serialized`'s header, and where its databases start, when it was made from `doc`.
+std::optional<std::pair<std::vector<std::size_t>, std::size_t>> read_serialized_header(const char* format,
+                                                                                       std::uint64_t fingerprint,
+                                                                                       std::string_view serialized) {
+    std::size_t first = serialized.find('\n');
+    if (first == std::string_view::npos) return std::nullopt;
+    std::size_t second = serialized.find('\n', first + 1);
+    if (second == std::string_view::npos) return std::nullopt;
+    std::vector<std::size_t> widths;
+    std::string line(serialized.substr(first + 1, second - first - 1));
+    for (std::size_t at = 0; at < line.size();) {
+        std::size_t end = line.find(' ', at);
+        if (end == std::string::npos || end == at) return std::nullopt;
+        std::string number = line.substr(at, end - at);
+        if (number.find_first_not_of("0123456789") != std::string::npos || number.size() > 20) return std::nullopt;
+        widths.push_back(std::stoull(number));
+        at = end + 1;
+    }
+    if (serialized.substr(0, second + 1) != serialized_header(format, fingerprint, widths)) return std::nullopt;
+    return std::make_pair(std::move(widths), second + 1);
 }
 
 }  // namespace
 
-std::shared_ptr<SecretRules> SecretRules::parse(const nlohmann::json& doc, const std::string& source) {
+std::shared_ptr<SecretRules> SecretRules::parse(const nlohmann::json& doc, const std::string& source,
+                                                const std::vector<std::size_t>* widths) {
     std::shared_ptr<SecretRules> set(new SecretRules());
     set->source_ = source;
-    for (const RuleFields& r : rule_list(doc, "secret", source)) set->rules_.push_back(read_secret_rule(r));
+    for (const RuleFields& r : rule_list(doc, "secret", source)) {
+        std::size_t i = set->rules_.size();
+        SecretRule rule =
+            read_secret_rule(r, widths && i < widths->size() ? std::optional((*widths)[i]) : std::nullopt);
+        set->widths_.push_back(widths && i < widths->size() ? (*widths)[i] : widest_match(rule));
+        set->rules_.push_back(std::move(rule));
+    }
     if (set->rules_.empty())
         throw UserError(fmt::format("the secret rules of {} are empty", source), "give at least one rule");
     std::vector<AnchorLiteral> anchors;
@@ -160,14 +210,16 @@ void SecretRules::compile_databases() {
 
 std::shared_ptr<const SecretRules> SecretRules::compile(const nlohmann::json& doc, const std::string& source) {
     auto set = parse(doc, source);
+    set->fingerprint_ = fingerprint(doc);
     set->compile_databases();
     return set;
 }
 
 // The three databases, each as its length (8 bytes, little-endian; 0 for none) and Vectorscan's own
-// serialization, after a line naming the format and the number of rules they were built from.
+// serialization, after serialized_header(): what Vectorscan takes a while to work out is not worked out
+// again.
 std::string SecretRules::serialized() const {
-    std::string out = fmt::format("{} {}\n", serialized_format, rules_.size());
+    std::string out = serialized_header(serialized_format, fingerprint_, widths_);
     for (hs_database_t* db : {database_, anchor_database_, unanchored_database_}) {
         char* bytes = nullptr;
         std::size_t length = 0;
@@ -181,17 +233,17 @@ std::string SecretRules::serialized() const {
 }
 
 std::shared_ptr<const SecretRules> SecretRules::load(const nlohmann::json& doc, std::string_view serialized) {
-    auto set = parse(doc, "the built-in rules");
-    if (!set->deserialize(serialized)) set->compile_databases();
+    std::uint64_t print = fingerprint(doc);
+    auto header = read_serialized_header(serialized_format, print, serialized);
+    auto set = parse(doc, "the built-in rules", header ? &header->first : nullptr);
+    set->fingerprint_ = print;
+    if (!header || !set->deserialize(serialized, header->second)) set->compile_databases();
     return set;
 }
 
-// False, with nothing loaded, where `serialized` is not of these rules or Vectorscan cannot load it on
-// this machine (built for other CPU features).
-bool SecretRules::deserialize(std::string_view serialized) {
-    std::string header = fmt::format("{} {}\n", serialized_format, rules_.size());
-    if (serialized.substr(0, header.size()) != header) return false;
-    std::size_t at = header.size();
+// False, with nothing loaded, where Vectorscan cannot load the databases from `at` on this machine (built
+// for other CPU features) or they are cut short.
+bool SecretRules::deserialize(std::string_view serialized, std::size_t at) {
     hs_database_t* loaded[3] = {nullptr, nullptr, nullptr};
     bool ok = true;
     for (auto& db : loaded) {

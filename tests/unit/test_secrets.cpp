@@ -1,4 +1,5 @@
 #include "coroner/base/error.hpp"
+#include "coroner/base/pattern.hpp"
 #include "coroner/base/rules.hpp"
 #include "coroner/secrets/secret_scan.hpp"
 
@@ -7,6 +8,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 
 using namespace coroner;
@@ -115,6 +117,37 @@ TEST_CASE("the built-in databases load from their build-time form, and a stale f
     auto reloaded = SecretRules::load(fewer, compiled->serialized());
     CHECK(reloaded->rules().size() == doc["rules"].size() - 1);
     CHECK(!findings(*reloaded, memory).empty());
+    // The same number of rules, one pattern changed: the build-time form is of other rules and is not taken
+    // (its databases would find the old pattern, its widths bound the new one wrongly).
+    nlohmann::json changed = doc;
+    for (auto& rule : changed["rules"])
+        if (rule["id"] == "aws-access-key-id") rule["pattern"] = "\\bAKIA[0-9A-Z]{8}\\b";
+    auto recompiled = SecretRules::load(changed, compiled->serialized());
+    std::string short_key = "id AKIAQ3EGVF5W here";
+    auto aws_keys = [&](const SecretRules& rules) {
+        std::size_t n = 0;
+        for (const auto& [id, address, value] : findings(rules, short_key)) n += id == "aws-access-key-id";
+        return n;
+    };
+    CHECK(aws_keys(*recompiled) == 1);
+    CHECK(aws_keys(*SecretRules::load(doc, compiled->serialized())) == 0);
+}
+
+TEST_CASE("a deferred pattern compiles on first use, in one thread of many, and answers as a compiled one") {
+    Pattern now("\\bAKIA[0-9A-Z]{16}\\b", false);
+    Pattern later = Pattern::deferred("\\bAKIA[0-9A-Z]{16}\\b", false);
+    Pattern copy = later;  // copies share the one compilation
+    std::vector<std::thread> threads;
+    std::vector<int> answers(8);
+    for (std::size_t t = 0; t < answers.size(); t++)
+        threads.emplace_back(
+            [&, t] { answers[t] = copy.capture_count() + 2 * copy.partial_match("x AKIAQ3EGVF5WZRTMN7XP y"); });
+    for (auto& t : threads) t.join();
+    for (int a : answers) CHECK(a == 2);
+    CHECK(later.full_match("AKIAQ3EGVF5WZRTMN7XP") == now.full_match("AKIAQ3EGVF5WZRTMN7XP"));
+    CHECK(later.first_match("x AKIAQ3EGVF5WZRTMN7XP y") == now.first_match("x AKIAQ3EGVF5WZRTMN7XP y"));
+    CHECK(Pattern::deferred("[a-z]+", true).partial_match("ABC"));
+    CHECK_THROWS_AS(Pattern::deferred("(a)\\1"), std::invalid_argument);  // what the translation finds, at once
 }
 
 TEST_CASE("a preview shows at most a quarter of the value and 4 characters at each end") {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ public:
     // Compiles an ECMAScript pattern once; throws std::invalid_argument saying why it cannot be used
     // (the caller names the rule).
     explicit Pattern(const std::string& ecmascript, bool caseless = false);
+    // The same pattern, compiled on first use (once, by whichever thread comes first), for patterns known to
+    // compile (the built-in secret rules, checked when the build serialized them): most are never used in a
+    // scan, and compiling them all took longer than scanning a small core. Throws as the constructor does
+    // only for what the translation finds.
+    static Pattern deferred(const std::string& ecmascript, bool caseless = false);
     bool full_match(std::string_view text) const;     // std::regex_match
     bool partial_match(std::string_view text) const;  // std::regex_search
     // The text of the first match, if any.
@@ -40,11 +46,13 @@ public:
     // Whether the pattern can match an empty stretch of a text (tried on the empty text).
     bool matches_empty() const;
     int capture_count() const;
-    const re2::RE2& re2() const { return *re_; }
+    const re2::RE2& re2() const;
     const std::string& source() const { return source_; }
 
 private:
+    struct Deferred;
     std::shared_ptr<const re2::RE2> re_;
+    std::shared_ptr<Deferred> deferred_;  // until re2() compiles it
     std::string source_;
 };
 

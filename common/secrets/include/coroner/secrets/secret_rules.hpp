@@ -88,14 +88,18 @@ public:
     std::size_t digit_run_reach() const { return digit_run_reach_; }
 
 private:
-    static constexpr const char* serialized_format = "coroner-secret-databases/1";
+    static constexpr const char* serialized_format = "coroner-secret-databases/2";
     SecretRules();
-    static std::shared_ptr<SecretRules> parse(const nlohmann::json& doc, const std::string& source);
+    // `widths`: each rule's widest match, as serialized() wrote them (nothing: worked out again).
+    static std::shared_ptr<SecretRules> parse(const nlohmann::json& doc, const std::string& source,
+                                              const std::vector<std::size_t>* widths = nullptr);
     void compile_databases();
     std::uint64_t serial_;
-    bool deserialize(std::string_view serialized);
+    bool deserialize(std::string_view serialized, std::size_t at);
     std::vector<SecretRule> rules_;
-    std::string source_;  // the rules file, for messages
+    std::vector<std::size_t> widths_;  // each rule's pattern's widest match (SIZE_MAX: unbounded)
+    std::uint64_t fingerprint_ = 0;    // of the document they were read from, for serialized()
+    std::string source_;               // the rules file, for messages
     hs_database* database_ = nullptr;
     hs_database* anchor_database_ = nullptr;
     std::vector<std::size_t> anchor_rules_;
