@@ -105,6 +105,8 @@ void RunFinder::steps(std::size_t& at) {
             // Bit k: a UTF-16LE character ends at data[i+k] (a zero after a printable byte).
             std::uint64_t ends = m.zeros & (m.printable << 1 | previous_printable) & all;
             previous_printable = m.printable >> (width - 1);
+            // Text (no zero bytes) and most other memory end no character here nor in the 8 bytes before.
+            if (__builtin_expect((ends | previous_ends) == 0, 1)) continue;
             // The 16 bytes from i-8.
             std::uint64_t straddling = (ends << 8 | previous_ends) & 0xFFFF;
             previous_ends = ends >> (width - 8);
