@@ -4,6 +4,7 @@
 #include "batch.hpp"
 #include "buckets.hpp"
 #include "check_postmortem.hpp"
+#include "huge_heap.hpp"
 #include "man_page.hpp"
 #include "report.hpp"
 #include "secrets.hpp"
@@ -118,6 +119,7 @@ bool choose_frontend(coroner::cli::DebuggerSetup& setup, const std::string& gdb,
 }  // namespace
 
 int main(int argc, char** argv) {
+    coroner::cli::heap_in_huge_pages();
     CLI::App app{
         "coroner: post-mortem triage of core dumps as they arrive (plain, systemd-coredump's .zst / .lz4 / "
         ".xz, apport .crash)",
