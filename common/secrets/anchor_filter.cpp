@@ -91,10 +91,13 @@ std::vector<std::pair<std::size_t, WindowSets>> window_choices(const AnchorLiter
     return choices;
 }
 
-// Little-endian: byte k of the window is bits 8k..8k+7, as a load of the data's four bytes puts them.
-std::uint32_t packed(const std::array<std::uint8_t, window>& bytes) {
-    std::uint32_t v = 0;
-    for (std::size_t k = 0; k < window; k++) v |= static_cast<std::uint32_t>(bytes[k]) << (8 * k);
+// Bytes of an anchor's head compared at once, from its window on.
+constexpr std::size_t head_bytes = 8;
+
+// Little-endian: byte k is bits 8k..8k+7, as a load of the data's eight bytes puts them.
+std::uint64_t packed(const std::array<std::uint8_t, head_bytes>& bytes) {
+    std::uint64_t v = 0;
+    for (std::size_t k = 0; k < head_bytes; k++) v |= static_cast<std::uint64_t>(bytes[k]) << (8 * k);
     return v;
 }
 
@@ -163,13 +166,13 @@ std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>
     return filter;
 }
 
-// The entries' fours side by side, padded to a multiple of 16 with fours no data matches.
+// The entries' heads side by side, padded to a multiple of 8 with heads no data matches.
 AnchorFilter::Heads AnchorFilter::heads(const std::vector<Entry>& entries) {
     Heads h;
     for (const Entry& e : entries) {
         h.head.push_back(e.head), h.fold.push_back(e.fold), h.present.push_back(e.present);
     }
-    while (h.head.size() % 16) h.head.push_back(~0u), h.fold.push_back(0), h.present.push_back(0);
+    while (h.head.size() % 8) h.head.push_back(~0ull), h.fold.push_back(0), h.present.push_back(0);
     return h;
 }
 
@@ -178,8 +181,8 @@ AnchorFilter::Entry AnchorFilter::entry(std::size_t index, const AnchorLiteral& 
     if (a.caseless)
         std::transform(e.text.begin(), e.text.end(), e.text.begin(),
                        [](char c) { return static_cast<char>(lower(static_cast<std::uint8_t>(c))); });
-    std::array<std::uint8_t, window> head{}, fold{}, present{};
-    for (std::size_t k = 0; k < window && offset + k < a.text.size(); k++) {
+    std::array<std::uint8_t, head_bytes> head{}, fold{}, present{};
+    for (std::size_t k = 0; k < head_bytes && offset + k < a.text.size(); k++) {
         auto c = static_cast<std::uint8_t>(a.text[offset + k]);
         bool folded = a.caseless && is_letter(c);
         head[k] = folded ? lower(c) : c;
@@ -228,11 +231,11 @@ void AnchorFilter::check_whole(const Entry& e, const std::uint8_t* data, std::si
     out.push_back({e.anchor, at - e.offset + e.text.size()});
 }
 
-// The anchors of the buckets in `bucket_bits` whose four lie at `at`, checked whole.
+// The anchors of the buckets in `bucket_bits` whose head lies at `at`, checked whole.
 void AnchorFilter::check_candidates(const std::uint8_t* data, std::size_t size, std::size_t at, unsigned bucket_bits,
                                     std::vector<AnchorEnd>& out) const {
-    std::uint32_t word = 0;
-    std::memcpy(&word, data + at, std::min<std::size_t>(window, size - at));
+    std::uint64_t word = 0;  // past the data's end, zeros: a head that reaches there is turned down whole
+    std::memcpy(&word, data + at, std::min<std::size_t>(head_bytes, size - at));
     for (; bucket_bits != 0; bucket_bits &= bucket_bits - 1)
         for (const Entry& e : entries_[static_cast<std::size_t>(__builtin_ctz(bucket_bits))])
             if (((word | e.fold) & e.present) == e.head) check_whole(e, data, size, at, out);
@@ -247,8 +250,8 @@ void AnchorFilter::find_portable(const std::uint8_t* data, std::size_t size, std
 #ifdef CORONER_BYTE_MASKS_WIDE
 // 64 positions a step: for each of the four byte positions, a lookup of 64 bytes in that position's table of
 // each eight buckets (vpermi2b takes the low seven bits of each byte; a byte with its top bit set gets any_
-// instead), ANDed over the four. Loads reach three bytes past the step, so the last steps are the portable
-// loop's.
+// instead), ANDed over the four. Loads reach seven bytes past the step (a candidate's head), so the last
+// steps are the portable loop's.
 __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vbmi(const std::uint8_t* data,
                                                                                    std::size_t size,
                                                                                    std::vector<AnchorEnd>& out) const {
@@ -261,7 +264,7 @@ __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vb
         }
     alignas(64) std::uint8_t accepted[2][64];
     std::size_t at = 0;
-    for (; at + 64 + window - 1 <= size; at += 64) {
+    for (; at + 64 + head_bytes - 1 <= size; at += 64) {
         __m512i all[2] = {_mm512_set1_epi8(-1), _mm512_set1_epi8(-1)};
 #pragma GCC unroll 4
         for (std::size_t k = 0; k < window; k++) {
@@ -278,17 +281,17 @@ __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vb
         _mm512_store_si512(accepted[1], all[1]);
         for (; candidates != 0; candidates &= candidates - 1) {
             auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-            std::uint32_t four;
-            std::memcpy(&four, data + at + bit, window);
-            const __m512i word = _mm512_set1_epi32(static_cast<int>(four));
-            // Each bucket's anchors' fours, sixteen at a time.
+            std::uint64_t eight;
+            std::memcpy(&eight, data + at + bit, head_bytes);
+            const __m512i word = _mm512_set1_epi64(static_cast<long long>(eight));
+            // Each bucket's anchors' heads, eight at a time.
             for (unsigned b = accepted[0][bit] | static_cast<unsigned>(accepted[1][bit]) << 8; b != 0; b &= b - 1) {
                 const Heads& h = heads_[static_cast<std::size_t>(__builtin_ctz(b))];
-                for (std::size_t i = 0; i < h.head.size(); i += 16) {
+                for (std::size_t i = 0; i < h.head.size(); i += 8) {
                     const __m512i masked = _mm512_and_si512(_mm512_or_si512(word, _mm512_loadu_si512(&h.fold[i])),
                                                             _mm512_loadu_si512(&h.present[i]));
-                    for (__mmask16 m = _mm512_cmpeq_epi32_mask(masked, _mm512_loadu_si512(&h.head[i])); m != 0;
-                         m = static_cast<__mmask16>(m & (m - 1)))
+                    for (__mmask8 m = _mm512_cmpeq_epi64_mask(masked, _mm512_loadu_si512(&h.head[i])); m != 0;
+                         m = static_cast<__mmask8>(m & (m - 1)))
                         check_whole(entries_[static_cast<std::size_t>(__builtin_ctz(b))]
                                             [i + static_cast<std::size_t>(__builtin_ctz(m))],
                                     data, size, at + bit, out);

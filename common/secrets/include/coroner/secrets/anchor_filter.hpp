@@ -56,19 +56,21 @@ private:
         std::size_t anchor;
         std::string text;     // as given, in lower case where `caseless`
         bool caseless;
-        std::size_t offset;   // of the four bytes in the tables, in the anchor
-        std::uint32_t head;   // those four (fewer: zero-padded), letters lowered where caseless
-        std::uint32_t fold;   // 0x20 in each of them that is a letter of a caseless anchor
-        std::uint32_t present;  // 0xff in each of them the anchor has
+        std::size_t offset;     // of the four bytes in the tables, in the anchor
+        // The eight bytes from there (fewer: zero-padded), letters lowered where caseless: compared before the
+        // whole anchor, so that a near miss ("lice" of "alice\n" for "license") costs no call.
+        std::uint64_t head;
+        std::uint64_t fold;     // 0x20 in each of them that is a letter of a caseless anchor
+        std::uint64_t present;  // 0xff in each of them the anchor has
     };
     // tables[h][k][c]: of buckets 8h..8h+7, those with an anchor that may have byte c (ASCII) at position k of
     // its four; any[h][k]: those with an anchor shorter than k + 1, which accept any byte there.
     alignas(64) std::array<std::array<std::array<std::uint8_t, 128>, window>, 2> tables_{};
     std::array<std::array<std::uint8_t, window>, 2> any_{};
-    // Each bucket's entries' fours side by side (in the order of entries_), for the VBMI kernel to compare
-    // sixteen at once.
+    // Each bucket's entries' heads side by side (in the order of entries_), for the VBMI kernel to compare
+    // eight at once.
     struct Heads {
-        std::vector<std::uint32_t> head, fold, present;
+        std::vector<std::uint64_t> head, fold, present;
     };
     std::array<std::vector<Entry>, buckets> entries_;
     std::array<Heads, buckets> heads_;
