@@ -51,7 +51,8 @@ std::vector<AnchorKernel> kernels() {
 
 // Random bytes, printable text and zeros, with the built-in anchors planted in random case (a caseless
 // anchor's case is changed; a case-sensitive one's too, which must then not be found) and cut off at random.
-std::vector<std::uint8_t> planted_bytes(std::size_t size, const std::vector<AnchorLiteral>& anchors, std::mt19937& rng) {
+std::vector<std::uint8_t> planted_bytes(std::size_t size, const std::vector<AnchorLiteral>& anchors,
+                                        std::mt19937& rng) {
     std::vector<std::uint8_t> bytes(size);
     for (std::size_t i = 0; i < size;) {
         std::size_t run = std::min<std::size_t>(size - i, 1 + rng() % 200);
@@ -106,8 +107,8 @@ TEST_CASE("the anchor filter finds every anchor Vectorscan's literal database fi
 }
 
 TEST_CASE("the anchor filter: an anchor at each edge of a 64-byte step and at the buffer's ends, in either case") {
-    std::vector<AnchorLiteral> anchors = {{"password", true}, {"AKIA", false}, {"-p", false}, {"aws", true},
-                                          {"-----BEGIN ", false}};
+    std::vector<AnchorLiteral> anchors = {
+        {"password", true}, {"AKIA", false}, {"-p", false}, {"aws", true}, {"-----BEGIN ", false}};
     auto filter = AnchorFilter::build(anchors);
     REQUIRE(filter);
     for (std::size_t a = 0; a < anchors.size(); a++)

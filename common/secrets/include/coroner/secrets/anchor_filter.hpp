@@ -54,9 +54,9 @@ public:
 private:
     struct Entry {
         std::size_t anchor;
-        std::string text;     // as given, in lower case where `caseless`
+        std::string text;  // as given, in lower case where `caseless`
         bool caseless;
-        std::size_t offset;     // of the four bytes in the tables, in the anchor
+        std::size_t offset;  // of the four bytes in the tables, in the anchor
         // The eight bytes from there (fewer: zero-padded), letters lowered where caseless: compared before the
         // whole anchor, so that a near miss ("lice" of "alice\n" for "license") costs no call.
         std::uint64_t head;
