@@ -202,12 +202,12 @@ int run_secrets_scan(const SecretsScanRun& run) {
             say_truncated("secrets-scan", input, ready, "scanned as far as it goes");
             found = found || !report.findings.empty();
             if (run.json) {
-                Json j = secrets_json(report);
-                j["input"] = input;
-                j["format"] = ready.taken.format_detail;
-                j["program"] = program_json(ready);
-                j["truncated"] = truncation_json(ready);
-                std::fputs(shown(std::move(j), run.scan.reveal).c_str(), stdout);
+                Json about = Json::object();
+                about["input"] = input;
+                about["format"] = ready.taken.format_detail;
+                about["program"] = program_json(ready);
+                about["truncated"] = truncation_json(ready);
+                std::fputs(secrets_json_line(report, run.scan.reveal, about).c_str(), stdout);
             } else {
                 std::string head = fmt::format("{} ({}), {}\n", input, ready.taken.format_detail, program_text(ready));
                 std::fputs(shown(head + secrets_text(report) + "\n", run.scan.reveal).c_str(), stdout);

@@ -149,7 +149,7 @@ Command make_secrets_scan() {
     return {std::move(app), [options](Debugger& debugger) {
                 Session session = open_session(debugger);
                 SecretsReport report = scan_secrets(session, options->scan);
-                return options->json ? printed(secrets_json(report), options->scan.reveal)
+                return options->json ? secrets_json_line(report, options->scan.reveal)
                                      : printed(secrets_text(report), options->scan.reveal);
             }};
 }

@@ -1,10 +1,13 @@
 #include "coroner/base/json_util.hpp"
 #include "coroner/commands/redact_report.hpp"
 #include "coroner/commands/secrets_report.hpp"
+#include "coroner/secrets/text_redaction.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 namespace coroner {
 
@@ -42,12 +45,118 @@ nlohmann::ordered_json secrets_json(const SecretsReport& r) {
 
 namespace {
 
+// A string value as nlohmann's compact dump writes it: escaped by hand where it is ASCII, by nlohmann where
+// it is not (its replacement of invalid UTF-8 is then exactly its own). DEL stays; json_line_of escapes it.
+void append_json_string(std::string& out, const std::string& s) {
+    if (!std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+        out += nlohmann::ordered_json(s).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        return;
+    }
+    out += '"';
+    for (char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20)
+                out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+            else
+                out += c;
+        }
+    }
+    out += '"';
+}
+
+// Writes string values as printed() shows them: each distinct one redacted once (a report repeats its rule
+// ids and region names thousands of times).
+class ValueWriter {
+public:
+    ValueWriter(std::string& out, bool reveal) : out_(out), reveal_(reveal) {}
+    void string(const std::string& s) {
+        if (reveal_) return append_json_string(out_, s);
+        auto it = redacted_.find(s);
+        if (it == redacted_.end()) it = redacted_.emplace(s, redact_secrets_in_text(s, *secret_rules())).first;
+        append_json_string(out_, it->second);
+    }
+    // A small document's members, without its braces, redacted as printed() redacts.
+    void members(nlohmann::ordered_json j) {
+        if (!reveal_) redact_secrets_in_json(j, *secret_rules());
+        std::string dumped = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        out_.append(dumped, 1, dumped.size() - 2);
+    }
+
+private:
+    std::string& out_;
+    bool reveal_;
+    std::unordered_map<std::string, std::string> redacted_;
+};
+
+template <class T>
+void optional_number(std::string& out, const std::optional<T>& n) {
+    out += n ? fmt::format("{}", *n) : std::string("null");
+}
+
 bool same_copy(const SecretFinding& a, const SecretFinding& b) {
     return a.hit.value == b.hit.value && a.hit.utf16 == b.hit.utf16 && a.region.name == b.region.name &&
            a.symbol == b.symbol;
 }
 
 }  // namespace
+
+std::string secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann::ordered_json& extra) {
+    std::string out = "{";
+    out.reserve(256 * r.findings.size() + 256);
+    ValueWriter w(out, reveal);
+    nlohmann::ordered_json head = object_with_room(4);
+    head["schema"] = "coroner.secrets/1";
+    head["scanned_bytes"] = r.scanned_bytes;
+    head["regions_scanned"] = r.regions_scanned;
+    head["seconds"] = std::round(r.seconds * 1000) / 1000;
+    w.members(std::move(head));
+    out += ",\"findings\":[";
+    for (const auto& f : r.findings) {
+        if (&f != &r.findings.front()) out += ',';
+        out += "{\"rule\":";
+        w.string(r.rules->rules()[f.hit.rule].id);
+        out += ",\"confidence\":";
+        w.string(to_string(f.hit.confidence));
+        out += ",\"address\":";
+        w.string(hex_address(f.hit.address));
+        out += fmt::format(",\"length\":{},\"region\":{{\"kind\":", f.hit.length);
+        w.string(to_string(f.region.kind));
+        out += ",\"name\":";
+        w.string(f.region.name);
+        out += ",\"thread\":";
+        optional_number(out, f.region.thread);
+        out += "},\"symbol\":";
+        if (f.symbol)
+            w.string(*f.symbol);
+        else
+            out += "null";
+        out += ",\"encoding\":";
+        w.string(f.hit.utf16 ? "utf-16le" : "ascii");
+        out += ",\"preview\":";
+        w.string(secret_preview(f.hit.value));
+        out += ",\"value\":";
+        if (r.reveal)
+            w.string(printable_value(f.hit.value));
+        else
+            out += "null";
+        out += '}';
+    }
+    out += ']';
+    if (!extra.empty()) {
+        out += ',';
+        w.members(extra);
+    }
+    out += '}';
+    return json_line_of(std::move(out));
+}
 
 std::string secrets_text(const SecretsReport& r) {
     std::string out =

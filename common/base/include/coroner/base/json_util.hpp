@@ -32,16 +32,19 @@ inline nlohmann::ordered_json object_with_room(std::size_t keys) {
     return j;
 }
 
-// A JSON document as coroner prints it: one line, invalid UTF-8 (a core's argv can hold anything) replaced
+// A JSON document as coroner prints it (json_line_of: from its compact dump): one line, invalid UTF-8 (a core's argv can hold anything) replaced
 // instead of thrown on, and DEL escaped (JSON escapes every other control character; a bare DEL would
 // become \x7f once the output is made printable, which JSON does not know). DEL is only ever in a string.
-template <class Json>
-std::string json_line(const Json& j) {
-    std::string line = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+inline std::string json_line_of(std::string line) {
     if (line.find('\x7f') == std::string::npos) return line += '\n';  // no copy: a report can be megabytes
     std::string escaped;
     for (char c : line) escaped += c == '\x7f' ? std::string("\\u007f") : std::string(1, c);
     return escaped + "\n";
+}
+
+template <class Json>
+std::string json_line(const Json& j) {
+    return json_line_of(j.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 // A frame as SPEC's JSON has it; the function without its parameter list.

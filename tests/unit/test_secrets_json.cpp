@@ -1,0 +1,80 @@
+#include "coroner/base/json_util.hpp"
+#include "coroner/commands/secrets_report.hpp"
+#include "coroner/secrets/text_redaction.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace coroner;
+
+namespace {
+
+std::size_t rule_index(const SecretRules& rules, const std::string& id) {
+    for (std::size_t i = 0; i < rules.rules().size(); i++)
+        if (rules.rules()[i].id == id) return i;
+    FAIL("no rule " << id);
+    return 0;
+}
+
+SecretFinding finding(const SecretRules& rules, const std::string& rule, const std::string& value,
+                      const std::string& region, std::optional<std::int64_t> thread,
+                      std::optional<std::string> symbol, bool utf16) {
+    SecretFinding f;
+    f.hit.rule = rule_index(rules, rule);
+    f.hit.value = value;
+    f.hit.address = 0x7f0000001000 + value.size() * 16;
+    f.hit.length = utf16 ? 2 * value.size() : value.size();
+    f.hit.confidence = Confidence::high;
+    f.hit.utf16 = utf16;
+    f.region = {thread ? RegionKind::stack : RegionKind::file, region, thread};
+    f.symbol = std::move(symbol);
+    return f;
+}
+
+// A report whose strings hold all that JSON escapes: quotes, backslashes, control characters, DEL, UTF-8
+// (valid and not), and a secret where only text from the core should be (a mapping's path).
+SecretsReport tricky_report(bool reveal) {
+    SecretsReport r;
+    r.rules = secret_rules();
+    r.reveal = reveal;
+    r.scanned_bytes = 1ull << 33;
+    r.regions_scanned = 7;
+    r.seconds = 0.28749;
+    const SecretRules& rules = *r.rules;
+    r.findings.push_back(finding(rules, "aws-access-key-id", "AKIAQ3EGVF5WZRTMN7XP", "[heap]", std::nullopt,
+                                 std::nullopt, false));
+    r.findings.push_back(finding(rules, "github-token", "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d",
+                                 "thread 4242 stack", 4242, std::string("g_token \"q\" \\ \x7f"), true));
+    r.findings.push_back(finding(rules, "aws-access-key-id", "AKIAQ3EGVF5WZRTMN7XQ",
+                                 "/srv/Grüße/\x01\b\f\n\r\t/AKIAZ7QW4RTY2UIO9PLK.so", std::nullopt,
+                                 std::string("bad \xff\xfe utf-8 \xc3"), false));
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("the secrets JSON line written straight from the report is the one printed from its tree") {
+    nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+    extra["input"] = "/cores/AKIAZ7QW4RTY2UIO9PLK/core.\x7f\"1\"";
+    extra["format"] = "plain";
+    extra["program"] = nullptr;
+    extra["truncated"] = false;
+    for (bool reveal : {false, true}) {
+        CAPTURE(reveal);
+        SecretsReport r = tricky_report(reveal);
+        for (const auto& with : {nlohmann::ordered_json::object(), extra}) {
+            nlohmann::ordered_json tree = secrets_json(r);
+            for (const auto& [key, value] : with.items()) tree[key] = value;
+            if (!reveal) redact_secrets_in_json(tree, *secret_rules());
+            std::string line = secrets_json_line(r, reveal, with);
+            CHECK(line == json_line(tree));
+            // It is what it says: the planted key in the path and the input shows only when revealed.
+            CHECK((line.find("AKIAZ7QW4RTY2UIO9PLK") != std::string::npos) == reveal);
+            CHECK(nlohmann::json::parse(line)["findings"].size() == 3);
+        }
+    }
+    SecretsReport none = tricky_report(false);
+    none.findings.clear();
+    CHECK(secrets_json_line(none, false) == json_line(secrets_json(none)));
+}
