@@ -70,9 +70,13 @@ def _thread(tid):
 
 class Selection:
     """Restores the selected thread and frame on exit, unless told to keep what was selected since.
-    One is held around each whole command: saving and restoring per thread made pm-threads slow."""
+    One is held around each whole command: saving and restoring per thread made pm-threads slow.
+    The frame is saved only before the command first switches (_before_switch): reading it makes GDB
+    unwind and read symbols, 20 ms on a big core, and a command that never switches (pm-secrets-scan,
+    pm-redact) has nothing to restore."""
 
     keep = False
+    active = None  # the Selection of the command that runs
 
     def __enter__(self):
         # Two threads of one tid in a damaged core leave GDB with a selected thread it cannot find
@@ -81,14 +85,23 @@ class Selection:
             self.thread = gdb.selected_thread()
         except (gdb.error, SystemError):
             self.thread = None
+        self.frame = None
+        self.switched = False
+        Selection.active = self
+        return self
+
+    def save_frame(self):
+        if self.switched:
+            return
+        self.switched = True
         try:
             self.frame = gdb.selected_frame()
         except (gdb.error, SystemError):
             self.frame = None
-        return self
 
     def __exit__(self, *exc):
-        if self.keep:
+        Selection.active = None
+        if self.keep or not self.switched:
             return False
         try:
             if self.thread is not None and self.thread.is_valid():
@@ -98,6 +111,12 @@ class Selection:
         except (gdb.error, SystemError):
             pass  # a frame of a damaged core that GDB cannot select again: nothing better to restore
         return False
+
+
+def _before_switch():
+    """Every switch of thread or frame below comes after this: the command's Selection saves the frame."""
+    if Selection.active is not None:
+        Selection.active.save_frame()
 
 
 class GdbDebugger(_coroner.Debugger):
@@ -158,6 +177,7 @@ class GdbDebugger(_coroner.Debugger):
             return []
         result = []
         try:
+            _before_switch()
             thread.switch()
             frame = gdb.newest_frame()
         except gdb.error:
@@ -203,6 +223,7 @@ class GdbDebugger(_coroner.Debugger):
         if thread is None:
             return None
         try:
+            _before_switch()
             thread.switch()
             frame = gdb.newest_frame()
             while frame is not None and frame.level() < debugger_index:
@@ -256,6 +277,7 @@ class GdbDebugger(_coroner.Debugger):
             frame = self._frame_at(tid, debugger_index)
             if frame is None:
                 return False
+            _before_switch()
             frame.select()
             return True
         except gdb.error:
@@ -320,6 +342,7 @@ class GdbDebugger(_coroner.Debugger):
         if thread is None:
             return values
         try:
+            _before_switch()
             thread.switch()
             frame = gdb.newest_frame()
         except gdb.error:

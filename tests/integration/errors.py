@@ -288,6 +288,13 @@ def case_select(debugger, other, bin_dir, binary, core, scratch):
     shown = [l for l in out.splitlines() if l.startswith("#") or l.startswith("frame #")]
     check(shown and (shown[-1].startswith("#1 ") or shown[-1].startswith("frame #1:")) and
           "bad_worker" in shown[-1], "the selection changed:\n" + out)
+    # A command that reads no frame (GDB's frontend then never saves the selection) leaves it too.
+    status, out, err = debugger.run([pick, "pm-secrets-scan", "pm-redact --help", where], thread_crash,
+                                    os.path.join(os.path.dirname(core), "thread_crash.core"))
+    harness.no_traceback(out, err)
+    shown = [l for l in out.splitlines() if l.startswith("#") or l.startswith("frame #")]
+    check(shown and (shown[-1].startswith("#1 ") or shown[-1].startswith("frame #1:")) and
+          "bad_worker" in shown[-1], "the selection changed after pm-secrets-scan:\n" + out)
 
 
 def case_load_twice(debugger, other, bin_dir, binary, core, scratch):
