@@ -18,8 +18,8 @@ std::size_t rule_index(const SecretRules& rules, const std::string& id) {
 }
 
 SecretFinding finding(const SecretRules& rules, const std::string& rule, const std::string& value,
-                      const std::string& region, std::optional<std::int64_t> thread,
-                      std::optional<std::string> symbol, bool utf16) {
+                      const std::string& region, std::optional<std::int64_t> thread, std::optional<std::string> symbol,
+                      bool utf16) {
     SecretFinding f;
     f.hit.rule = rule_index(rules, rule);
     f.hit.value = value;
@@ -42,10 +42,10 @@ SecretsReport tricky_report(bool reveal) {
     r.regions_scanned = 7;
     r.seconds = 0.28749;
     const SecretRules& rules = *r.rules;
-    r.findings.push_back(finding(rules, "aws-access-key-id", "AKIAQ3EGVF5WZRTMN7XP", "[heap]", std::nullopt,
-                                 std::nullopt, false));
-    r.findings.push_back(finding(rules, "github-token", "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d",
-                                 "thread 4242 stack", 4242, std::string("g_token \"q\" \\ \x7f"), true));
+    r.findings.push_back(
+        finding(rules, "aws-access-key-id", "AKIAQ3EGVF5WZRTMN7XP", "[heap]", std::nullopt, std::nullopt, false));
+    r.findings.push_back(finding(rules, "github-token", "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d", "thread 4242 stack",
+                                 4242, std::string("g_token \"q\" \\ \x7f"), true));
     r.findings.push_back(finding(rules, "aws-access-key-id", "AKIAQ3EGVF5WZRTMN7XQ",
                                  "/srv/Grüße/\x01\b\f\n\r\t/AKIAZ7QW4RTY2UIO9PLK.so", std::nullopt,
                                  std::string("bad \xff\xfe utf-8 \xc3"), false));
