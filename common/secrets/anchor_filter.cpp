@@ -9,10 +9,10 @@
 namespace coroner {
 namespace {
 
-bool is_letter(std::uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-std::uint8_t lower(std::uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<std::uint8_t>(c | 0x20) : c; }
+bool is_ascii_letter(std::uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+std::uint8_t lower_ascii(std::uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<std::uint8_t>(c | 0x20) : c; }
 
-constexpr std::size_t window = AnchorFilter::window;
+constexpr std::size_t anchor_window = AnchorFilter::window;  // (named apart: the sources build as one in unity builds)
 
 // How often each byte comes in text that is not random: a letter as often as in English prose (capitals
 // an eighth of that), a digit, a space or common punctuation. Only the order of magnitude matters: it
@@ -36,8 +36,8 @@ std::array<double, 256> text_frequencies() {
 
 // The bytes an anchor's four (or a bucket's) accept at each position: bit c of words[c / 64].
 struct WindowSets {
-    std::array<std::array<std::uint64_t, 2>, window> bytes{};
-    std::array<bool, window> any{};  // past a short anchor's end: every byte, ASCII or not
+    std::array<std::array<std::uint64_t, 2>, anchor_window> bytes{};
+    std::array<bool, anchor_window> any{};  // past a short anchor's end: every byte, ASCII or not
 
     void add(std::size_t k, std::uint8_t c) { bytes[k][c / 64] |= 1ull << (c % 64); }
     bool has(std::size_t k, std::size_t c) const { return (bytes[k][c / 64] >> (c % 64)) & 1u; }
@@ -46,7 +46,7 @@ struct WindowSets {
     double accepted() const {
         static const std::array<double, 256> frequency = text_frequencies();
         double text = 1, random = 1;
-        for (std::size_t k = 0; k < window; k++) {
+        for (std::size_t k = 0; k < anchor_window; k++) {
             if (any[k]) continue;
             double in_text = 0, count = 0;
             for (std::size_t w = 0; w < 2; w++)
@@ -59,7 +59,7 @@ struct WindowSets {
     }
     WindowSets joined(const WindowSets& other) const {
         WindowSets j = *this;
-        for (std::size_t k = 0; k < window; k++) {
+        for (std::size_t k = 0; k < anchor_window; k++) {
             for (std::size_t w = 0; w < 2; w++) j.bytes[k][w] |= other.bytes[k][w];
             j.any[k] = j.any[k] || other.any[k];
         }
@@ -70,7 +70,7 @@ struct WindowSets {
 // The anchor's four bytes from `offset` (its end marks the rest "any"); nothing where one is not ASCII.
 std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset) {
     WindowSets s;
-    for (std::size_t k = 0; k < window; k++) {
+    for (std::size_t k = 0; k < anchor_window; k++) {
         if (offset + k >= a.text.size()) {
             s.any[k] = true;
             continue;
@@ -78,7 +78,7 @@ std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset
         auto c = static_cast<std::uint8_t>(a.text[offset + k]);
         if (c >= 0x80) return std::nullopt;
         s.add(k, c);
-        if (a.caseless && is_letter(c)) s.add(k, static_cast<std::uint8_t>(c ^ 0x20u));
+        if (a.caseless && is_ascii_letter(c)) s.add(k, static_cast<std::uint8_t>(c ^ 0x20u));
     }
     return s;
 }
@@ -86,7 +86,7 @@ std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset
 // Every four the anchor has: each of its windows, or all of it when shorter.
 std::vector<std::pair<std::size_t, WindowSets>> window_choices(const AnchorLiteral& a) {
     std::vector<std::pair<std::size_t, WindowSets>> choices;
-    for (std::size_t offset = 0; offset == 0 || offset + window <= a.text.size(); offset++)
+    for (std::size_t offset = 0; offset == 0 || offset + anchor_window <= a.text.size(); offset++)
         if (auto s = window_sets(a, offset)) choices.emplace_back(offset, *s);
     return choices;
 }
@@ -95,7 +95,7 @@ std::vector<std::pair<std::size_t, WindowSets>> window_choices(const AnchorLiter
 constexpr std::size_t head_bytes = 8;
 
 // Little-endian: byte k is bits 8k..8k+7, as a load of the data's eight bytes puts them.
-std::uint64_t packed(const std::array<std::uint8_t, head_bytes>& bytes) {
+std::uint64_t packed_head(const std::array<std::uint8_t, head_bytes>& bytes) {
     std::uint64_t v = 0;
     for (std::size_t k = 0; k < head_bytes; k++) v |= static_cast<std::uint64_t>(bytes[k]) << (8 * k);
     return v;
@@ -157,7 +157,7 @@ std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>
         if (!bucket_sets[b]) continue;
         auto bit = static_cast<std::uint8_t>(1u << (b % 8));
         auto& tables = filter.tables_[b / 8];
-        for (std::size_t k = 0; k < window; k++) {
+        for (std::size_t k = 0; k < anchor_window; k++) {
             if (bucket_sets[b]->any[k]) filter.any_[b / 8][k] |= bit;
             for (std::size_t c = 0; c < 128; c++)
                 if (bucket_sets[b]->any[k] || bucket_sets[b]->has(k, c)) tables[k][c] |= bit;
@@ -180,16 +180,16 @@ AnchorFilter::Entry AnchorFilter::entry(std::size_t index, const AnchorLiteral& 
     Entry e{index, a.text, a.caseless, offset, 0, 0, 0};
     if (a.caseless)
         std::transform(e.text.begin(), e.text.end(), e.text.begin(),
-                       [](char c) { return static_cast<char>(lower(static_cast<std::uint8_t>(c))); });
+                       [](char c) { return static_cast<char>(lower_ascii(static_cast<std::uint8_t>(c))); });
     std::array<std::uint8_t, head_bytes> head{}, fold{}, present{};
     for (std::size_t k = 0; k < head_bytes && offset + k < a.text.size(); k++) {
         auto c = static_cast<std::uint8_t>(a.text[offset + k]);
-        bool folded = a.caseless && is_letter(c);
-        head[k] = folded ? lower(c) : c;
+        bool folded = a.caseless && is_ascii_letter(c);
+        head[k] = folded ? lower_ascii(c) : c;
         fold[k] = folded ? 0x20 : 0;
         present[k] = 0xff;
     }
-    e.head = packed(head), e.fold = packed(fold), e.present = packed(present);
+    e.head = packed_head(head), e.fold = packed_head(fold), e.present = packed_head(present);
     return e;
 }
 
@@ -198,7 +198,7 @@ double AnchorFilter::random_candidate_rate() const {
     double rate = 0;
     for (std::size_t b = 0; b < buckets; b++) {
         double share = 1;
-        for (std::size_t k = 0; k < window; k++) {
+        for (std::size_t k = 0; k < anchor_window; k++) {
             double accepted = 0;
             for (std::size_t c = 0; c < 256; c++)
                 accepted += ((c < 128 ? tables_[b / 8][k][c] : any_[b / 8][k]) >> (b % 8)) & 1u;
@@ -213,7 +213,7 @@ double AnchorFilter::random_candidate_rate() const {
 // turns those down).
 unsigned AnchorFilter::candidate_buckets(const std::uint8_t* data, std::size_t size, std::size_t at) const {
     unsigned accepted = 0xffff;
-    for (std::size_t k = 0; k < window && at + k < size && accepted; k++) {
+    for (std::size_t k = 0; k < anchor_window && at + k < size && accepted; k++) {
         std::uint8_t c = data[at + k];
         unsigned low = c < 0x80 ? tables_[0][k][c] : any_[0][k], high = c < 0x80 ? tables_[1][k][c] : any_[1][k];
         accepted &= low | high << 8;
@@ -227,7 +227,7 @@ void AnchorFilter::check_whole(const Entry& e, const std::uint8_t* data, std::si
     if (at < e.offset || e.text.size() > size - (at - e.offset)) return;
     const std::uint8_t* start = data + at - e.offset;
     for (std::size_t k = 0; k < e.text.size(); k++)
-        if ((e.caseless ? lower(start[k]) : start[k]) != static_cast<std::uint8_t>(e.text[k])) return;
+        if ((e.caseless ? lower_ascii(start[k]) : start[k]) != static_cast<std::uint8_t>(e.text[k])) return;
     out.push_back({e.anchor, at - e.offset + e.text.size()});
 }
 
@@ -255,9 +255,9 @@ void AnchorFilter::find_portable(const std::uint8_t* data, std::size_t size, std
 __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vbmi(const std::uint8_t* data,
                                                                                    std::size_t size,
                                                                                    std::vector<AnchorEnd>& out) const {
-    __m512i low[2][window], high[2][window], any[2][window];
+    __m512i low[2][anchor_window], high[2][anchor_window], any[2][anchor_window];
     for (std::size_t h = 0; h < 2; h++)
-        for (std::size_t k = 0; k < window; k++) {
+        for (std::size_t k = 0; k < anchor_window; k++) {
             low[h][k] = _mm512_loadu_si512(tables_[h][k].data());
             high[h][k] = _mm512_loadu_si512(tables_[h][k].data() + 64);
             any[h][k] = _mm512_set1_epi8(static_cast<char>(any_[h][k]));
@@ -267,7 +267,7 @@ __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vb
     for (; at + 64 + head_bytes - 1 <= size; at += 64) {
         __m512i all[2] = {_mm512_set1_epi8(-1), _mm512_set1_epi8(-1)};
 #pragma GCC unroll 4
-        for (std::size_t k = 0; k < window; k++) {
+        for (std::size_t k = 0; k < anchor_window; k++) {
             const __m512i bytes = _mm512_loadu_si512(data + at + k);
             const __mmask64 not_ascii = _mm512_movepi8_mask(bytes);
             for (std::size_t h = 0; h < 2; h++) {
