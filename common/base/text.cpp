@@ -1,5 +1,7 @@
 #include "coroner/base/text.hpp"
 
+#include <algorithm>
+
 namespace coroner {
 
 bool ends_with(const std::string& text, const std::string& tail) {
@@ -21,6 +23,13 @@ std::size_t utf8_char_length(std::string_view text, std::size_t i) {
     for (std::size_t k = 2; k < length; k++)
         if ((byte(k) & 0xC0) != 0x80) return 0;
     return length;
+}
+
+bool already_printable(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char ch) {
+        auto c = static_cast<unsigned char>(ch);
+        return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
+    });
 }
 
 std::string printable_output(std::string_view text) {

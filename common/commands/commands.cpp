@@ -424,7 +424,7 @@ CommandOutcome run_checked(const std::string& name, const std::string& arguments
 
 CommandOutcome run_command(const std::string& name, const std::string& arguments, Debugger& debugger) {
     CommandOutcome outcome = run_checked(name, arguments, debugger);
-    outcome.output = printable_output(outcome.output);
+    if (!already_printable(outcome.output)) outcome.output = printable_output(outcome.output);
     outcome.error = printable_output(outcome.error);
     return outcome;
 }

@@ -45,6 +45,15 @@ TEST_CASE("output from the core is printable whatever it holds: NUL and control 
     std::string shown = printable_output(every_byte);
     CHECK(shown.find('\0') == std::string::npos);
     for (char c : shown) CHECK((static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t'));
+    // The quick test says unchanged exactly where printable_output changes nothing; UTF-8 it leaves to it.
+    for (int c = 0; c < 256; c++) {
+        std::string one = "a" + std::string(1, static_cast<char>(c)) + "z";
+        CAPTURE(c);
+        if (already_printable(one)) CHECK(printable_output(one) == one);
+        CHECK(already_printable(one) == ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n'));
+    }
+    CHECK_FALSE(already_printable("Grüße"));
+    CHECK(already_printable(""));
 }
 
 TEST_CASE("the process map finds mappings by address and by module, and iterates in address order") {
