@@ -279,22 +279,17 @@ def case_select(debugger, other, bin_dir, binary, core, scratch):
     check(status == 0, "pm-blame-frame --select failed:\n" + out + err)
     shown = [l for l in out.splitlines() if l.startswith("#1 ") or l.startswith("frame #1:")]
     check(shown and "dispatch" in shown[-1], "the selected frame is not #1 dispatch:\n" + out)
-    # Without --select, no command leaves the user's selection changed (they switch threads to read).
+    # Without --select, no command leaves the user's selection changed: those that switch threads to read
+    # restore it, and those that read no frame (GDB's frontend then never saves it) leave it alone.
     thread_crash = os.path.join(bin_dir, "thread_crash")
     pick = "frame 1" if debugger.kind == "gdb" else "frame select 1"
-    status, out, err = debugger.run([pick, "pm-threads", "pm-blame-frame --explain", where], thread_crash,
-                                    os.path.join(os.path.dirname(core), "thread_crash.core"))
-    harness.no_traceback(out, err)
-    shown = [l for l in out.splitlines() if l.startswith("#") or l.startswith("frame #")]
-    check(shown and (shown[-1].startswith("#1 ") or shown[-1].startswith("frame #1:")) and
-          "bad_worker" in shown[-1], "the selection changed:\n" + out)
-    # A command that reads no frame (GDB's frontend then never saves the selection) leaves it too.
-    status, out, err = debugger.run([pick, "pm-secrets-scan", "pm-redact --help", where], thread_crash,
-                                    os.path.join(os.path.dirname(core), "thread_crash.core"))
-    harness.no_traceback(out, err)
-    shown = [l for l in out.splitlines() if l.startswith("#") or l.startswith("frame #")]
-    check(shown and (shown[-1].startswith("#1 ") or shown[-1].startswith("frame #1:")) and
-          "bad_worker" in shown[-1], "the selection changed after pm-secrets-scan:\n" + out)
+    for commands in (["pm-threads", "pm-blame-frame --explain"], ["pm-secrets-scan", "pm-redact --help"]):
+        status, out, err = debugger.run([pick] + commands + [where], thread_crash,
+                                        os.path.join(os.path.dirname(core), "thread_crash.core"))
+        harness.no_traceback(out, err)
+        shown = [l for l in out.splitlines() if l.startswith("#") or l.startswith("frame #")]
+        check(shown and (shown[-1].startswith("#1 ") or shown[-1].startswith("frame #1:")) and
+              "bad_worker" in shown[-1], "the selection changed after %s:\n%s" % (", ".join(commands), out))
 
 
 def case_load_twice(debugger, other, bin_dir, binary, core, scratch):
