@@ -67,8 +67,8 @@ struct WindowSets {
     }
 };
 
-// The anchor's four bytes from `offset` (its end marks the rest "any"); nothing where one is not ASCII.
-std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset) {
+// The anchor's four bytes from `offset` (its end marks the rest "any"); build() takes ASCII anchors only.
+WindowSets window_sets(const AnchorLiteral& a, std::size_t offset) {
     WindowSets s;
     for (std::size_t k = 0; k < anchor_window; k++) {
         if (offset + k >= a.text.size()) {
@@ -76,7 +76,6 @@ std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset
             continue;
         }
         auto c = static_cast<std::uint8_t>(a.text[offset + k]);
-        if (c >= 0x80) return std::nullopt;
         s.add(k, c);
         if (a.caseless && is_ascii_letter(c)) s.add(k, static_cast<std::uint8_t>(c ^ 0x20u));
     }
@@ -87,7 +86,7 @@ std::optional<WindowSets> window_sets(const AnchorLiteral& a, std::size_t offset
 std::vector<std::pair<std::size_t, WindowSets>> window_choices(const AnchorLiteral& a) {
     std::vector<std::pair<std::size_t, WindowSets>> choices;
     for (std::size_t offset = 0; offset == 0 || offset + anchor_window <= a.text.size(); offset++)
-        if (auto s = window_sets(a, offset)) choices.emplace_back(offset, *s);
+        choices.emplace_back(offset, window_sets(a, offset));
     return choices;
 }
 
@@ -150,9 +149,15 @@ std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>
         auto& bucket = bucket_sets[best_bucket];
         bucket = bucket ? bucket->joined(sets) : sets;
         bucket_accepted[best_bucket] = bucket->accepted();
-        filter.entries_[best_bucket].push_back(entry(i, anchors[i], offset));
+        std::string text = anchors[i].text;
+        if (anchors[i].caseless)
+            std::transform(text.begin(), text.end(), text.begin(),
+                           [](char c) { return static_cast<char>(lower_ascii(static_cast<std::uint8_t>(c))); });
+        filter.entries_[best_bucket].push_back({i, std::move(text), anchors[i].caseless, offset});
+        filter.heads_[best_bucket].add(anchors[i], offset);
     }
-    for (std::size_t b = 0; b < buckets; b++) filter.heads_[b] = heads(filter.entries_[b]);
+    for (auto& h : filter.heads_)
+        while (h.head.size() % 8) h.head.push_back(~0ull), h.fold.push_back(0), h.present.push_back(0);
     for (std::size_t b = 0; b < buckets; b++) {
         if (!bucket_sets[b]) continue;
         auto bit = static_cast<std::uint8_t>(1u << (b % 8));
@@ -166,31 +171,16 @@ std::optional<AnchorFilter> AnchorFilter::build(const std::vector<AnchorLiteral>
     return filter;
 }
 
-// The entries' heads side by side, padded to a multiple of 8 with heads no data matches.
-AnchorFilter::Heads AnchorFilter::heads(const std::vector<Entry>& entries) {
-    Heads h;
-    for (const Entry& e : entries) {
-        h.head.push_back(e.head), h.fold.push_back(e.fold), h.present.push_back(e.present);
-    }
-    while (h.head.size() % 8) h.head.push_back(~0ull), h.fold.push_back(0), h.present.push_back(0);
-    return h;
-}
-
-AnchorFilter::Entry AnchorFilter::entry(std::size_t index, const AnchorLiteral& a, std::size_t offset) {
-    Entry e{index, a.text, a.caseless, offset, 0, 0, 0};
-    if (a.caseless)
-        std::transform(e.text.begin(), e.text.end(), e.text.begin(),
-                       [](char c) { return static_cast<char>(lower_ascii(static_cast<std::uint8_t>(c))); });
-    std::array<std::uint8_t, head_bytes> head{}, fold{}, present{};
+void AnchorFilter::Heads::add(const AnchorLiteral& a, std::size_t offset) {
+    std::array<std::uint8_t, head_bytes> h{}, f{}, p{};
     for (std::size_t k = 0; k < head_bytes && offset + k < a.text.size(); k++) {
         auto c = static_cast<std::uint8_t>(a.text[offset + k]);
         bool folded = a.caseless && is_ascii_letter(c);
-        head[k] = folded ? lower_ascii(c) : c;
-        fold[k] = folded ? 0x20 : 0;
-        present[k] = 0xff;
+        h[k] = folded ? lower_ascii(c) : c;
+        f[k] = folded ? 0x20 : 0;
+        p[k] = 0xff;
     }
-    e.head = packed_head(head), e.fold = packed_head(fold), e.present = packed_head(present);
-    return e;
+    head.push_back(packed_head(h)), fold.push_back(packed_head(f)), present.push_back(packed_head(p));
 }
 
 // The sum over buckets of the share each accepts: at most that share of random positions are candidates.
@@ -236,9 +226,11 @@ void AnchorFilter::check_candidates(const std::uint8_t* data, std::size_t size, 
                                     std::vector<AnchorEnd>& out) const {
     std::uint64_t word = 0;  // past the data's end, zeros: a head that reaches there is turned down whole
     std::memcpy(&word, data + at, std::min<std::size_t>(head_bytes, size - at));
-    for (; bucket_bits != 0; bucket_bits &= bucket_bits - 1)
-        for (const Entry& e : entries_[static_cast<std::size_t>(__builtin_ctz(bucket_bits))])
-            if (((word | e.fold) & e.present) == e.head) check_whole(e, data, size, at, out);
+    for (; bucket_bits != 0; bucket_bits &= bucket_bits - 1) {
+        const auto bucket = static_cast<std::size_t>(__builtin_ctz(bucket_bits));
+        for (std::size_t i = 0; i < entries_[bucket].size(); i++)
+            if (heads_[bucket].matches(i, word)) check_whole(entries_[bucket][i], data, size, at, out);
+    }
 }
 
 void AnchorFilter::find_portable(const std::uint8_t* data, std::size_t size, std::size_t from,
@@ -286,15 +278,15 @@ __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vb
             const __m512i word = _mm512_set1_epi64(static_cast<long long>(eight));
             // Each bucket's anchors' heads, eight at a time.
             for (unsigned b = accepted[0][bit] | static_cast<unsigned>(accepted[1][bit]) << 8; b != 0; b &= b - 1) {
-                const Heads& h = heads_[static_cast<std::size_t>(__builtin_ctz(b))];
+                const auto bucket = static_cast<std::size_t>(__builtin_ctz(b));
+                const Heads& h = heads_[bucket];
                 for (std::size_t i = 0; i < h.head.size(); i += 8) {
                     const __m512i masked = _mm512_and_si512(_mm512_or_si512(word, _mm512_loadu_si512(&h.fold[i])),
                                                             _mm512_loadu_si512(&h.present[i]));
                     for (__mmask8 m = _mm512_cmpeq_epi64_mask(masked, _mm512_loadu_si512(&h.head[i])); m != 0;
                          m = static_cast<__mmask8>(m & (m - 1)))
-                        check_whole(entries_[static_cast<std::size_t>(__builtin_ctz(b))]
-                                            [i + static_cast<std::size_t>(__builtin_ctz(m))],
-                                    data, size, at + bit, out);
+                        check_whole(entries_[bucket][i + static_cast<std::size_t>(__builtin_ctz(m))], data, size,
+                                    at + bit, out);
                 }
             }
         }

@@ -57,26 +57,24 @@ private:
         std::string text;  // as given, in lower case where `caseless`
         bool caseless;
         std::size_t offset;  // of the four bytes in the tables, in the anchor
-        // The eight bytes from there (fewer: zero-padded), letters lowered where caseless: compared before the
-        // whole anchor, so that a near miss ("lice" of "alice\n" for "license") costs no call.
-        std::uint64_t head;
-        std::uint64_t fold;     // 0x20 in each of them that is a letter of a caseless anchor
-        std::uint64_t present;  // 0xff in each of them the anchor has
     };
     // tables[h][k][c]: of buckets 8h..8h+7, those with an anchor that may have byte c (ASCII) at position k of
     // its four; any[h][k]: those with an anchor shorter than k + 1, which accept any byte there.
     alignas(64) std::array<std::array<std::array<std::uint8_t, 128>, window>, 2> tables_{};
     std::array<std::array<std::uint8_t, window>, 2> any_{};
-    // Each bucket's entries' heads side by side (in the order of entries_), for the VBMI kernel to compare
-    // eight at once.
+    // Each bucket's entries' heads side by side (in the order of entries_, padded to a multiple of 8), for
+    // the VBMI kernel to compare eight at once: the eight bytes from an entry's offset (fewer: zero-padded),
+    // letters lowered where caseless, compared before the whole anchor, so that a near miss ("lice" of
+    // "alice\n" for "license") costs no call. fold: 0x20 in each that is a letter of a caseless anchor;
+    // present: 0xff in each the anchor has.
     struct Heads {
         std::vector<std::uint64_t> head, fold, present;
+        void add(const AnchorLiteral& a, std::size_t offset);
+        bool matches(std::size_t i, std::uint64_t word) const { return ((word | fold[i]) & present[i]) == head[i]; }
     };
     std::array<std::vector<Entry>, buckets> entries_;
     std::array<Heads, buckets> heads_;
 
-    static Entry entry(std::size_t index, const AnchorLiteral& a, std::size_t offset);
-    static Heads heads(const std::vector<Entry>& entries);
     static void check_whole(const Entry& e, const std::uint8_t* data, std::size_t size, std::size_t at,
                             std::vector<AnchorEnd>& out);
 
