@@ -72,9 +72,9 @@ std::size_t widest_match(const SecretRule& rule) {
     return widest;
 }
 
-// Reads one rule, every field checked (see RuleFields); `widest` is widest_match() of its pattern when the
-// rules are known good (serialized by the build from this very document).
-SecretRule read_secret_rule(const RuleFields& r, std::optional<std::size_t> widest) {
+// Reads one rule, every field checked (see RuleFields), but for what the build checked already where
+// `checked_by_build` (the rules it serialized from this very document).
+SecretRule read_secret_rule(const RuleFields& r, bool checked_by_build) {
     SecretRule rule;
     rule.id = r.id();
     rule.name = r.text_or("name", rule.id);
@@ -82,7 +82,7 @@ SecretRule read_secret_rule(const RuleFields& r, std::optional<std::size_t> wide
     rule.pattern = r.text("pattern");
     rule.caseless = r.flag("caseless", false);
     rule.group = static_cast<int>(r.count("group", 0, 0, 99));
-    if (widest) {  // rules the build checked whole: their patterns compile on first use
+    if (checked_by_build) {  // their patterns compile on first use
         rule.recheck = Pattern::deferred(rule.pattern, rule.caseless);
     } else {
         rule.recheck = r.pattern("pattern", rule.caseless);
@@ -101,7 +101,6 @@ SecretRule read_secret_rule(const RuleFields& r, std::optional<std::size_t> wide
         for (std::string& word : rule.except_words)
             std::transform(word.begin(), word.end(), word.begin(),
                            [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    rule.max_length = std::min(rule.max_length, widest ? *widest : widest_match(rule));
     return rule;
 }
 
@@ -151,9 +150,11 @@ std::shared_ptr<SecretRules> SecretRules::parse(const nlohmann::json& doc, const
     set->source_ = source;
     for (const RuleFields& r : rule_list(doc, "secret", source)) {
         std::size_t i = set->rules_.size();
-        SecretRule rule =
-            read_secret_rule(r, widths && i < widths->size() ? std::optional((*widths)[i]) : std::nullopt);
-        set->widths_.push_back(widths && i < widths->size() ? (*widths)[i] : widest_match(rule));
+        bool known = widths && i < widths->size();
+        SecretRule rule = read_secret_rule(r, known);
+        std::size_t widest = known ? (*widths)[i] : widest_match(rule);
+        rule.max_length = std::min(rule.max_length, widest);
+        set->widths_.push_back(widest);
         set->rules_.push_back(std::move(rule));
     }
     if (set->rules_.empty())
