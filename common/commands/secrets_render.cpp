@@ -11,38 +11,6 @@
 
 namespace coroner {
 
-// Built field by field and moved, not from initializer lists (which copy every value), in objects made with
-// room for their keys: a report of a big core holds thousands of findings.
-nlohmann::ordered_json secrets_json(const SecretsReport& r) {
-    using json = nlohmann::ordered_json;
-    json findings = json::array();
-    findings.get_ref<json::array_t&>().reserve(r.findings.size());
-    for (const auto& f : r.findings) {
-        const SecretRule& rule = r.rules->rules()[f.hit.rule];
-        json one = object_with_room(10);
-        one["rule"] = rule.id;
-        one["confidence"] = to_string(f.hit.confidence);
-        one["address"] = hex_address(f.hit.address);
-        one["length"] = f.hit.length;
-        json& region = one["region"] = object_with_room(3);
-        region["kind"] = to_string(f.region.kind);
-        region["name"] = f.region.name;
-        region["thread"] = or_null(f.region.thread);
-        one["symbol"] = or_null(f.symbol);
-        one["encoding"] = f.hit.utf16 ? "utf-16le" : "ascii";
-        one["preview"] = secret_preview(f.hit.value);
-        one["value"] = r.reveal ? json(printable_value(f.hit.value)) : json(nullptr);
-        findings.push_back(std::move(one));
-    }
-    json out = object_with_room(16);  // and for the keys `coroner secrets-scan` adds
-    out["schema"] = "coroner.secrets/1";
-    out["scanned_bytes"] = r.scanned_bytes;
-    out["regions_scanned"] = r.regions_scanned;
-    out["seconds"] = std::round(r.seconds * 1000) / 1000;
-    out["findings"] = std::move(findings);
-    return out;
-}
-
 namespace {
 
 // A string value as nlohmann's compact dump writes it: escaped by hand where it is ASCII, by nlohmann where
@@ -112,7 +80,7 @@ std::string secrets_json_line(const SecretsReport& r, bool reveal, const nlohman
     std::string out = "{";
     out.reserve(256 * r.findings.size() + 256);
     ValueWriter w(out, reveal);
-    nlohmann::ordered_json head = object_with_room(4);
+    nlohmann::ordered_json head = nlohmann::ordered_json::object();
     head["schema"] = "coroner.secrets/1";
     head["scanned_bytes"] = r.scanned_bytes;
     head["regions_scanned"] = r.regions_scanned;

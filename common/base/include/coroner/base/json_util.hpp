@@ -23,15 +23,6 @@ inline nlohmann::ordered_json address_or_null(const std::optional<std::uint64_t>
     return a ? nlohmann::ordered_json(hex_address(*a)) : nlohmann::ordered_json(nullptr);
 }
 
-// An empty object with room for `keys` keys. nlohmann's ordered object is a vector of (const key, value)
-// pairs, which it can only copy when it grows: a report object that grows while it holds thousands of
-// findings copies them all.
-inline nlohmann::ordered_json object_with_room(std::size_t keys) {
-    nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    j.get_ref<nlohmann::ordered_json::object_t&>().reserve(keys);
-    return j;
-}
-
 // A JSON document as coroner prints it (json_line_of: from its compact dump): one line, invalid UTF-8 (a core's argv can hold anything) replaced
 // instead of thrown on, and DEL escaped (JSON escapes every other control character; a bare DEL would
 // become \x7f once the output is made printable, which JSON does not know). DEL is only ever in a string.

@@ -56,10 +56,10 @@ struct SecretsReport {
 
 SecretsReport scan_secrets(const Session& session, const SecretsOptions& options);
 
-nlohmann::ordered_json secrets_json(const SecretsReport& report);
-// The line a command prints for secrets_json(report) with the keys of `extra` added after its own, every
-// string redacted unless `reveal` (as every JSON line is), written straight from the report: the thousands
-// of findings of a big core are never a tree of objects, whose allocations cost more than the scan's rest.
+// The line a command prints for the report (SPEC's coroner.secrets/1) with the keys of `extra` added after its
+// own, every string redacted unless `reveal` (as every JSON line is), written straight from the report: the
+// thousands of findings of a big core are never a tree of objects, whose allocations cost more than the
+// scan's rest.
 std::string secrets_json_line(const SecretsReport& report, bool reveal,
                               const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 std::string secrets_text(const SecretsReport& report);
