@@ -283,10 +283,13 @@ __attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vb
                 for (std::size_t i = 0; i < h.head.size(); i += 8) {
                     const __m512i masked = _mm512_and_si512(_mm512_or_si512(word, _mm512_loadu_si512(&h.fold[i])),
                                                             _mm512_loadu_si512(&h.present[i]));
-                    for (__mmask8 m = _mm512_cmpeq_epi64_mask(masked, _mm512_loadu_si512(&h.head[i])); m != 0;
-                         m = static_cast<__mmask8>(m & (m - 1)))
-                        check_whole(entries_[bucket][i + static_cast<std::size_t>(__builtin_ctz(m))], data, size,
-                                    at + bit, out);
+                    const __mmask8 heads = _mm512_cmpeq_epi64_mask(masked, _mm512_loadu_si512(&h.head[i]));
+                    // Unlikely, so that GCC saves the 24 table registers around the call (a real match)
+                    // only, not on every step with a candidate: that cost 14 ns a candidate in text.
+                    if (__builtin_expect(heads != 0, 0))
+                        for (__mmask8 m = heads; m != 0; m = static_cast<__mmask8>(m & (m - 1)))
+                            check_whole(entries_[bucket][i + static_cast<std::size_t>(__builtin_ctz(m))], data, size,
+                                        at + bit, out);
                 }
             }
         }
