@@ -56,6 +56,15 @@ foreach(package IN ITEMS python lldb)
     list(APPEND depends "${${package}_package}")
   endif()
 endforeach()
+# The libraries opened at first use rather than linked (capstone, libcrypto: see CMakeLists.txt), which
+# dpkg-shlibdeps cannot see: the package that holds each library file the build used.
+foreach(opened IN ITEMS CAPSTONE LIBCRYPTO)
+  execute_process(COMMAND dpkg-query -S ${CORONER_${opened}_FILE} OUTPUT_VARIABLE owner RESULT_VARIABLE status
+                  ERROR_QUIET)
+  if(status EQUAL 0 AND owner MATCHES "^([^:,]+)")
+    list(APPEND depends ${CMAKE_MATCH_1})
+  endif()
+endforeach()
 list(JOIN depends ", " CPACK_DEBIAN_PACKAGE_DEPENDS)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 

@@ -160,7 +160,7 @@ public:
         Capstone cs(CS_ARCH_ARM64, CS_MODE_ARM);
         if (!cs.ok || bytes.size() < 4) return std::nullopt;
         cs_insn* insn = nullptr;
-        std::size_t count = cs_disasm(cs.handle, bytes.data(), 4, address, 1, &insn);
+        std::size_t count = cs.disasm(bytes.data(), 4, address, &insn);
         if (count == 0) {
             std::uint32_t word = 0;
             std::memcpy(&word, bytes.data(), 4);  // little-endian, as the host
@@ -175,7 +175,7 @@ public:
         for (int i = 0; i < a64.op_count; i++)
             if (a64.operands[i].type == ARM64_OP_MEM) out.memory.push_back(memory_operand(cs, a64.operands[i], read));
         add_branch(cs, *insn, out);
-        cs_free(insn, count);
+        cs.free(insn, count);
         return out;
     }
 };

@@ -96,7 +96,7 @@ public:
         Capstone cs(CS_ARCH_X86, CS_MODE_64);
         if (!cs.ok) return std::nullopt;
         cs_insn* insn = nullptr;
-        std::size_t count = cs_disasm(cs.handle, bytes.data(), bytes.size(), address, 1, &insn);
+        std::size_t count = cs.disasm(bytes.data(), bytes.size(), address, &insn);
         if (count == 0) return std::nullopt;
         Instruction out;
         out.address = insn->address;
@@ -107,7 +107,7 @@ public:
             if (x86.operands[i].type == X86_OP_MEM) out.memory.push_back(memory_operand(cs, x86.operands[i]));
         out.stores_to_stack = std::strcmp(insn->mnemonic, "push") == 0 || std::strcmp(insn->mnemonic, "call") == 0;
         add_control_transfer(cs, *insn, out);
-        cs_free(insn, count);
+        cs.free(insn, count);
         return out;
     }
 };

@@ -1,10 +1,11 @@
 """The Debian package, as a user gets it: `cpack -G DEB` in the build folder writes coroner_<version>_amd64.deb,
-lintian reports no error on it, `dpkg -i` installs it, and then with no -x, source or plugin load the
-commands are there: `gdb -nh -batch -ex 'pm-triage --json' PROG CORE` (Debian's GDB reads
-/etc/gdb/gdbinit.d) and `lldb -b -o 'target create PROG -c CORE' -o 'pm-triage --json'` (LLDB loads
-/usr/lib/lldb/plugins), silently. `dpkg -r` then removes every file it installed (no conffile stays) and
-the commands are gone. The machine is restored (dpkg -r) even when a check fails. Needs root; runs alone
-(RUN_SERIAL): while the package is installed, any LLDB loads its plugin.
+lintian reports no error on it, its Depends names the libraries opened at first use, `dpkg -i` installs
+it, and then with no -x, source or plugin load the commands are there:
+`gdb -nh -batch -ex 'pm-triage --json' PROG CORE` (Debian's GDB reads /etc/gdb/gdbinit.d) and
+`lldb -b -o 'target create PROG -c CORE' -o 'pm-triage --json'` (LLDB loads /usr/lib/lldb/plugins),
+silently. `dpkg -r` then removes every file it installed (no conffile stays) and the commands are gone.
+The machine is restored (dpkg -r) even when a check fails. Needs root; runs alone (RUN_SERIAL): while the
+package is installed, any LLDB loads its plugin.
 
 usage: debian_package.py BUILD-DIR VERSION PROGRAM CORE"""
 import os
@@ -82,6 +83,12 @@ def test(argv):
     state = installed_state()
     check(state.endswith("not-installed"), "coroner is '%s' here already: remove it first (dpkg -P coroner)" % state)
     deb = build_package(build, version)
+    # capstone and libcrypto are opened at first use, not linked: dpkg-shlibdeps cannot see them, so the
+    # package names them itself (libcrypto.so.3 is Debian's libssl3).
+    status, depends, _ = harness.run(["dpkg-deb", "-f", deb, "Depends"])
+    names = [d.strip().split(" ")[0] for d in depends.split(",")]
+    for wanted in ("libcapstone", "libssl"):
+        check(any(n.startswith(wanted) for n in names), "Depends names no %s package: %s" % (wanted, depends))
     errors, lintian_out = lintian_errors(deb)
     print("lintian:\n" + lintian_out.strip())
     check(not errors, "lintian reports errors: %s" % errors)
