@@ -95,6 +95,10 @@ SecretRule read_secret_rule(const RuleFields& r, bool checked_by_build) {
     rule.luhn = r.flag("luhn", false);
     rule.max_length = r.count("max_length", 512, 1, max_secret_length);
     rule.anchors = r.texts("anchors");
+    rule.after_anchor = r.text_or("after_anchor", "");
+    if (rule.caseless)
+        for (char c : std::string(rule.after_anchor))
+            if (std::isalpha(static_cast<unsigned char>(c))) rule.after_anchor += static_cast<char>(c ^ 0x20);
     rule.digit_run = r.count("digit_run", 0, 0, 64);
     rule.except_words = r.texts("except_words");
     if (rule.caseless)

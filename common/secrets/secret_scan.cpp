@@ -176,7 +176,11 @@ void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std
         for (const auto& c : found) anchors.push_back({c.rule, c.to});
     }
     for (const auto& a : anchors) {
-        std::size_t reach = rules.rules()[rules.anchor_rules()[a.anchor]].max_length;
+        const SecretRule& rule = rules.rules()[rules.anchor_rules()[a.anchor]];
+        if (!rule.after_anchor.empty() && a.end < size &&
+            rule.after_anchor.find(static_cast<char>(data[a.end])) == std::string::npos)
+            continue;
+        std::size_t reach = rule.max_length;
         spans.push_back({a.end > reach ? a.end - reach : 0, std::min(size, a.end + reach)});
     }
 }

@@ -223,6 +223,31 @@ TEST_CASE("a value ends where the string does, and prints as ASCII") {
           "\\x01\\x02\\x03\\x04…xxx\\x7f");
 }
 
+TEST_CASE("after_anchor passes over an anchor followed by another byte, and only that") {
+    auto rules_with = [](const std::string& after) {
+        return SecretRules::compile(nlohmann::json::parse(R"j({"schema": "coroner.secret-rules/1",
+            "rules": [{"id": "U", "anchors": ["-u"], "group": 1, "after_anchor": ")j" +
+                                                          after + R"j(",
+                       "max_length": 24, "pattern": "-u[ =]?([a-z]{6,})"}]})j"));
+    };
+    auto values = [](const SecretRules& rules, const std::string& memory) {
+        std::set<std::string> out;
+        for (const auto& h :
+             scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
+            out.insert(h.value);
+        return out;
+    };
+    // Further apart than the rule's max_length: each match is only scanned for around its own anchor.
+    const std::string apart(100, '.');
+    std::string memory = "curl -u alicealice" + apart + "-u=bobbobbob" + apart + "-ucarolcarol" + apart;
+    CHECK(values(*rules_with(""), memory) == std::set<std::string>{"alicealice", "bobbobbob", "carolcarol"});
+    CHECK(values(*rules_with(" ="), memory) == std::set<std::string>{"alicealice", "bobbobbob"});
+    CHECK(values(*rules_with("c"), memory) == std::set<std::string>{"carolcarol"});
+    // The built-in command-line rules still find theirs.
+    REQUIRE(hit_of(scan("curl -u deploy:Xk9mQ2vLp7wRtz https://h/\n"), "curl-user-password"));
+    REQUIRE(hit_of(scan(" psexec \\\\host -u admin -p\tS3cretPassw0rd cmd\n"), "windows-cli-password"));
+}
+
 TEST_CASE("except_words drop a match that holds one, ignoring case only in a caseless rule") {
     auto rules_with = [](bool caseless) {
         return SecretRules::compile(nlohmann::json::parse(std::string(R"j({"schema": "coroner.secret-rules/1",

@@ -48,8 +48,11 @@ struct SecretRule {
     bool luhn = false;
     std::size_t max_length = 512;      // the longest match: how far before a match's end the re-check looks
     std::vector<std::string> anchors;  // literals of which every match holds one
-    std::size_t digit_run = 0;         // or: every match holds this many digits, broken only by single ' ' or '-'
-    Pattern recheck;                   // the same pattern, for the exact span and the group
+    // Where not empty: every match has one of these bytes right after the anchor it holds, so an anchor
+    // followed by another byte is passed over before the pattern runs ("-u" in random bytes is common).
+    std::string after_anchor;
+    std::size_t digit_run = 0;  // or: every match holds this many digits, broken only by single ' ' or '-'
+    Pattern recheck;            // the same pattern, for the exact span and the group
     // A match holding one of these (ignoring case in a caseless rule, which keeps them in lower case) is
     // dropped: a generic rule leaves the keys a vendor rule reads to that rule.
     std::vector<std::string> except_words;
