@@ -3,9 +3,15 @@
 #include "coroner/base/interrupt.hpp"
 #include "coroner/base/ranges.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <exception>
+#include <memory>
+#include <new>
+#include <optional>
 #include <thread>
 
 namespace coroner {
@@ -15,6 +21,26 @@ namespace {
 // (the anchors, the digit and UTF-16 pass, the UTF-16 narrowing) read it again; large enough that the
 // margins scanned twice cost little (2 * chunk_overlap: 3%).
 constexpr std::uint64_t parallel_chunk = 1ull << 20;
+
+// A worker's read buffer, a chunk and its margins, in one transparent huge page where the kernel gives them
+// on request (Debian's default): faulting in a megabyte by 4 KiB pages cost each worker 3.6 ms on a VM where
+// a page fault costs 14 us, and a debugger's heap is not in huge pages.
+class ChunkBuffer {
+public:
+    static constexpr std::size_t size = 2u << 20;
+    static_assert(parallel_chunk + 2 * chunk_overlap <= size);
+    ChunkBuffer() : bytes_(static_cast<std::uint8_t*>(std::aligned_alloc(size, size))) {
+        if (!bytes_) throw std::bad_alloc();
+        madvise(bytes_.get(), size, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages
+    }
+    std::uint8_t* data() const { return bytes_.get(); }
+
+private:
+    struct Free {
+        void operator()(std::uint8_t* p) const { std::free(p); }
+    };
+    std::unique_ptr<std::uint8_t, Free> bytes_;
+};
 
 // One scannable run of the core file's bytes.
 struct Block {
@@ -49,13 +75,13 @@ std::vector<SecretHit> scan_chunks(const ElfCore& core, const SecretRules& rules
     std::vector<std::exception_ptr> failed(found.size());
     auto work = [&](std::size_t w) {
         try {
-            std::vector<std::uint8_t> buffer;
+            std::optional<ChunkBuffer> buffer;
             for (std::size_t i; !stop && (i = next++) < chunks.size();) {
                 if (w == 0 && interrupted()) stop = true;
                 const Block& chunk = chunks[i];
-                buffer.resize(chunk.size);
-                core.copy_file_bytes(chunk.file_offset, buffer.data(), chunk.size);
-                for (auto& h : scan_for_secrets(rules, buffer.data(), chunk.size, chunk.address))
+                if (!buffer) buffer.emplace();
+                core.copy_file_bytes(chunk.file_offset, buffer->data(), chunk.size);
+                for (auto& h : scan_for_secrets(rules, buffer->data(), chunk.size, chunk.address))
                     if (h.address >= chunk.keep_from && h.address < chunk.keep_to) found[w].push_back(std::move(h));
             }
         } catch (...) {
