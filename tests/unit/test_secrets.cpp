@@ -223,19 +223,21 @@ TEST_CASE("a value ends where the string does, and prints as ASCII") {
           "\\x01\\x02\\x03\\x04…xxx\\x7f");
 }
 
+// The secret values `rules` finds in `memory`.
+static std::set<std::string> values(const SecretRules& rules, const std::string& memory) {
+    std::set<std::string> out;
+    for (const auto& h :
+         scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
+        out.insert(h.value);
+    return out;
+}
+
 TEST_CASE("after_anchor passes over an anchor followed by another byte, and only that") {
     auto rules_with = [](const std::string& after) {
         return SecretRules::compile(nlohmann::json::parse(R"j({"schema": "coroner.secret-rules/1",
             "rules": [{"id": "U", "anchors": ["-u"], "group": 1, "after_anchor": ")j" +
                                                           after + R"j(",
                        "max_length": 24, "pattern": "-u[ =]?([a-z]{6,})"}]})j"));
-    };
-    auto values = [](const SecretRules& rules, const std::string& memory) {
-        std::set<std::string> out;
-        for (const auto& h :
-             scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
-            out.insert(h.value);
-        return out;
     };
     // Further apart than the rule's max_length: each match is only scanned for around its own anchor.
     const std::string apart(100, '.');
@@ -254,13 +256,6 @@ TEST_CASE("except_words drop a match that holds one, ignoring case only in a cas
             "rules": [{"id": "KEY", "anchors": ["="], "group": 1, "except_words": ["Vendor_Key"],
                        "pattern": "[A-Za-z_]{0,20}_[Kk][Ee][Yy]=([a-z0-9]{8,})", "caseless": )j") +
                                                           (caseless ? "true" : "false") + "}]}"));
-    };
-    auto values = [](const SecretRules& rules, const std::string& memory) {
-        std::set<std::string> out;
-        for (const auto& h :
-             scan_for_secrets(rules, reinterpret_cast<const std::uint8_t*>(memory.data()), memory.size(), 0x1000))
-            out.insert(h.value);
-        return out;
     };
     std::string memory = "other_key=k4m9x2q7z1 Vendor_Key=v8w3n5r1t6 VENDOR_KEY=u2p7l4s9e3\n";
     CHECK(values(*rules_with(false), memory) == std::set<std::string>{"k4m9x2q7z1", "u2p7l4s9e3"});
