@@ -86,6 +86,7 @@ TEST_CASE("each malformed secret rule is one UserError naming the file and the r
         {R"j([{"id": "MINE", "pattern": "abc", "anchors": "a"}])j", "\"anchors\" is a string"},
         {R"j([{"id": "MINE", "pattern": "abc", "except_words": ["a", ""]}])j", "\"except_words\" holds \"\""},
         {R"j([{"id": "MINE", "pattern": "abc", "except_words": "a"}])j", "\"except_words\" is a string"},
+        {R"j([{"id": "MINE", "pattern": "abc", "after_anchor": 5}])j", "\"after_anchor\" is a number"},
         {R"j([{"id": "MINE", "pattern": "abc", "confidence": "certain"}])j", "confidence is 'certain'"},
         {R"j([{"id": "MINE", "pattern": "(a)\\1"}])j", "backreference \\1 is not supported"},
         {R"j([{"id": "MINE", "pattern": "a(?=b)"}])j", "lookahead (?= is not supported"},
