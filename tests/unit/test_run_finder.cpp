@@ -275,6 +275,43 @@ TEST_CASE("the secret pre-filter: a card number and UTF-16 text across step edge
     }
 }
 
+TEST_CASE("the secret pre-filter: a digit run touching a step's edge is measured by its whole length") {
+    // Log text full of short runs (dates, ids) that touch the steps' edges, and a run planted at every
+    // offset, each with just the digits wanted: found, also where they lie mostly past an edge (40 wanted);
+    // one digit fewer, and nothing is found.
+    const std::string log = "2026-11-26T07:00:00Z id=4242 took=12ms ";
+    struct Run {
+        std::size_t wanted;
+        std::string run;
+    } runs[] = {{13, "4539 1488 0343 6"},
+                {13, "4539-1488-03436"},
+                {40, std::string(40, '7')},
+                {40, std::string(20, '7') + " " + std::string(20, '7')}};
+    for (const auto& [wanted, run] : runs)
+        for (bool short_by_one : {false, true})
+            for (SimdLevel level : simd_levels_available())
+                for (std::size_t at = 1; at < 150; at++) {
+                    CAPTURE(run);
+                    CAPTURE(short_by_one);
+                    CAPTURE(simd_level_name(level));
+                    CAPTURE(at);
+                    std::string planted = short_by_one ? run.substr(1) : run;
+                    std::string memory;
+                    while (memory.size() < 300) memory += log;
+                    memory.replace(at - 1, planted.size() + 2, "x" + planted + "x");
+                    std::vector<std::uint8_t> bytes(memory.begin(), memory.end());
+                    std::vector<Span> spans;
+                    find_runs(bytes.data(), bytes.size(), wanted, 0, spans, nullptr, level);
+                    if (short_by_one) {
+                        CHECK(spans.empty());
+                    } else {
+                        REQUIRE(spans.size() == 1);
+                        CHECK(spans[0].from == at);
+                        CHECK(spans[0].to == at + planted.size());
+                    }
+                }
+}
+
 TEST_CASE("the secret pre-filter's levels are named for CORONER_SIMD") {
     for (SimdLevel level : {SimdLevel::portable, SimdLevel::sse2, SimdLevel::avx2, SimdLevel::avx512bw})
         CHECK(simd_level_named(simd_level_name(level)) == level);
