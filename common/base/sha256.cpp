@@ -29,8 +29,9 @@ struct Crypto {
 };
 
 const Crypto& crypto() {
+    static std::string why;  // the loader's reason, where it cannot open the library
     static const std::optional<Crypto> functions = []() -> std::optional<Crypto> {
-        void* library = open_shared_library(CORONER_LIBCRYPTO_SONAME);
+        void* library = open_shared_library(CORONER_LIBCRYPTO_SONAME, &why);
         Crypto c{};
         if (library && find_function(library, "EVP_MD_CTX_new", c.context_new) &&
             find_function(library, "EVP_MD_CTX_free", c.context_free) &&
@@ -40,7 +41,9 @@ const Crypto& crypto() {
             return c;
         return std::nullopt;
     }();
-    if (!functions) throw std::runtime_error("SHA-256 needs " CORONER_LIBCRYPTO_SONAME ", which cannot be loaded");
+    if (!functions)
+        throw std::runtime_error(fmt::format("SHA-256 needs {}, which cannot be loaded{}", CORONER_LIBCRYPTO_SONAME,
+                                             why.empty() ? "" : ": " + why));
     return *functions;
 }
 

@@ -57,7 +57,7 @@ private:
     void measure_fours(std::size_t step, unsigned width, std::uint64_t digits, std::uint64_t breaks, bool digit_before,
                        std::uint64_t fours);
     __attribute__((noinline)) void measure_digits(std::size_t at);
-    std::size_t members_beyond(std::size_t from, bool forward) const;
+    std::size_t members_beyond(std::size_t edge, bool forward) const;
     __attribute__((noinline)) void test_windows(std::size_t step, std::uint64_t straddling, std::uint64_t inside);
     void extend_wide(std::size_t at, unsigned align);
 

@@ -9,8 +9,8 @@
 
 namespace coroner {
 
-// The library named by its soname ("libcapstone.so.4"), opened once for the process and never closed;
-// nullptr when it cannot be, with the loader's reason in `why`.
+// The library named by its soname ("libcapstone.so.4"), opened for the rest of the process (asking again
+// gives the same handle); nullptr when it cannot be, with the loader's reason in `why`.
 void* open_shared_library(const std::string& soname, std::string* why = nullptr);
 
 // The address of `name` in `library`, or nullptr.

@@ -19,9 +19,10 @@ std::size_t utf8_char_length(std::string_view text, std::size_t i);
 // Text as a debugger can print it whatever the core held: UTF-8 characters, tabs and newlines stay; a NUL
 // (which would end LLDB's output), another control byte (which a terminal would obey) and a byte that is
 // not UTF-8 (which GDB's Python would refuse) each become \xNN.
+std::string printable_output(std::string_view text);
+
 // Whether printable_output() would return `text` unchanged: printable ASCII, tabs and line breaks only (a
 // quick test that spares a report of megabytes a copy).
 bool already_printable(std::string_view text);
-std::string printable_output(std::string_view text);
 
 }  // namespace coroner
