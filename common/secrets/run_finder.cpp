@@ -3,6 +3,7 @@
 #include "coroner/secrets/byte_masks.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 
 namespace coroner {
@@ -13,30 +14,53 @@ bool is_digit_break(std::uint8_t c) { return c == ' ' || c == '-'; }
 
 struct DigitRun {
     std::size_t from, to, digits;
+    bool has_four;  // four digits in a row
 };
 
-// The run of digits (broken only by single spaces or dashes) that holds the digit at `at`, not reaching
-// back before `floor`.
+// The run of digits (broken only by single spaces or dashes) that holds the byte at `at` (a digit, or a space
+// or dash after one), not reaching back before `floor`.
 DigitRun digit_run_at(const std::uint8_t* data, std::size_t size, std::size_t at, std::size_t floor) {
     std::size_t from = at;
     while (from > floor && (is_digit(data[from - 1]) ||
                             (from >= floor + 2 && is_digit_break(data[from - 1]) && is_digit(data[from - 2]))))
         from--;
-    DigitRun run{from, from, 0};
-    while (run.to < size && (is_digit(data[run.to]) || (run.to > from && is_digit_break(data[run.to]) &&
-                                                        run.to + 1 < size && is_digit(data[run.to + 1])))) {
-        run.digits += is_digit(data[run.to]);
-        run.to++;
+    DigitRun run{from, from, 0, false};
+    auto member = [&](std::size_t k) {
+        return is_digit(data[k]) || (k > from && is_digit_break(data[k]) && k + 1 < size && is_digit(data[k + 1]));
+    };
+    for (unsigned in_a_row = 0; run.to < size && member(run.to); run.to++) {
+        in_a_row = is_digit(data[run.to]) ? in_a_row + 1 : 0;
+        run.digits += in_a_row != 0;
+        run.has_four |= in_a_row >= 4;
     }
     return run;
 }
 
+// The shifts that turn a mask of run members into one of where `length` members in a row start: `mask &=
+// mask >> shift`, for each in turn, doubles the length covered until it is `length` (at most 64: six shifts).
+std::array<unsigned, 6> shifts_for_runs_of(std::size_t length) {
+    std::array<unsigned, 6> shifts{};
+    const std::size_t wanted = std::clamp<std::size_t>(length, 1, 64);
+    std::size_t covered = 1;
+    for (unsigned& shift : shifts) {
+        shift = static_cast<unsigned>(std::min(covered, wanted - covered));
+        covered += shift;
+    }
+    return shifts;
+}
+
+unsigned trailing_ones(std::uint64_t bits) {
+    return bits == ~0ull ? 64 : static_cast<unsigned>(__builtin_ctzll(~bits));
+}
+unsigned leading_ones(std::uint64_t bits) { return bits == ~0ull ? 64 : static_cast<unsigned>(__builtin_clzll(~bits)); }
+
 // The pass's state. Each step of `width` bytes is tested for what is rare in memory, and only then are
 // bytes looked at one by one:
-// - four digits in a row start every digit run worth measuring (with the three bytes before the step, for
-//   a run across its edge). Text holds many short ones (dates, ids): a run that lies inside the step and is
-//   shorter than the digits wanted is passed over on the step's masks; only the others are measured byte
-//   by byte;
+// - a digit run worth measuring has at least min_digits members (digits, and single spaces or dashes
+//   between two): the step's member bits are tested for that many in a row, with the members that the
+//   steps before end with, for a run across the edge. Text's many short runs (dates, ids) never get that
+//   far, so they cost no branch. A run that does is measured byte by byte, and kept with the digits wanted
+//   and four of them in a row (every card format has a group of four);
 // - a UTF-16 run of 12 characters or more always holds eight characters at an even address that is a
 //   multiple of 8 (seven at the odd address after one): every 8 bytes, the 16 from there are tested for
 //   that (the last 8 bytes of the step before with the first 8 of this one, then within the step). The
@@ -46,7 +70,13 @@ class RunFinder {
 public:
     RunFinder(const std::uint8_t* data, std::size_t size, std::size_t min_digits, std::size_t reach,
               std::vector<Span>& spans, std::vector<WideRun>* wide)
-        : data_(data), size_(size), min_digits_(min_digits), reach_(reach), spans_(spans), wide_(wide) {}
+        : data_(data),
+          size_(size),
+          min_digits_(min_digits),
+          reach_(reach),
+          spans_(spans),
+          wide_(wide),
+          run_shifts_(shifts_for_runs_of(min_digits)) {}
 
     // From `at` on, while a whole step fits; `at` is left after the last step.
     template <class Masks>
@@ -54,10 +84,10 @@ public:
     void finish(std::size_t at);
 
 private:
-    void measure_fours(std::size_t step, unsigned width, std::uint64_t digits, std::uint64_t breaks, bool digit_before,
-                       std::uint64_t fours);
-    __attribute__((noinline)) void measure_digits(std::size_t at);
-    std::size_t members_beyond(std::size_t edge, bool forward) const;
+    __attribute__((noinline)) void measure_long(std::size_t step, std::uint64_t starts, bool across, std::size_t first);
+    void measure_run(std::size_t at);
+    void measure_digits(std::size_t at);
+    void keep(const DigitRun& run);
     __attribute__((noinline)) void test_windows(std::size_t step, std::uint64_t straddling, std::uint64_t inside);
     void extend_wide(std::size_t at, unsigned align);
 
@@ -65,11 +95,14 @@ private:
     std::size_t size_, min_digits_, reach_;
     std::vector<Span>& spans_;
     std::vector<WideRun>* wide_;
-    std::size_t digits_done_ = 0;        // digit runs end before here
-    std::size_t wide_done_[2] = {0, 0};  // runs of characters at even (odd) addresses end before here
-    // Of the bytes before the step: the last three's digit bits, the last eight's character-end bits
-    // (below), the last one's printable bit.
-    std::uint64_t previous_digits_ = 0, previous_ends_ = 0, previous_printable_ = 0;
+    const std::array<unsigned, 6> run_shifts_;  // for runs of min_digits_ members
+    std::size_t digits_done_ = 0;               // digit runs end before here
+    std::size_t passed_until_ = 0;              // the steps measured a run without four digits in a row up to here
+    std::size_t wide_done_[2] = {0, 0};         // runs of characters at even (odd) addresses end before here
+    // Of the bytes before the step: the members of a digit run they end with; the last one's digit bit;
+    // the last eight's character-end bits (below); the last one's printable bit.
+    std::size_t members_before_ = 0;
+    std::uint64_t previous_digit_ = 0, previous_ends_ = 0, previous_printable_ = 0;
 };
 
 // Per 16 bytes tested (bit k: data[k]), the character ends it needs: one after each of eight characters
@@ -87,37 +120,59 @@ std::uint64_t windows_inside(std::uint64_t ends) {
 template <class Masks>
 void RunFinder::steps(std::size_t& at) {
     constexpr unsigned width = Masks::width;
-    constexpr std::uint64_t all = width == 64 ? ~0ull : (1ull << width) - 1;
+    constexpr std::uint64_t all = width == 64 ? ~0ull : (1ull << width) - 1, last = 1ull << (width - 1);
     // Windows of 16 bytes that lie wholly inside a step: those at 8j for j <= width/8 - 2.
     constexpr std::uint64_t inside = width == 64 ? ~0ull : (1ull << (width - 8)) - 1;
-    std::uint64_t previous_digits = previous_digits_, previous_ends = previous_ends_;
+    // Copied, not read through `this` each step: the calls out of line might change it, for all the compiler knows.
+    const std::uint8_t* const data = data_;
+    const std::size_t size = size_, min_digits = min_digits_;
+    const bool wide = wide_ != nullptr;
+    const std::array<unsigned, 6> shifts = run_shifts_;
+    std::size_t members_before = members_before_;
+    std::uint64_t previous_digit = previous_digit_, previous_ends = previous_ends_;
     std::uint64_t previous_printable = previous_printable_;
-    for (std::size_t i = at; i + width <= size_; i += width) {
-        const byte_masks::StepMasks m = Masks::of(data_ + i);
-        if (min_digits_) {
-            // Bit k: four digits end at data[i+k].
-            std::uint64_t d = m.digits, fours = d & (d << 1 | previous_digits >> 2) & (d << 2 | previous_digits >> 1) &
-                                                (d << 3 | previous_digits) & all;
-            if (__builtin_expect(fours != 0, 0))
-                measure_fours(i, width, d, m.breaks, (previous_digits >> 2) & 1, fours);
-            previous_digits = d >> (width - 3);
+    for (std::size_t i = at; i + width <= size; i += width) {
+        const byte_masks::StepMasks m = Masks::of(data + i);
+        if (min_digits) {
+            // Bit k: data[i+k] belongs to a digit run. The step's last byte, a space or dash after a digit,
+            // is taken to: the byte after it is the next step's, and a member too many only has a run
+            // measured.
+            const std::uint64_t d = m.digits;
+            const std::uint64_t member = (d | (m.breaks & (d << 1 | previous_digit) & (d >> 1 | last))) & all;
+            // A run of min_digits members lies in the step, or goes on into it, only where the step's members
+            // and those the bytes before end with add up to that many: seldom in memory, often in text.
+            if (members_before + static_cast<std::size_t>(__builtin_popcountll(member)) >= min_digits) {
+                std::uint64_t starts = member;  // bit k: min_digits members in a row from data[i+k]
+                starts &= starts >> shifts[0], starts &= starts >> shifts[1], starts &= starts >> shifts[2];
+                starts &= starts >> shifts[3], starts &= starts >> shifts[4], starts &= starts >> shifts[5];
+                const std::size_t first = trailing_ones(member);  // members from the step's first byte
+                const bool across = members_before + first >= min_digits;
+                if (__builtin_expect((starts != 0) | across, 0)) measure_long(i, starts, across, first);
+            }
+            // The run the step ends with, and the members before it when it fills the step (no branch: one
+            // that is seldom taken either way would cost more than it saves).
+            members_before = member == all ? members_before + width : leading_ones(member << (64 - width));
+            previous_digit = d >> (width - 1);
         }
-        if (wide_) {
+        if (wide) {
             // Bit k: a UTF-16LE character ends at data[i+k] (a zero after a printable byte).
             std::uint64_t ends = m.zeros & (m.printable << 1 | previous_printable) & all;
             previous_printable = m.printable >> (width - 1);
-            // Text (no zero bytes) and most other memory end no character here nor in the 8 bytes before.
-            if (__builtin_expect((ends | previous_ends) == 0, 1)) continue;
-            // The 16 bytes from i-8.
-            std::uint64_t straddling = (ends << 8 | previous_ends) & 0xFFFF;
+            const std::uint64_t ends_before = previous_ends;
             previous_ends = ends >> (width - 8);
+            // Every window tested holds character ends two bytes apart in this step (in its first 8 bytes,
+            // for the one from i-8). Text (no zero bytes) has none; random bytes, about one step in 8,000.
+            if (__builtin_expect((ends & ends >> 2) == 0, 1)) continue;
+            // The 16 bytes from i-8.
+            std::uint64_t straddling = (ends << 8 | ends_before) & 0xFFFF;
             std::uint64_t found = windows_inside(ends) & inside;
             bool across =
                 (straddling & even_characters) == even_characters || (straddling & odd_characters) == odd_characters;
             if (__builtin_expect(found != 0 || across, 0)) test_windows(i, straddling, found);
         }
     }
-    previous_digits_ = previous_digits, previous_ends_ = previous_ends, previous_printable_ = previous_printable;
+    members_before_ = members_before, previous_digit_ = previous_digit;
+    previous_ends_ = previous_ends, previous_printable_ = previous_printable;
     at += (size_ - at) / width * width;
 }
 
@@ -143,67 +198,36 @@ void RunFinder::extend_wide(std::size_t at, unsigned align) {
     wide_done_[align] = to;
 }
 
-// Each run of digits that four in a row (ending at the bits of `fours`) start. Bit k of `member`: data[i+k]
-// belongs to a run (a digit, or a single space or dash between two digits), so a run that lies inside the
-// step is a stretch of set bits with a clear bit on each side.
-void RunFinder::measure_fours(std::size_t step, unsigned width, std::uint64_t digits, std::uint64_t breaks,
-                              bool digit_before, std::uint64_t fours) {
-    const std::uint64_t all = width == 64 ? ~0ull : (1ull << width) - 1;
-    const std::uint64_t digit_after = step + width < size_ && is_digit(data_[step + width]);
-    const std::uint64_t member = (digits | (breaks & (digits << 1 | static_cast<std::uint64_t>(digit_before)) &
-                                            (digits >> 1 | digit_after << (width - 1)))) &
-                                 all;
-    for (; fours != 0; fours &= fours - 1) {
-        auto end = static_cast<unsigned>(__builtin_ctzll(fours));
-        std::size_t at = step + end - 3;
-        if (at < digits_done_) continue;
-        std::uint64_t outside_before = ~member & ((1ull << end) - 1);
-        std::uint64_t outside_after = end + 1 < width ? ~member & all & ~((2ull << end) - 1) : 0;
-        auto from = outside_before ? static_cast<unsigned>(64 - __builtin_clzll(outside_before)) : 0u;
-        auto to = outside_after ? static_cast<unsigned>(__builtin_ctzll(outside_after)) : width;
-        if (outside_before == 0 || outside_after == 0) {  // it may go on past the step
-            // Text's short runs (dates, ids) often touch a step's edge: their length, counted on the 16
-            // bytes past the edge, spares most of them the byte-by-byte measure.
-            std::size_t length = to - from;
-            if (from == 0) length += members_beyond(step, false);
-            if (to == width) length += members_beyond(step + width, true);
-            if (length >= min_digits_) measure_digits(at);
-            continue;
-        }
-        // Shorter than the digits wanted, so fewer digits: no need to count them.
-        if (to - from >= min_digits_)
-            measure_digits(at);
-        else
-            digits_done_ = step + to;  // as measuring it would have
-    }
+// The runs that reach min_digits_ members in this step: the one that goes on from the steps before
+// (`across`; `first` of its members are in this step), and those that start at the bits of `starts`.
+void RunFinder::measure_long(std::size_t step, std::uint64_t starts, bool across, std::size_t first) {
+    if (across) measure_run(first ? step : step - 1);
+    for (; starts != 0; starts &= starts - 1) measure_run(step + static_cast<std::size_t>(__builtin_ctzll(starts)));
 }
 
-// How many bytes of a run go on past a step's edge at `edge`: forward, those from `edge` on; backward, those
-// before it, counted as the step's member bits are (a digit, or a space or dash with a digit on each side).
-// min_digits_ where it cannot tell within 16 bytes (all 16 belong, or they are not all in the buffer): the
-// caller then measures, so a run is never passed over for being counted short.
-std::size_t RunFinder::members_beyond(std::size_t edge, bool forward) const {
-    if (forward ? edge + 17 > size_ : edge < 17) return min_digits_;
-    const std::uint8_t* p = forward ? data_ + edge : data_ + edge - 16;
-#ifdef CORONER_BYTE_MASKS_SSE2
-    const byte_masks::StepMasks m = byte_masks::Sse2::of(p);
-#else
-    const byte_masks::StepMasks m = byte_masks::Portable16::of(p);
-#endif
-    const std::uint64_t before = is_digit(p[-1]), after = is_digit(p[16]);
-    const std::uint64_t member =
-        (m.digits | (m.breaks & (m.digits << 1 | before) & (m.digits >> 1 | after << 15))) & 0xFFFF;
-    if (member == 0xFFFF) return min_digits_;
-    return forward ? static_cast<std::size_t>(__builtin_ctzll(~member))
-                   : static_cast<std::size_t>(__builtin_clzll(~member << 48));
+// The steps' measure: a run is kept only with four digits in a row. One without is passed over here; should
+// it reach into the last bytes, finish() measures it as it measures every run there.
+void RunFinder::measure_run(std::size_t at) {
+    if (at < digits_done_ || at < passed_until_) return;
+    DigitRun run = digit_run_at(data_, size_, at, digits_done_);
+    if (!run.has_four) {
+        passed_until_ = std::max(run.to, at + 1);
+        return;
+    }
+    keep(run);
+    digits_done_ = std::max(run.to, at + 1);
 }
 
 void RunFinder::measure_digits(std::size_t at) {
     if (at < digits_done_) return;
     DigitRun run = digit_run_at(data_, size_, at, digits_done_);
+    keep(run);
+    digits_done_ = std::max(run.to, at + 1);
+}
+
+void RunFinder::keep(const DigitRun& run) {
     if (run.digits >= min_digits_)
         spans_.push_back({run.from > reach_ ? run.from - reach_ : 0, std::min(size_, run.to + reach_)});
-    digits_done_ = std::max(run.to, at + 1);
 }
 
 // The last bytes, fewer than 16 (`at` is where the steps stopped, a multiple of 16): each digit is measured,
