@@ -98,9 +98,17 @@ std::optional<std::string> ElfCore::command_line() const {
     // that far below them (a core may claim a segment of a terabyte).
     std::uint64_t window_start = std::max(stack->vaddr, *execfn > strings_reach ? *execfn - strings_reach : 0);
     const std::uint8_t* window = bytes + (window_start - stack->vaddr);
-    const void* found = ::memmem(window, *execfn - window_start, needle, sizeof needle);
+    // Searched down from the strings: the vector lies a few kilobytes below them, above all the stack in use
+    // (a copy in a frame lies lower). The kernel puts it at an address that is a multiple of 8.
+    if (*execfn - window_start < sizeof needle) return std::nullopt;
+    const std::uint8_t* found = nullptr;
+    for (std::uint64_t at = (*execfn - sizeof needle) & ~std::uint64_t{7}; at >= window_start && !found; at -= 8) {
+        const std::uint8_t* p = window + (at - window_start);
+        if (std::memcmp(p, needle, sizeof needle) == 0) found = p;
+        if (at < 8) break;
+    }
     if (!found) return std::nullopt;
-    std::uint64_t at = stack->vaddr + static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(found) - bytes);
+    std::uint64_t at = stack->vaddr + static_cast<std::uint64_t>(found - bytes);
     auto word = [&](std::uint64_t address) -> std::optional<std::uint64_t> {
         if (address < stack->vaddr || address - stack->vaddr + 8 > stack->filesz) return std::nullopt;
         return load<std::uint64_t>(bytes + (address - stack->vaddr));

@@ -67,6 +67,47 @@ TEST_CASE("a core's notes and segments are read as the kernel wrote them") {
     CHECK(facts.mappings[1].end == 0x7ffc00010000);
 }
 
+// A main thread's stack as the kernel lays it out at exec, from its pointer up: argc, argv[], NULL, envp[],
+// NULL, the auxiliary vector, then the strings; lower down, in a frame, a copy of the vector after a
+// made-up argv, as a program that saved them might hold.
+std::vector<std::uint8_t> stack_at_exec(std::uint64_t base, const std::vector<std::string>& args,
+                                        const std::vector<std::pair<std::uint64_t, std::uint64_t>>& auxv,
+                                        std::uint64_t& execfn) {
+    std::vector<std::uint8_t> bytes(0x4000, 0);
+    auto put = [&](std::size_t at, std::uint64_t v) { std::memcpy(bytes.data() + at, &v, 8); };
+    std::size_t text = 0x3000;  // the strings
+    std::vector<std::uint64_t> pointers;
+    for (const auto& a : args) {
+        std::memcpy(bytes.data() + text, a.c_str(), a.size() + 1);
+        pointers.push_back(base + text);
+        text += a.size() + 1;
+    }
+    execfn = pointers[0];
+    auto lay_out = [&](std::size_t at, const std::vector<std::uint64_t>& argv) {
+        put(at, argv.size());
+        for (std::size_t i = 0; i < argv.size(); i++) put(at + 8 * (i + 1), argv[i]);
+        at += 8 * (argv.size() + 1) + 8 + 8;  // argv's NULL, no environment, envp's NULL
+        for (auto [key, value] : auxv) put(at, key), put(at + 8, value), at += 16;
+    };
+    lay_out(0x2e00, pointers);
+    lay_out(0x1000, {pointers[1]});  // the copy: its argv is the second argument alone
+    return bytes;
+}
+
+TEST_CASE("the command line is read from the stack, not from a copy of the auxiliary vector lower down") {
+    const std::uint64_t base = 0x7ffc00010000;
+    const std::string long_argument(120, 'x');  // longer than the 80 characters of the process note
+    std::uint64_t execfn = 0;
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> auxv = {{6, 4096}, {9, 0x400100}, {31, base + 0x3000}};
+    auto stack = stack_at_exec(base, {"./prog", long_argument}, auxv, execfn);
+    CoreBuilder b;
+    b.thread(4243, 0x401136, base + 0x2e00).process(4242, "prog", "./prog xxx").segment(base, stack, PF_R | PF_W);
+    for (auto [key, value] : auxv) b.auxv(key, value);
+    auto core = ElfCore::from_bytes(b.build(), "stack.core");
+    REQUIRE(execfn == base + 0x3000);
+    CHECK(core->facts().args == "./prog " + long_argument);
+}
+
 TEST_CASE("memory reads come from dumped bytes only") {
     auto core = ElfCore::from_bytes(crashed_with_two_threads().build(), "two.core");
     auto bytes = core->read(0x400ffe, 2);
