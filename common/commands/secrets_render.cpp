@@ -91,12 +91,11 @@ std::string secrets_json_line(const SecretsReport& r, bool reveal, const nlohman
         if (&f != &r.findings.front()) out += ',';
         out += "{\"rule\":";
         w.string(r.rules->rules()[f.hit.rule].id);
-        out += ",\"confidence\":";
-        w.string(to_string(f.hit.confidence));
-        out += ",\"address\":";
-        w.string(hex_address(f.hit.address));
-        out += fmt::format(",\"length\":{},\"region\":{{\"kind\":", f.hit.length);
-        w.string(to_string(f.region.kind));
+        // coroner's own words and hex digits, never text from the core: nothing to redact, and the address is
+        // new to the writer's cache each time (8,192 redaction scans cost the benchmark's report 6 ms).
+        out += ",\"confidence\":\"" + to_string(f.hit.confidence) + '"';
+        out += ",\"address\":\"" + hex_address(f.hit.address) + '"';
+        out += fmt::format(",\"length\":{},\"region\":{{\"kind\":\"{}\"", f.hit.length, to_string(f.region.kind));
         out += ",\"name\":";
         w.string(f.region.name);
         out += ",\"thread\":";
@@ -106,8 +105,7 @@ std::string secrets_json_line(const SecretsReport& r, bool reveal, const nlohman
             w.string(*f.symbol);
         else
             out += "null";
-        out += ",\"encoding\":";
-        w.string(f.hit.utf16 ? "utf-16le" : "ascii");
+        out += f.hit.utf16 ? ",\"encoding\":\"utf-16le\"" : ",\"encoding\":\"ascii\"";
         out += ",\"preview\":";
         w.string(secret_preview(f.hit.value));
         out += ",\"value\":";
