@@ -149,8 +149,7 @@ void RunFinder::steps(std::size_t& at) {
                 const bool across = members_before + first >= min_digits;
                 if (__builtin_expect((starts != 0) | across, 0)) measure_long(i, starts, across, first);
             }
-            // The run the step ends with, and the members before it when it fills the step (no branch: one
-            // that is seldom taken either way would cost more than it saves).
+            // The run the step ends with, and the members before it when it fills the step.
             members_before = member == all ? members_before + width : leading_ones(member << (64 - width));
             previous_digit = d >> (width - 1);
         }
