@@ -43,7 +43,9 @@ std::vector<std::string> split_list(const std::string& list) {
 std::vector<SecretFinding> attribute(const Session& s, const SecretRules& rules, std::vector<SecretHit> hits) {
     std::vector<SecretFinding> findings;
     const std::vector<Mapping> on_disk = s.mappings_on_disk();
-    for (auto& h : without_contained_hits(std::move(hits), rules)) {
+    std::vector<SecretHit> kept = without_contained_hits(std::move(hits), rules);
+    findings.reserve(kept.size());
+    for (auto& h : kept) {
         SecretFinding f;
         f.region = region_of(s, h.address);
         if (f.region.kind == RegionKind::data || f.region.kind == RegionKind::bss) {

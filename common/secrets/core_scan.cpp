@@ -97,6 +97,9 @@ std::vector<SecretHit> scan_chunks(const ElfCore& core, const SecretRules& rules
         if (failure) std::rethrow_exception(failure);
     if (stop) throw_interrupted();
     std::vector<SecretHit> hits;
+    std::size_t total = 0;
+    for (const auto& f : found) total += f.size();
+    hits.reserve(total);  // a debugger's heap faults in 4 KiB pages, each new one at 14 us on a VM
     for (auto& f : found) hits.insert(hits.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
     return hits;
 }

@@ -364,6 +364,7 @@ std::vector<SecretHit> without_contained_hits(std::vector<SecretHit> hits, const
     for (const auto& r : rules.rules()) longest = std::max(longest, 2 * r.max_length);  // UTF-16 doubles
     std::multimap<std::uint64_t, std::uint64_t> kept;                                   // start -> end
     std::vector<SecretHit> out;
+    out.reserve(hits.size());
     for (auto& h : hits) {
         bool inside = false;
         for (auto it = kept.upper_bound(h.address); it != kept.begin() && !inside;) {
