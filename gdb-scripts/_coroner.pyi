@@ -1,7 +1,7 @@
 # Type stub of _coroner, the pybind11 module gdb-scripts/module.cpp builds (libcoroner for GDB's Python).
 # The adapter (coroner_gdb/adapter.py) subclasses Debugger; coroner_gdb/__init__.py registers the commands.
 from enum import Enum
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 python_version: str  # the Python the module was built for ("3.11")
 
@@ -107,3 +107,4 @@ class CommandOutcome:
 def commands() -> List[CommandInfo]: ...
 def command_help(command: CommandInfo) -> str: ...
 def run_command(name: str, arguments: str, debugger: Debugger) -> CommandOutcome: ...
+def write_output(outcome: CommandOutcome, write: Callable[[str], None]) -> None: ...  # in 64 KiB pieces

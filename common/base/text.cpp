@@ -53,6 +53,17 @@ std::string printable_output(std::string_view text) {
     return out;
 }
 
+std::vector<std::size_t> utf8_piece_ends(std::string_view text, std::size_t piece) {
+    std::vector<std::size_t> ends;
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t most = std::min(text.size(), at + std::max<std::size_t>(piece, 4));
+        std::size_t to = most;
+        while (to > at && to < text.size() && (static_cast<unsigned char>(text[to]) & 0xC0) == 0x80) to--;
+        ends.push_back(at = to > at ? to : most);  // not UTF-8 there: cut anyway, rather than never
+    }
+    return ends;
+}
+
 std::string base_name(const std::string& path) {
     auto slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);

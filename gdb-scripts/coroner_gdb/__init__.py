@@ -9,9 +9,6 @@ import _coroner
 from .adapter import GdbDebugger, Selection
 
 
-_PIECE = 1 << 16
-
-
 class _CoronerCommand(gdb.Command):
     def __init__(self, name, help_text):
         self.__doc__ = help_text
@@ -30,11 +27,7 @@ class _CoronerCommand(gdb.Command):
             selection.keep = outcome.selection_changed
         if not outcome.ok:
             raise gdb.GdbError(outcome.error)
-        # In pieces: GDB copies what it is given more than once on its way out, and a secrets scan's JSON
-        # line of 2 MB cost GDB 1,000 more page faults (14 ms here) as one piece.
-        output = outcome.output
-        for at in range(0, len(output), _PIECE):
-            gdb.write(output[at:at + _PIECE])
+        _coroner.write_output(outcome, gdb.write)  # in pieces (see module.cpp)
         gdb.flush()
 
 

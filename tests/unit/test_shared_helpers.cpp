@@ -33,6 +33,26 @@ TEST_CASE("UTF-8 is validated as Unicode defines it") {
     CHECK(utf8_char_length("a", 1) == 0);
 }
 
+TEST_CASE("printable output is cut into pieces between UTF-8 characters") {
+    CHECK(utf8_piece_ends("", 4).empty());
+    CHECK(utf8_piece_ends("0123456789", 4) == std::vector<std::size_t>{4, 8, 10});
+    std::string text;
+    for (int i = 0; i < 50; i++) text += i % 3 ? "ab\xe2\x80\xa6" : "\xf0\x9f\x98\x80x";  // "ab…", an emoji
+    for (std::size_t piece = 4; piece < 12; piece++) {
+        CAPTURE(piece);
+        std::size_t at = 0;
+        for (std::size_t end : utf8_piece_ends(text, piece)) {
+            REQUIRE(end > at);
+            CHECK(end - at <= piece);
+            CHECK(utf8_char_length(text, at) > 0);  // each piece starts a character, so none is cut
+            at = end;
+        }
+        CHECK(at == text.size());
+    }
+    // Not UTF-8 (no character to cut between): still cut, never stuck.
+    CHECK(utf8_piece_ends(std::string(10, '\x80'), 4) == std::vector<std::size_t>{4, 8, 10});
+}
+
 TEST_CASE("output from the core is printable whatever it holds: NUL and control bytes cannot cut or steer it") {
     CHECK(printable_output("plain text\n\twith a tab\n") == "plain text\n\twith a tab\n");
     CHECK(printable_output("Grüße €") == "Grüße €");

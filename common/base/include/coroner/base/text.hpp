@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace coroner {
 
@@ -20,6 +21,10 @@ std::size_t utf8_char_length(std::string_view text, std::size_t i);
 // (which would end LLDB's output), another control byte (which a terminal would obey) and a byte that is
 // not UTF-8 (which GDB's Python would refuse) each become \xNN.
 std::string printable_output(std::string_view text);
+
+// Where to cut printable output into pieces of at most `piece` bytes (at least 4) without cutting a UTF-8
+// character: the end of each piece, the last at text.size(). A frontend passes megabytes on that way.
+std::vector<std::size_t> utf8_piece_ends(std::string_view text, std::size_t piece);
 
 // Whether printable_output() would return `text` unchanged: printable ASCII, tabs and line breaks only (a
 // quick test that spares a report of megabytes a copy).
