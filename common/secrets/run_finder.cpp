@@ -29,8 +29,9 @@ DigitRun digit_run_at(const std::uint8_t* data, std::size_t size, std::size_t at
         return is_digit(data[k]) || (k > from && is_digit_break(data[k]) && k + 1 < size && is_digit(data[k + 1]));
     };
     for (unsigned in_a_row = 0; run.to < size && member(run.to); run.to++) {
-        in_a_row = is_digit(data[run.to]) ? in_a_row + 1 : 0;
-        run.digits += in_a_row != 0;
+        const bool digit = is_digit(data[run.to]);
+        in_a_row = digit ? in_a_row + 1 : 0;
+        run.digits += digit;
         run.has_four |= in_a_row >= 4;
     }
     return run;
@@ -85,9 +86,7 @@ public:
 
 private:
     __attribute__((noinline)) void measure_long(std::size_t step, std::uint64_t starts, bool across, std::size_t first);
-    void measure_run(std::size_t at);
-    void measure_digits(std::size_t at);
-    void keep(const DigitRun& run);
+    void measure(std::size_t at, bool need_four);
     __attribute__((noinline)) void test_windows(std::size_t step, std::uint64_t straddling, std::uint64_t inside);
     void extend_wide(std::size_t at, unsigned align);
 
@@ -200,33 +199,23 @@ void RunFinder::extend_wide(std::size_t at, unsigned align) {
 // The runs that reach min_digits_ members in this step: the one that goes on from the steps before
 // (`across`; `first` of its members are in this step), and those that start at the bits of `starts`.
 void RunFinder::measure_long(std::size_t step, std::uint64_t starts, bool across, std::size_t first) {
-    if (across) measure_run(first ? step : step - 1);
-    for (; starts != 0; starts &= starts - 1) measure_run(step + static_cast<std::size_t>(__builtin_ctzll(starts)));
+    if (across) measure(first ? step : step - 1, true);
+    for (; starts != 0; starts &= starts - 1) measure(step + static_cast<std::size_t>(__builtin_ctzll(starts)), true);
 }
 
-// The steps' measure: a run is kept only with four digits in a row. One without is passed over here; should
-// it reach into the last bytes, finish() measures it as it measures every run there.
-void RunFinder::measure_run(std::size_t at) {
-    if (at < digits_done_ || at < passed_until_) return;
+// The run that holds `at`, unless measured already; kept with the digits wanted. The steps' measure
+// (`need_four`) keeps only a run with four digits in a row and passes over one without; should it reach into
+// the last bytes, finish() measures it as it measures every run there.
+void RunFinder::measure(std::size_t at, bool need_four) {
+    if (at < digits_done_ || (need_four && at < passed_until_)) return;
     DigitRun run = digit_run_at(data_, size_, at, digits_done_);
-    if (!run.has_four) {
+    if (need_four && !run.has_four) {
         passed_until_ = std::max(run.to, at + 1);
         return;
     }
-    keep(run);
-    digits_done_ = std::max(run.to, at + 1);
-}
-
-void RunFinder::measure_digits(std::size_t at) {
-    if (at < digits_done_) return;
-    DigitRun run = digit_run_at(data_, size_, at, digits_done_);
-    keep(run);
-    digits_done_ = std::max(run.to, at + 1);
-}
-
-void RunFinder::keep(const DigitRun& run) {
     if (run.digits >= min_digits_)
         spans_.push_back({run.from > reach_ ? run.from - reach_ : 0, std::min(size_, run.to + reach_)});
+    digits_done_ = std::max(run.to, at + 1);
 }
 
 // The last bytes, fewer than 16 (`at` is where the steps stopped, a multiple of 16): each digit is measured,
@@ -234,7 +223,7 @@ void RunFinder::keep(const DigitRun& run) {
 void RunFinder::finish(std::size_t at) {
     if (min_digits_)
         for (std::size_t k = at >= 3 ? at - 3 : 0; k < size_; k++)
-            if (is_digit(data_[k])) measure_digits(k);
+            if (is_digit(data_[k])) measure(k, false);
     if (wide_ && at >= 8 && at + 8 <= size_) {
         const std::uint8_t* p = data_ + at - 8;
         std::uint64_t ends = byte_masks::portable_zeros16(p) & byte_masks::portable_printable16(p) << 1;
