@@ -1,5 +1,6 @@
 #include "coroner/secrets/anchor_filter.hpp"
 
+#include "coroner/secrets/anchor_filter_vbmi.hpp"
 #include "coroner/secrets/byte_masks.hpp"
 
 #include <algorithm>
@@ -90,8 +91,7 @@ std::vector<std::pair<std::size_t, WindowSets>> window_choices(const AnchorLiter
     return choices;
 }
 
-// Bytes of an anchor's head compared at once, from its window on.
-constexpr std::size_t head_bytes = 8;
+constexpr std::size_t head_bytes = AnchorFilter::head_bytes;
 
 // Little-endian: byte k is bits 8k..8k+7, as a load of the data's eight bytes puts them.
 std::uint64_t packed_head(const std::array<std::uint8_t, head_bytes>& bytes) {
@@ -240,60 +240,12 @@ void AnchorFilter::find_portable(const std::uint8_t* data, std::size_t size, std
 }
 
 #ifdef CORONER_BYTE_MASKS_WIDE
-// 64 positions a step: for each of the four byte positions, a lookup of 64 bytes in that position's table of
-// each eight buckets (vpermi2b takes the low seven bits of each byte; a byte with its top bit set gets any_
-// instead), ANDed over the four. Loads reach seven bytes past the step (a candidate's head), so the last
-// steps are the portable loop's.
-__attribute__((target("avx512bw,avx512vbmi"))) std::size_t AnchorFilter::find_vbmi(const std::uint8_t* data,
-                                                                                   std::size_t size,
-                                                                                   std::vector<AnchorEnd>& out) const {
-    __m512i low[2][anchor_window], high[2][anchor_window], any[2][anchor_window];
-    for (std::size_t h = 0; h < 2; h++)
-        for (std::size_t k = 0; k < anchor_window; k++) {
-            low[h][k] = _mm512_loadu_si512(tables_[h][k].data());
-            high[h][k] = _mm512_loadu_si512(tables_[h][k].data() + 64);
-            any[h][k] = _mm512_set1_epi8(static_cast<char>(any_[h][k]));
-        }
-    alignas(64) std::uint8_t accepted[2][64];
+// 64 positions a step (anchor_filter_vbmi.hpp); the last ones are the portable loop's.
+__attribute__((target("avx512bw,avx512vbmi"), flatten)) std::size_t AnchorFilter::find_vbmi(
+    const std::uint8_t* data, std::size_t size, std::vector<AnchorEnd>& out) const {
+    VbmiSteps step(*this, data, size, out);
     std::size_t at = 0;
-    for (; at + 64 + head_bytes - 1 <= size; at += 64) {
-        __m512i all[2] = {_mm512_set1_epi8(-1), _mm512_set1_epi8(-1)};
-#pragma GCC unroll 4
-        for (std::size_t k = 0; k < anchor_window; k++) {
-            const __m512i bytes = _mm512_loadu_si512(data + at + k);
-            const __mmask64 not_ascii = _mm512_movepi8_mask(bytes);
-            for (std::size_t h = 0; h < 2; h++) {
-                const __m512i looked_up = _mm512_permutex2var_epi8(low[h][k], bytes, high[h][k]);
-                all[h] = _mm512_and_si512(all[h], _mm512_mask_blend_epi8(not_ascii, looked_up, any[h][k]));
-            }
-        }
-        std::uint64_t candidates = _mm512_test_epi8_mask(all[0], all[0]) | _mm512_test_epi8_mask(all[1], all[1]);
-        if (__builtin_expect(candidates == 0, 1)) continue;
-        _mm512_store_si512(accepted[0], all[0]);
-        _mm512_store_si512(accepted[1], all[1]);
-        for (; candidates != 0; candidates &= candidates - 1) {
-            auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-            std::uint64_t eight;
-            std::memcpy(&eight, data + at + bit, head_bytes);
-            const __m512i word = _mm512_set1_epi64(static_cast<long long>(eight));
-            // Each bucket's anchors' heads, eight at a time.
-            for (unsigned b = accepted[0][bit] | static_cast<unsigned>(accepted[1][bit]) << 8; b != 0; b &= b - 1) {
-                const auto bucket = static_cast<std::size_t>(__builtin_ctz(b));
-                const Heads& h = heads_[bucket];
-                for (std::size_t i = 0; i < h.head.size(); i += 8) {
-                    const __m512i masked = _mm512_and_si512(_mm512_or_si512(word, _mm512_loadu_si512(&h.fold[i])),
-                                                            _mm512_loadu_si512(&h.present[i]));
-                    const __mmask8 heads = _mm512_cmpeq_epi64_mask(masked, _mm512_loadu_si512(&h.head[i]));
-                    // Unlikely, so that GCC saves the 24 table registers around the call (a real match)
-                    // only, not on every step with a candidate: that cost 14 ns a candidate in text.
-                    if (__builtin_expect(heads != 0, 0))
-                        for (__mmask8 m = heads; m != 0; m = static_cast<__mmask8>(m & (m - 1)))
-                            check_whole(entries_[bucket][i + static_cast<std::size_t>(__builtin_ctz(m))], data, size,
-                                        at + bit, out);
-                }
-            }
-        }
-    }
+    for (const std::size_t end = step.end(); at + 64 <= end; at += 64) step(at);
     return at;
 }
 #else

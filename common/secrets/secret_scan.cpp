@@ -2,6 +2,7 @@
 
 #include "coroner/base/rules.hpp"
 #include "coroner/base/text.hpp"
+#include "coroner/secrets/prefilter.hpp"
 #include "coroner/secrets/run_finder.hpp"
 
 #include <fmt/format.h>
@@ -165,16 +166,8 @@ bool anchor_filter_chosen() {
 
 // Around each anchor found, the stretch its rule's matches could cover: a match holds the anchor and is
 // at most max_length long.
-void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std::uint8_t* data, std::size_t size,
-                      std::vector<Span>& spans) {
-    std::vector<AnchorEnd> anchors;
-    if (rules.anchor_filter() && anchor_filter_chosen()) {
-        rules.anchor_filter()->find(data, size, anchors, AnchorKernel::vbmi);
-    } else {
-        std::vector<Candidate> found;
-        scan_all(rules.anchor_database(), scratch, data, size, 0, found);
-        for (const auto& c : found) anchors.push_back({c.rule, c.to});
-    }
+void add_anchor_spans(const SecretRules& rules, const std::vector<AnchorEnd>& anchors, const std::uint8_t* data,
+                      std::size_t size, std::vector<Span>& spans) {
     for (const auto& a : anchors) {
         const SecretRule& rule = rules.rules()[rules.anchor_rules()[a.anchor]];
         if (!rule.after_anchor.empty() && a.end < size &&
@@ -183,6 +176,26 @@ void add_anchor_spans(const SecretRules& rules, hs_scratch_t* scratch, const std
         std::size_t reach = rule.max_length;
         spans.push_back({a.end > reach ? a.end - reach : 0, std::min(size, a.end + reach)});
     }
+}
+
+// The stretches around the anchors, digit runs (and with `wide`, the UTF-16 runs found): in the anchor
+// filter's one loop with the run finder where the host can run its fast kernel and the chosen SIMD level is
+// the widest (CORONER_SIMD=avx2 or lower keeps Vectorscan's), else with Vectorscan and then the run finder.
+void find_spans(const SecretRules& rules, hs_scratch_t* scratch, const std::uint8_t* data, std::size_t size,
+                std::vector<Span>& spans, std::vector<WideRun>* wide) {
+    std::vector<AnchorEnd> anchors;
+    if (rules.anchor_filter() && anchor_filter_chosen()) {
+        find_anchors_and_runs(*rules.anchor_filter(), data, size, anchors, rules.digit_run(), rules.digit_run_reach(),
+                              spans, wide);
+    } else {
+        if (rules.anchor_database()) {
+            std::vector<Candidate> found;
+            scan_all(rules.anchor_database(), scratch, data, size, 0, found);
+            for (const auto& c : found) anchors.push_back({c.rule, c.to});
+        }
+        find_runs(data, size, rules.digit_run(), rules.digit_run_reach(), spans, wide);
+    }
+    add_anchor_spans(rules, anchors, data, size, spans);
 }
 
 // Sorted, with stretches that overlap or nearly touch joined: one Vectorscan call each.
@@ -206,8 +219,7 @@ void scan_text(const SecretRules& rules, const std::uint8_t* data, std::size_t s
                std::vector<WideRun>* wide = nullptr) {
     hs_scratch_t* scratch = scratch_for(rules);
     std::vector<Span> spans;
-    if (rules.anchor_database()) add_anchor_spans(rules, scratch, data, size, spans);
-    if (rules.digit_run() || wide) find_runs(data, size, rules.digit_run(), rules.digit_run_reach(), spans, wide);
+    find_spans(rules, scratch, data, size, spans, wide);
     for (const auto& span : merged(std::move(spans)))
         scan_all(rules.database(), scratch, data + span.from, span.to - span.from, span.from, out);
     if (rules.unanchored_database()) scan_all(rules.unanchored_database(), scratch, data, size, 0, out);

@@ -1,5 +1,7 @@
 #include "coroner/secrets/byte_masks.hpp"
+#include "coroner/secrets/prefilter.hpp"
 #include "coroner/secrets/run_finder.hpp"
+#include "coroner/secrets/secret_rules.hpp"
 
 #include <doctest/doctest.h>
 
@@ -317,4 +319,49 @@ TEST_CASE("the secret pre-filter's levels are named for CORONER_SIMD") {
         CHECK(simd_level_named(simd_level_name(level)) == level);
     CHECK_FALSE(simd_level_named("avx"));
     CHECK_FALSE(simd_level_named(""));
+}
+
+TEST_CASE("the secret pre-filter's one loop finds what the anchor filter and the run finder find apart") {
+    std::vector<AnchorLiteral> anchors;
+    for (const SecretRule& rule : secret_rules()->rules())
+        for (const std::string& a : rule.anchors) anchors.push_back({a, rule.caseless});
+    auto filter = AnchorFilter::build(anchors);
+    REQUIRE(filter);
+    MESSAGE("the one loop runs on this host: " << (anchor_vbmi_available() ? "yes" : "no (one pass, then the other)"));
+    auto sorted = [](std::vector<AnchorEnd> ends) {
+        std::vector<std::pair<std::size_t, std::size_t>> out;
+        for (const auto& e : ends) out.emplace_back(e.end, e.anchor);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    std::mt19937 rng(1818);
+    std::vector<std::size_t> sizes;
+    for (std::size_t s = 0; s <= 300; s++) sizes.push_back(s);  // around the steps' and the anchors' tail's edges
+    for (int k = 0; k < 40; k++) sizes.push_back(300 + rng() % 20000);
+    std::size_t anchors_found = 0, spans_found = 0, wide_found = 0;
+    for (std::size_t size : sizes) {
+        std::vector<std::uint8_t> bytes = bytes_with_runs_planted(size + 64, rng);
+        for (std::size_t n = size / 50 + 1; n > 0; n--)  // anchors, some cut by the end
+            plant_run(bytes, rng() % (size + 1), anchors[rng() % anchors.size()].text, false);
+        const std::uint8_t* data = bytes.data() + rng() % 64;
+        for (std::size_t min_digits : {13u, 0u})
+            for (bool wide : {true, false}) {
+                CAPTURE(size);
+                CAPTURE(min_digits);
+                CAPTURE(wide);
+                std::vector<AnchorEnd> apart_anchors, one_anchors;
+                FoundRuns apart, one;
+                filter->find(data, size, apart_anchors, AnchorKernel::portable);
+                find_runs(data, size, min_digits, 100, apart.spans, wide ? &apart.wide : nullptr, SimdLevel::portable);
+                find_anchors_and_runs(*filter, data, size, one_anchors, min_digits, 100, one.spans,
+                                      wide ? &one.wide : nullptr);
+                REQUIRE(sorted(one_anchors) == sorted(apart_anchors));
+                REQUIRE(same_runs_found(one, apart));
+                anchors_found += apart_anchors.size(), spans_found += apart.spans.size();
+                wide_found += apart.wide.size();
+            }
+    }
+    CHECK(anchors_found > 1000);
+    CHECK(spans_found > 1000);
+    CHECK(wide_found > 1000);
 }

@@ -37,8 +37,9 @@ bool anchor_vbmi_available();
 
 class AnchorFilter {
 public:
-    static constexpr std::size_t window = 4;    // bytes of each anchor in the tables
-    static constexpr std::size_t buckets = 16;  // two sets of tables, a bit a bucket in their bytes
+    static constexpr std::size_t window = 4;      // bytes of each anchor in the tables
+    static constexpr std::size_t buckets = 16;    // two sets of tables, a bit a bucket in their bytes
+    static constexpr std::size_t head_bytes = 8;  // of an anchor's head compared at once, from its window on
 
     // Nothing where an anchor cannot be put in the tables: empty, or a byte outside ASCII (the tables have
     // 128 entries).
@@ -75,14 +76,18 @@ private:
     std::array<std::vector<Entry>, buckets> entries_;
     std::array<Heads, buckets> heads_;
 
-    static void check_whole(const Entry& e, const std::uint8_t* data, std::size_t size, std::size_t at,
-                            std::vector<AnchorEnd>& out);
+    __attribute__((noinline)) static void check_whole(const Entry& e, const std::uint8_t* data, std::size_t size,
+                                                      std::size_t at, std::vector<AnchorEnd>& out);
 
     void check_candidates(const std::uint8_t* data, std::size_t size, std::size_t at, unsigned bucket_bits,
                           std::vector<AnchorEnd>& out) const;
     unsigned candidate_buckets(const std::uint8_t* data, std::size_t size, std::size_t at) const;
     void find_portable(const std::uint8_t* data, std::size_t size, std::size_t from, std::vector<AnchorEnd>& out) const;
     std::size_t find_vbmi(const std::uint8_t* data, std::size_t size, std::vector<AnchorEnd>& out) const;
+
+public:
+    // The VBMI kernel's step, for a loop that does other work on each step too (anchor_filter_vbmi.hpp).
+    class VbmiSteps;
 };
 
 }  // namespace coroner
