@@ -207,7 +207,9 @@ int run_secrets_scan(const SecretsScanRun& run) {
                 about["format"] = ready.taken.format_detail;
                 about["program"] = program_json(ready);
                 about["truncated"] = truncation_json(ready);
-                std::fputs(secrets_json_line(report, run.scan.reveal, about).c_str(), stdout);
+                write_secrets_json_line(report, run.scan.reveal, about, [](const std::string& piece) {
+                    std::fwrite(piece.data(), 1, piece.size(), stdout);
+                });
             } else {
                 std::string head = fmt::format("{} ({}), {}\n", input, ready.taken.format_detail, program_text(ready));
                 std::fputs(shown(head + secrets_text(report) + "\n", run.scan.reveal).c_str(), stdout);

@@ -76,10 +76,17 @@ bool same_copy(const SecretFinding& a, const SecretFinding& b) {
 
 }  // namespace
 
-std::string secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann::ordered_json& extra) {
+void write_secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann::ordered_json& extra,
+                             const std::function<void(const std::string&)>& write) {
+    constexpr std::size_t piece = 64u << 10;
     std::string out = "{";
-    out.reserve(256 * r.findings.size() + 256);
+    out.reserve(piece + 4096);
     ValueWriter w(out, reveal);
+    // Each piece as json_line_of() would print it (a DEL escaped), handed on when it is long enough.
+    auto hand_on = [&out, &write] {
+        write(json_line_of(out, false));
+        out.clear();
+    };
     nlohmann::ordered_json head = nlohmann::ordered_json::object();
     head["schema"] = "coroner.secrets/1";
     head["scanned_bytes"] = r.scanned_bytes;
@@ -114,14 +121,22 @@ std::string secrets_json_line(const SecretsReport& r, bool reveal, const nlohman
         else
             out += "null";
         out += '}';
+        if (out.size() >= piece) hand_on();
     }
     out += ']';
     if (!extra.empty()) {
         out += ',';
         w.members(extra);
     }
-    out += '}';
-    return json_line_of(std::move(out));
+    out += "}\n";
+    hand_on();
+}
+
+std::string secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann::ordered_json& extra) {
+    std::string line;
+    line.reserve(256 * r.findings.size() + 256);
+    write_secrets_json_line(r, reveal, extra, [&line](const std::string& piece) { line += piece; });
+    return line;
 }
 
 std::string secrets_text(const SecretsReport& r) {

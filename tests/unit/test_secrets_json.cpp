@@ -109,3 +109,28 @@ TEST_CASE("the secrets JSON line written straight from the report is the one pri
     none.findings.clear();
     CHECK(secrets_json_line(none, false) == json_line(secrets_tree(none)));
 }
+
+TEST_CASE("the secrets JSON line in pieces: each handed on at about 64 KiB, together the whole line") {
+    for (bool reveal : {false, true}) {
+        CAPTURE(reveal);
+        SecretsReport r = tricky_report(reveal);
+        // Enough findings for some 30 pieces, with a DEL (escaped in whichever piece holds it) in each third.
+        const std::vector<SecretFinding> three = r.findings;
+        while (r.findings.size() < 9000) r.findings.insert(r.findings.end(), three.begin(), three.end());
+        std::vector<std::string> pieces;
+        write_secrets_json_line(r, reveal, nlohmann::ordered_json::object(),
+                                [&pieces](const std::string& piece) { pieces.push_back(piece); });
+        std::string joined;
+        for (const auto& p : pieces) joined += p;
+        CHECK((joined == json_line(secrets_tree(r))) == reveal);  // the tree is not redacted here
+        CHECK(joined == secrets_json_line(r, reveal));
+        CHECK(pieces.size() > 10);
+        for (std::size_t i = 0; i < pieces.size(); i++) {
+            CAPTURE(i);
+            CHECK(pieces[i].size() < (64u << 10) + 4096);
+            CHECK(pieces[i].find('\x7f') == std::string::npos);
+            CHECK((pieces[i].find('\n') != std::string::npos) == (i + 1 == pieces.size()));
+        }
+        CHECK(nlohmann::json::parse(joined)["findings"].size() == r.findings.size());
+    }
+}

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ SecretsReport scan_secrets(const Session& session, const SecretsOptions& options
 // scan's rest.
 std::string secrets_json_line(const SecretsReport& report, bool reveal,
                               const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
+// The same line in pieces of about 64 KiB, each handed to `write` as soon as it is made (the last ends the
+// line): a reader of the output takes in the first while the rest is made.
+void write_secrets_json_line(const SecretsReport& report, bool reveal, const nlohmann::ordered_json& extra,
+                             const std::function<void(const std::string&)>& write);
 std::string secrets_text(const SecretsReport& report);
 
 }  // namespace coroner
