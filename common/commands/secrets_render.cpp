@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <unordered_map>
 
 namespace coroner {
@@ -45,11 +46,15 @@ void append_json_string(std::string& out, const std::string& s) {
 class ValueWriter {
 public:
     ValueWriter(std::string& out, bool reveal) : out_(out), reveal_(reveal) {}
+    // Each distinct string is redacted and escaped once: what is kept is its JSON text.
     void string(const std::string& s) {
-        if (reveal_) return append_json_string(out_, s);
-        auto it = redacted_.find(s);
-        if (it == redacted_.end()) it = redacted_.emplace(s, redact_secrets_in_text(s, *secret_rules())).first;
-        append_json_string(out_, it->second);
+        auto it = written_.find(s);
+        if (it == written_.end()) {
+            std::string json;
+            append_json_string(json, reveal_ ? s : redact_secrets_in_text(s, *secret_rules()));
+            it = written_.emplace(s, std::move(json)).first;
+        }
+        out_ += it->second;
     }
     // A small document's members, without its braces, redacted as printed() redacts.
     void members(nlohmann::ordered_json j) {
@@ -61,12 +66,15 @@ public:
 private:
     std::string& out_;
     bool reveal_;
-    std::unordered_map<std::string, std::string> redacted_;
+    std::unordered_map<std::string, std::string> written_;  // a string -> its JSON text
 };
 
 template <class T>
 void optional_number(std::string& out, const std::optional<T>& n) {
-    out += n ? fmt::format("{}", *n) : std::string("null");
+    if (n)
+        fmt::format_to(std::back_inserter(out), "{}", *n);
+    else
+        out += "null";
 }
 
 bool same_copy(const SecretFinding& a, const SecretFinding& b) {
@@ -84,7 +92,7 @@ void write_secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann
     ValueWriter w(out, reveal);
     // Each piece as json_line_of() would print it (a DEL escaped), handed on when it is long enough.
     auto hand_on = [&out, &write] {
-        write(json_line_of(out, false));
+        write(out.find('\x7f') == std::string::npos ? out : json_line_of(out, false));
         out.clear();
     };
     nlohmann::ordered_json head = nlohmann::ordered_json::object();
@@ -94,15 +102,17 @@ void write_secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann
     head["seconds"] = std::round(r.seconds * 1000) / 1000;
     w.members(std::move(head));
     out += ",\"findings\":[";
+    const std::string* previewed = nullptr;  // the value whose preview is `preview`: copies come together
+    std::string preview;
     for (const auto& f : r.findings) {
         if (&f != &r.findings.front()) out += ',';
         out += "{\"rule\":";
         w.string(r.rules->rules()[f.hit.rule].id);
         // coroner's own words and hex digits, never text from the core: nothing to redact, and the address is
         // new to the writer's cache each time (8,192 redaction scans cost the benchmark's report 6 ms).
-        out += ",\"confidence\":\"" + to_string(f.hit.confidence) + '"';
-        out += ",\"address\":\"" + hex_address(f.hit.address) + '"';
-        out += fmt::format(",\"length\":{},\"region\":{{\"kind\":\"{}\"", f.hit.length, to_string(f.region.kind));
+        fmt::format_to(std::back_inserter(out), ",\"confidence\":\"{}\",\"address\":\"{:#x}\",\"length\":{}",
+                       to_string(f.hit.confidence), f.hit.address, f.hit.length);
+        fmt::format_to(std::back_inserter(out), ",\"region\":{{\"kind\":\"{}\"", to_string(f.region.kind));
         out += ",\"name\":";
         w.string(f.region.name);
         out += ",\"thread\":";
@@ -114,7 +124,8 @@ void write_secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann
             out += "null";
         out += f.hit.utf16 ? ",\"encoding\":\"utf-16le\"" : ",\"encoding\":\"ascii\"";
         out += ",\"preview\":";
-        w.string(secret_preview(f.hit.value));
+        if (!previewed || *previewed != f.hit.value) previewed = &f.hit.value, preview = secret_preview(f.hit.value);
+        w.string(preview);
         out += ",\"value\":";
         if (r.reveal)
             w.string(printable_value(f.hit.value));
