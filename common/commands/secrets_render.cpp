@@ -15,7 +15,7 @@ namespace coroner {
 namespace {
 
 // A string value as nlohmann's compact dump writes it: escaped by hand where it is ASCII, by nlohmann where
-// it is not (its replacement of invalid UTF-8 is then exactly its own). DEL stays; json_line_of escapes it.
+// it is not (its replacement of invalid UTF-8 is then exactly its own). DEL stays; del_escaped escapes it.
 void append_json_string(std::string& out, const std::string& s) {
     if (!std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
         out += nlohmann::ordered_json(s).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -90,9 +90,13 @@ void write_secrets_json_line(const SecretsReport& r, bool reveal, const nlohmann
     std::string out = "{";
     out.reserve(piece + 4096);
     ValueWriter w(out, reveal);
-    // Each piece as json_line_of() would print it (a DEL escaped), handed on when it is long enough.
+    // Each piece as json_line_of() would print it (a DEL escaped), handed on when it is long enough; one
+    // without DEL as it is, not copied.
     auto hand_on = [&out, &write] {
-        write(out.find('\x7f') == std::string::npos ? out : json_line_of(out, false));
+        if (out.find('\x7f') == std::string::npos)
+            write(out);
+        else
+            write(del_escaped(out));
         out.clear();
     };
     nlohmann::ordered_json head = nlohmann::ordered_json::object();

@@ -91,12 +91,10 @@ std::vector<std::pair<std::size_t, WindowSets>> window_choices(const AnchorLiter
     return choices;
 }
 
-constexpr std::size_t head_bytes = AnchorFilter::head_bytes;
-
 // Little-endian: byte k is bits 8k..8k+7, as a load of the data's eight bytes puts them.
-std::uint64_t packed_head(const std::array<std::uint8_t, head_bytes>& bytes) {
+std::uint64_t packed_head(const std::array<std::uint8_t, AnchorFilter::head_bytes>& bytes) {
     std::uint64_t v = 0;
-    for (std::size_t k = 0; k < head_bytes; k++) v |= static_cast<std::uint64_t>(bytes[k]) << (8 * k);
+    for (std::size_t k = 0; k < AnchorFilter::head_bytes; k++) v |= static_cast<std::uint64_t>(bytes[k]) << (8 * k);
     return v;
 }
 

@@ -26,11 +26,17 @@ inline nlohmann::ordered_json address_or_null(const std::optional<std::uint64_t>
 // A JSON document as coroner prints it (json_line_of: from its compact dump): one line, invalid UTF-8 (a core's argv can hold anything) replaced
 // instead of thrown on, and DEL escaped (JSON escapes every other control character; a bare DEL would
 // become \x7f once the output is made printable, which JSON does not know). DEL is only ever in a string.
-inline std::string json_line_of(std::string line, bool end_line = true) {
-    if (line.find('\x7f') == std::string::npos) return end_line ? line += '\n' : line;  // no copy: megabytes
+// del_escaped: that escaping alone, for a line handed on in pieces.
+inline std::string del_escaped(std::string text) {
+    if (text.find('\x7f') == std::string::npos) return text;  // no copy: a report can be megabytes
     std::string escaped;
-    for (char c : line) escaped += c == '\x7f' ? std::string("\\u007f") : std::string(1, c);
-    return end_line ? escaped + "\n" : escaped;
+    for (char c : text) escaped += c == '\x7f' ? std::string("\\u007f") : std::string(1, c);
+    return escaped;
+}
+inline std::string json_line_of(std::string line) {
+    std::string out = del_escaped(std::move(line));
+    out += '\n';
+    return out;
 }
 
 template <class Json>
